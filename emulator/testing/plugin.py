@@ -1,0 +1,1 @@
+"""pytest plugin for testing workflows with wf (fixtures arrive with the testing harness)."""
