@@ -1,0 +1,646 @@
+"""Wrangler configuration: wrangler.jsonc|json|toml (+ .dev.vars) -> typed, validated `Config`.
+
+Only the keys the emulator uses are read and validated (name, main, compatibility_date,
+compatibility_flags, vars, workflows, env); every other key (kv_namespaces, observability,
+$schema...) is ignored, so a config that deploys to Cloudflare loads here unchanged.
+
+Errors are `ConfigError`s that point at the file, and at the line whenever it can be found:
+``wrangler.jsonc:4:12: syntax error: Unexpected "}"`` or
+``wrangler.jsonc:7: workflows[1].class_name: required``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import keyword
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import json5
+import tomlkit
+import tomlkit.exceptions
+
+__all__ = [
+    "CONFIG_FILENAMES",
+    "Config",
+    "ConfigError",
+    "WorkflowConfig",
+    "find_config",
+    "load_config",
+]
+
+CONFIG_FILENAMES = ("wrangler.jsonc", "wrangler.json", "wrangler.toml")
+
+WORKFLOW_NAME_RE = re.compile(r"^[a-zA-Z0-9_][a-zA-Z0-9-_]*$")
+WORKFLOW_NAME_MAX = 64
+DEFAULT_STEP_LIMIT = 10_000
+MAX_STEP_LIMIT = 25_000
+CRON_MAX = 256  # Cloudflare's limit on a cron expression's length
+IMPLICIT_DEPENDENCIES_DATE = "2026-02-25"
+_IMPLICIT_ON = "python_workflows_implicit_dependencies"
+_IMPLICIT_OFF = "no_python_workflows_implicit_dependencies"
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class ConfigError(Exception):
+    """A config that cannot be loaded.
+
+    ``str(err)`` is ``FILE:LINE:COL: message`` for syntax errors and ``FILE[:LINE]: field: message``
+    for semantic ones. FILE is relative to the working directory when the file lies below it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: Path | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.path = path
+        self.line = line
+        self.column = column
+        self.field = field
+        self.message = message
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        where = ""
+        if self.path is not None:
+            where = _display(self.path)
+            if self.line is not None:
+                where += f":{self.line}"
+                if self.column is not None:
+                    where += f":{self.column}"
+            where += ": "
+        what = f"{self.field}: {self.message}" if self.field else self.message
+        return where + what
+
+
+@dataclass(frozen=True)
+class WorkflowConfig:
+    name: str
+    binding: str
+    class_name: str | None
+    script_name: str | None
+    step_limit: int = DEFAULT_STEP_LIMIT
+    schedules: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    root: Path
+    name: str
+    main: Path
+    compatibility_date: str | None
+    compatibility_flags: tuple[str, ...]
+    # hash=False: a mappingproxy is unhashable, and a Config should still be usable as a key
+    vars: Mapping[str, Any] = dataclasses.field(hash=False)
+    workflows: tuple[WorkflowConfig, ...]
+    env_name: str | None
+
+    @property
+    def implicit_dependencies(self) -> bool:
+        """True: `step.do` takes the implicit-dependencies signature (spec 2.3 A); False: legacy.
+
+        Explicit flags win: ``python_workflows_implicit_dependencies`` -> True,
+        ``no_python_workflows_implicit_dependencies`` -> False. Otherwise Cloudflare implies the
+        flag from ``python_workers`` plus a compatibility_date on or after 2026-02-25. `wf` runs
+        only Python Workers, so ``python_workers`` is taken as implied even when it is not listed:
+        the date alone decides. No date at all means True, since wrangler then falls back to
+        today's date, which is past 2026-02-25.
+        """
+        flags = self.compatibility_flags
+        if _IMPLICIT_ON in flags:
+            return True
+        if _IMPLICIT_OFF in flags:
+            return False
+        if self.compatibility_date is None:
+            return True
+        return self.compatibility_date >= IMPLICIT_DEPENDENCIES_DATE
+
+    def workflow(self, name: str) -> WorkflowConfig:
+        for wf in self.workflows:
+            if wf.name == name:
+                return wf
+        have = _names(w.name for w in self.workflows)
+        raise KeyError(f"no workflow named {name!r} (have: {have})")
+
+    def workflow_by_binding(self, binding: str) -> WorkflowConfig:
+        for wf in self.workflows:
+            if wf.binding == binding:
+                return wf
+        have = _names(w.binding for w in self.workflows)
+        raise KeyError(f"no workflow bound to {binding!r} (have: {have})")
+
+
+def find_config(directory: Path | str) -> Path:
+    """The first of CONFIG_FILENAMES present in `directory` (wrangler's own order)."""
+    directory = Path(directory)
+    for filename in CONFIG_FILENAMES:
+        candidate = directory / filename
+        if candidate.is_file():
+            return candidate
+    raise ConfigError(f"no {', '.join(CONFIG_FILENAMES)} found", path=directory)
+
+
+def load_config(path: Path | str, env: str | None = None) -> Config:
+    """Load and validate the config at `path` (a config file, or a directory holding one).
+
+    With `env`, the ``env.<env>`` section applies as wrangler applies it: its keys override the
+    top level; `vars` and `workflows` are not inherited; `name` defaults to ``<name>-<env>``.
+    """
+    path = Path(path)
+    if path.is_dir():
+        path = find_config(path)
+    elif not path.is_file():
+        raise ConfigError("no such file", path=path)
+    path = Path(os.path.abspath(path))
+    raw, lines = _parse(path)
+    return _Builder(path, lines).build(raw, env)
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing: text -> plain dict, plus a best-effort map from field path to line number
+
+
+def _parse(path: Path) -> tuple[Any, dict[str, int]]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"not valid UTF-8 ({err.reason})", path=path) from None
+    except OSError as err:
+        raise ConfigError(f"cannot read: {err.strerror}", path=path) from None
+
+    if path.suffix == ".toml":
+        try:
+            raw = tomlkit.parse(text).unwrap()
+        except tomlkit.exceptions.TOMLKitError as err:
+            msg = re.sub(r" at line \d+ col \d+$", "", str(err))
+            line = getattr(err, "line", None)
+            col = getattr(err, "col", None)
+            # tomlkit's columns are 0-based; editors count from 1
+            raise ConfigError(
+                f"syntax error: {_humanize(msg)}",
+                path=path,
+                line=line,
+                column=None if col is None else col + 1,
+            ) from None
+        return raw, _safe(_toml_lines, text)
+
+    if not text.strip():
+        raise ConfigError("syntax error: empty file", path=path, line=1, column=1)
+    try:
+        raw = json5.loads(text)
+    except ValueError as err:
+        # json5 says '<string>:LINE Unexpected "x" at column COL'
+        m = re.fullmatch(r"<string>:(\d+) (.*) at column (\d+)", str(err), re.DOTALL)
+        if m:
+            raise ConfigError(
+                f"syntax error: {_humanize(m[2])}", path=path, line=int(m[1]), column=int(m[3])
+            ) from None
+        raise ConfigError(f"syntax error: {err}", path=path) from None
+    return raw, _safe(_json_lines, text)
+
+
+def _humanize(msg: str) -> str:
+    # a raw newline inside quotes reads badly: 'Unexpected "\n"' -> 'Unexpected end of line'
+    return re.sub(r"""(["'])(\r?\n|\r|\\[nr])\1""", "end of line", msg).replace(
+        "Unexpected character: ", "Unexpected "
+    )
+
+
+def _safe(scan: Any, text: str) -> dict[str, int]:
+    # line numbers only decorate messages: a scanner bug must never hide the real error
+    try:
+        return scan(text)
+    except Exception:
+        return {}
+
+
+def _join(parent: str, key: str | int) -> str:
+    """The field path used in messages: workflows[0].limits.steps, vars["odd key"]."""
+    if isinstance(key, int):
+        return f"{parent}[{key}]"
+    if not re.fullmatch(r"[A-Za-z_$][\w$-]*", key):
+        return f"{parent}[{_quote(key)}]"
+    return f"{parent}.{key}" if parent else key
+
+
+def _quote(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+_JSON_TOKEN = re.compile(
+    r"""
+      (?P<ws>\s+)
+    | (?P<comment>//[^\n]*|/\*.*?\*/)
+    | (?P<string>"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*')
+    | (?P<punct>[{}\[\]:,])
+    | (?P<atom>[^\s{}\[\]:,"'/]+)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+def _json_lines(text: str) -> dict[str, int]:
+    """Map each field path of a JSON/JSONC/JSON5 document to the line it starts on.
+
+    Runs only on text json5 already accepted, so it can be lenient.
+    """
+    tokens: list[tuple[str, str, int]] = []
+    line = 1
+    for m in _JSON_TOKEN.finditer(text):
+        kind = m.lastgroup or ""
+        if kind not in ("ws", "comment"):
+            tokens.append((kind, m.group(), line))
+        line += m.group().count("\n")
+    lines: dict[str, int] = {}
+    pos = 0
+
+    def value(path: str) -> None:
+        nonlocal pos
+        kind, tok, at = tokens[pos]
+        pos += 1
+        if path:
+            lines[path] = at
+        if tok == "{":
+            while tokens[pos][1] != "}":
+                kind, key, at = tokens[pos]
+                key = json5.loads(key) if kind == "string" else key
+                pos += 2  # key and ':'
+                value(_join(path, key))
+                lines[_join(path, key)] = at  # a key's line, not its value's
+                if tokens[pos][1] == ",":
+                    pos += 1
+            pos += 1
+        elif tok == "[":
+            index = 0
+            while tokens[pos][1] != "]":
+                value(_join(path, index))
+                index += 1
+                if tokens[pos][1] == ",":
+                    pos += 1
+            pos += 1
+
+    value("")
+    return lines
+
+
+_TOML_KEY = r"""(?:[A-Za-z0-9_-]+|"(?:\\.|[^"\\])*"|'[^']*')"""
+_TOML_DOTTED = rf"{_TOML_KEY}(?:\s*\.\s*{_TOML_KEY})*"
+
+
+def _toml_lines(text: str) -> dict[str, int]:
+    """Map field paths of a TOML document to lines: table headers and `key =` lines.
+
+    Line-based and best effort: keys inside inline tables or multi-line arrays map to the
+    line of the key that holds them.
+    """
+    lines: dict[str, int] = {}
+    tables_count: dict[str, int] = {}  # array-of-tables path -> how many seen
+    prefix = ""
+
+    def resolve(parts: list[str], base: str = "") -> str:
+        path = base
+        for part in parts:
+            path = _join(path, part)
+            if path in tables_count:  # [workflows.limits] belongs to the latest [[workflows]]
+                path = _join(path, tables_count[path] - 1)
+        return path
+
+    for lineno, raw in enumerate(text.splitlines(), 1):
+        s = raw.strip()
+        if m := re.match(rf"\[\[\s*({_TOML_DOTTED})\s*\]\]", s):
+            parts = _toml_parts(m[1])
+            name = resolve(parts[:-1])
+            name = _join(name, parts[-1])
+            index = tables_count.get(name, 0)
+            tables_count[name] = index + 1
+            lines.setdefault(name, lineno)
+            prefix = _join(name, index)
+            lines[prefix] = lineno
+        elif m := re.match(rf"\[\s*({_TOML_DOTTED})\s*\]", s):
+            prefix = resolve(_toml_parts(m[1]))
+            lines.setdefault(prefix, lineno)
+        elif m := re.match(rf"({_TOML_DOTTED})\s*=", s):
+            lines[resolve(_toml_parts(m[1]), prefix)] = lineno
+    return lines
+
+
+def _toml_parts(dotted: str) -> list[str]:
+    parts = re.findall(_TOML_KEY, dotted)
+    return [json5.loads(p) if p[0] == '"' else p.strip("'") for p in parts]
+
+
+# ---------------------------------------------------------------------------------------------
+# .dev.vars
+
+# A port of the `dotenv` npm package's line pattern, which wrangler uses for .dev.vars:
+# KEY=VALUE, optional `export `, '#' comments, '', "" or `` quotes (which may span lines).
+_DOTENV_LINE = re.compile(
+    r"""^\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)"""
+    r"""(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*`(?:\\`|[^`])*`|[^#\r\n]+)?"""
+    r"""\s*(?:#.*)?$""",
+    re.MULTILINE,
+)
+
+
+def parse_dotenv(text: str) -> dict[str, str]:
+    """Parse dotenv text as wrangler does; malformed lines are skipped, as dotenv skips them."""
+    result: dict[str, str] = {}
+    for m in _DOTENV_LINE.finditer(re.sub(r"\r\n?", "\n", text)):
+        value = (m[2] or "").strip()
+        quote = value[:1]
+        value = re.sub(r"""^(['"`])([\s\S]*)\1$""", r"\2", value)
+        if quote == '"':
+            value = value.replace("\\n", "\n").replace("\\r", "\r")
+        result[m[1]] = value
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation: plain dict -> Config
+
+
+_NOT_INHERITED = ("vars", "workflows")  # wrangler's "non-inheritable" keys that we read
+
+
+class _Builder:
+    def __init__(self, path: Path, lines: dict[str, int]) -> None:
+        self.path = path
+        self.root = path.parent
+        self.lines = lines
+        self.origin: dict[str, str] = {}  # top-level key -> path prefix it came from ("env.x")
+
+    def error(self, field: str, message: str) -> ConfigError:
+        return ConfigError(message, path=self.path, line=self.line_of(field), field=field)
+
+    def line_of(self, field: str) -> int | None:
+        # a missing key has no line: fall back to its parent's (workflows[1].class_name -> [1])
+        while field not in self.lines:
+            parent = re.sub(r"(\.[^.\[\]]*|\[[^\]]*\])$", "", field)
+            if parent == field:
+                return None
+            field = parent
+        return self.lines[field]
+
+    def at(self, key: str) -> str:
+        """Field path of an effective top-level key, as it appears in the file."""
+        return _join(self.origin.get(key, ""), key)
+
+    def build(self, raw: Any, env: str | None) -> Config:
+        if not isinstance(raw, dict):
+            raise ConfigError("the top level must be an object", path=self.path, line=1)
+        top = self.select_env(raw, env)
+
+        name = self.string(top, "name", required=True)
+        assert name is not None
+        main = self.main(top)
+        date = self.date(top)
+        flags = self.string_list(top, "compatibility_flags")
+        if {_IMPLICIT_ON, _IMPLICIT_OFF} <= set(flags):
+            raise self.error(
+                self.at("compatibility_flags"),
+                f"{_IMPLICIT_ON} and {_IMPLICIT_OFF} cannot both be set",
+            )
+        workflows = self.workflows(top)
+        vars_ = self.vars(top, env, {w.binding for w in workflows})
+        return Config(
+            path=self.path,
+            root=self.root,
+            name=name,
+            main=main,
+            compatibility_date=date,
+            compatibility_flags=flags,
+            vars=MappingProxyType(vars_),
+            workflows=workflows,
+            env_name=env,
+        )
+
+    def select_env(self, raw: dict[str, Any], env: str | None) -> dict[str, Any]:
+        envs = raw.get("env", {})
+        if not isinstance(envs, dict):
+            raise self.error("env", "must be an object")
+        top = {k: v for k, v in raw.items() if k != "env"}
+        if env is None:
+            return top
+        if env not in envs:
+            raise self.error(_join("env", env), f"no such environment (have: {_names(envs)})")
+        section = envs[env]
+        prefix = _join("env", env)
+        if not isinstance(section, dict):
+            raise self.error(prefix, "must be an object")
+        for key in _NOT_INHERITED:
+            top.pop(key, None)
+        if "name" in top and "name" not in section:
+            top["name"] = f"{top['name']}-{env}"
+        for key, value in section.items():
+            top[key] = value
+            self.origin[key] = prefix
+        return top
+
+    # -- scalar helpers
+
+    def string(
+        self, obj: dict[str, Any], key: str, *, required: bool = False, parent: str | None = None
+    ) -> str | None:
+        field = _join(parent, key) if parent is not None else self.at(key)
+        if key not in obj:
+            if required:
+                raise self.error(field, "required")
+            return None
+        value = obj[key]
+        if not isinstance(value, str):
+            raise self.error(field, f"must be a string (got {_describe(value)})")
+        if required and not value:
+            raise self.error(field, "must not be empty")
+        return value
+
+    def string_list(
+        self, obj: dict[str, Any], key: str, *, parent: str | None = None
+    ) -> tuple[str, ...]:
+        field = _join(parent, key) if parent is not None else self.at(key)
+        value = obj.get(key, [])
+        if not isinstance(value, list):
+            raise self.error(field, f"must be an array of strings (got {_describe(value)})")
+        for i, item in enumerate(value):
+            if not isinstance(item, str):
+                raise self.error(_join(field, i), f"must be a string (got {_describe(item)})")
+        return tuple(value)
+
+    # -- top-level fields
+
+    def main(self, top: dict[str, Any]) -> Path:
+        main = self.string(top, "main", required=True)
+        assert main is not None
+        field = self.at("main")
+        if not main.endswith(".py"):
+            raise self.error(field, f"must be a Python module ending in .py (got {main!r})")
+        resolved = Path(os.path.abspath(self.root / main))
+        if not resolved.is_file():
+            what = "is not a file" if resolved.exists() else "does not exist"
+            raise self.error(field, f"file {main} {what}")
+        return resolved
+
+    def date(self, top: dict[str, Any]) -> str | None:
+        if "compatibility_date" not in top:
+            return None
+        value = top["compatibility_date"]
+        field = self.at("compatibility_date")
+        if isinstance(value, datetime.date):  # an unquoted TOML date: wrangler rejects it too
+            raise self.error(field, f'must be a string: quote it, "{value.isoformat()}"')
+        if not isinstance(value, str):
+            raise self.error(field, f"must be a string (got {_describe(value)})")
+        try:
+            if not _DATE_RE.match(value):
+                raise ValueError(value)
+            datetime.date.fromisoformat(value)  # rejects 2026-02-30
+        except ValueError:
+            raise self.error(field, f"must be YYYY-MM-DD (got {value!r})") from None
+        return value
+
+    def vars(self, top: dict[str, Any], env: str | None, bindings: set[str]) -> dict[str, Any]:
+        field = self.at("vars")
+        value = top.get("vars", {})
+        if not isinstance(value, dict):
+            raise self.error(field, f"must be an object (got {_describe(value)})")
+        for key in value:
+            if key in bindings:
+                raise self.error(_join(field, key), "name already used by a workflow binding")
+        result = dict(value)
+
+        dev_vars = self.root / ".dev.vars"
+        if env is not None and (self.root / f".dev.vars.{env}").is_file():
+            dev_vars = self.root / f".dev.vars.{env}"
+        if dev_vars.is_file():
+            try:
+                parsed = parse_dotenv(dev_vars.read_text(encoding="utf-8-sig"))
+            except (OSError, UnicodeDecodeError) as err:
+                raise ConfigError(f"cannot read: {err}", path=dev_vars) from None
+            for key in parsed:
+                if key in bindings:
+                    raise ConfigError(
+                        "name already used by a workflow binding", path=dev_vars, field=key
+                    )
+            result.update(parsed)  # .dev.vars wins: it holds the local secrets
+        return result
+
+    # -- workflows
+
+    def workflows(self, top: dict[str, Any]) -> tuple[WorkflowConfig, ...]:
+        field = self.at("workflows")
+        entries = top.get("workflows", [])
+        if not isinstance(entries, list):
+            raise self.error(field, f"must be an array (got {_describe(entries)})")
+        result: list[WorkflowConfig] = []
+        for i, entry in enumerate(entries):
+            wf = self.workflow(entry, _join(field, i))
+            for other in result:
+                if other.name == wf.name:
+                    raise self.error(
+                        _join(_join(field, i), "name"), f"duplicate workflow name {_quote(wf.name)}"
+                    )
+                if other.binding == wf.binding:
+                    raise self.error(
+                        _join(_join(field, i), "binding"), f"duplicate binding {_quote(wf.binding)}"
+                    )
+            result.append(wf)
+        return tuple(result)
+
+    def workflow(self, entry: Any, at: str) -> WorkflowConfig:
+        if not isinstance(entry, dict):
+            raise self.error(at, f"must be an object (got {_describe(entry)})")
+
+        name = self.string(entry, "name", required=True, parent=at)
+        assert name is not None
+        if len(name) > WORKFLOW_NAME_MAX:
+            raise self.error(_join(at, "name"), f"must be at most {WORKFLOW_NAME_MAX} characters")
+        if not WORKFLOW_NAME_RE.match(name):
+            raise self.error(
+                _join(at, "name"), f"must match {WORKFLOW_NAME_RE.pattern} (got {_quote(name)})"
+            )
+
+        binding = self.string(entry, "binding", required=True, parent=at)
+        assert binding is not None
+        if not binding.isidentifier() or keyword.iskeyword(binding):
+            raise self.error(
+                _join(at, "binding"), f"must be a valid Python identifier (got {_quote(binding)})"
+            )
+
+        script_name = self.string(entry, "script_name", parent=at)
+        # a workflow defined in another Worker needs no class here
+        class_name = self.string(entry, "class_name", required=script_name is None, parent=at)
+        if class_name is not None and not class_name.isidentifier():
+            raise self.error(
+                _join(at, "class_name"), f"must be a valid class name (got {_quote(class_name)})"
+            )
+
+        step_limit = DEFAULT_STEP_LIMIT
+        limits = entry.get("limits", {})
+        if not isinstance(limits, dict):
+            raise self.error(_join(at, "limits"), f"must be an object (got {_describe(limits)})")
+        if "steps" in limits:
+            step_limit = limits["steps"]
+            if (
+                not isinstance(step_limit, int)
+                or isinstance(step_limit, bool)
+                or not 1 <= step_limit <= MAX_STEP_LIMIT
+            ):
+                raise self.error(
+                    _join(_join(at, "limits"), "steps"),
+                    f"must be an integer between 1 and {MAX_STEP_LIMIT}",
+                )
+
+        schedules = self.string_list(entry, "schedules", parent=at)
+        for i, cron in enumerate(schedules):
+            if not cron.strip() or len(cron) > CRON_MAX:
+                raise self.error(
+                    _join(_join(at, "schedules"), i),
+                    f"must be a cron expression of 1 to {CRON_MAX} characters",
+                )
+
+        return WorkflowConfig(
+            name=name,
+            binding=binding,
+            class_name=class_name,
+            script_name=script_name,
+            step_limit=step_limit,
+            schedules=schedules,
+        )
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _names(names: Any) -> str:
+    return ", ".join(names) or "none"
+
+
+def _display(path: Path) -> str:
+    """The path relative to the working directory when below it (shorter, still clickable)."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
