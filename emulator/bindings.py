@@ -1,0 +1,125 @@
+"""What user code finds on ``env``: Workflow bindings, instance handles and ``vars``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from emulator.errors import WorkflowError
+from emulator.runtime.workers import JsDict
+
+if TYPE_CHECKING:
+    from emulator.engine import Engine
+
+
+def _options(options: Mapping[str, Any] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Python keyword arguments become one options object, as Pyodide passes them to JS."""
+    merged = dict(options or {})
+    merged.update(kwargs)
+    return merged
+
+
+class WorkflowInstance:
+    """A handle on one instance, as ``create()`` and ``get()`` return it."""
+
+    def __init__(self, engine: Engine, workflow: str, instance_id: str) -> None:
+        self._engine = engine
+        self._workflow = workflow
+        self.id = instance_id
+
+    def __repr__(self) -> str:
+        return f"<WorkflowInstance {self._workflow}/{self.id}>"
+
+    async def status(self) -> JsDict:
+        """``{"status", "output", "error"}``."""
+        return JsDict(self._engine.status(self._workflow, self.id))
+
+    async def pause(self) -> None:
+        await self._engine.pause(self._workflow, self.id)
+
+    async def resume(self) -> None:
+        await self._engine.resume(self._workflow, self.id)
+
+    async def terminate(self, options: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+        await self._engine.terminate(self._workflow, self.id)
+
+    async def restart(self, options: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+        """Run again from scratch, or from a step: ``restart(from_={"name": ..., "count": 1})``."""
+        merged = _options(options, kwargs)
+        from_step = merged.get("from") or merged.get("from_")
+        await self._engine.restart(self._workflow, self.id, from_step)
+
+    async def send_event(self, options: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+        """``send_event(type=..., payload=...)``, or the same keys in one dict."""
+        merged = _options(options, kwargs)
+        if "type" not in merged:
+            raise TypeError("send_event() needs a 'type'")
+        self._engine.send_event(self._workflow, self.id, merged["type"], merged.get("payload"))
+
+    sendEvent = send_event
+
+    async def delete(self) -> None:
+        await self._engine.delete(self._workflow, self.id)
+
+
+class Workflow:
+    """A Workflow binding (``env.MY_WORKFLOW``)."""
+
+    def __init__(self, engine: Engine, workflow: str) -> None:
+        self._engine = engine
+        self.name = workflow
+
+    def __repr__(self) -> str:
+        return f"<Workflow {self.name}>"
+
+    async def create(
+        self, options: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> WorkflowInstance:
+        """Queue a new instance: ``create(id=..., params=...)`` or ``create({...})``."""
+        row = self._engine.create(self.name, _options(options, kwargs), trigger="binding")
+        return WorkflowInstance(self._engine, self.name, row.id)
+
+    async def create_batch(self, batch: list[Mapping[str, Any]]) -> list[WorkflowInstance]:
+        """Queue up to 100 instances; ids already in use are skipped and not returned."""
+        rows = self._engine.create_batch(self.name, list(batch), trigger="binding")
+        return [WorkflowInstance(self._engine, self.name, row.id) for row in rows]
+
+    createBatch = create_batch
+
+    async def get(self, instance_id: str) -> WorkflowInstance:
+        """A handle on an existing instance; an unknown id is an error."""
+        try:
+            self._engine.get(self.name, instance_id)
+        except WorkflowError as exc:
+            if exc.kind == "not_found":
+                raise WorkflowError("instance.not_found", "not_found") from None
+            raise
+        return WorkflowInstance(self._engine, self.name, instance_id)
+
+
+class Env(Mapping[str, Any]):
+    """``self.env``: workflow bindings by binding name, then ``vars``."""
+
+    def __init__(self, engine: Engine) -> None:
+        config = engine.config
+        values: dict[str, Any] = dict(config.vars)
+        for workflow in config.workflows:
+            values[workflow.binding] = Workflow(engine, workflow.name)
+        object.__setattr__(self, "_values", values)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(
+                f"env has no binding or var {name!r} (have: {', '.join(sorted(self._values))})"
+            ) from None
+
+    def __getitem__(self, name: str) -> Any:
+        return self._values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)

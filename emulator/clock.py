@@ -1,0 +1,251 @@
+"""The clock: the only source of "now" and of timers in the emulator.
+
+Modes:
+- ``real``: virtual time runs with the wall clock (plus any offset added by ``advance``);
+- ``scale``: N virtual seconds pass per real second;
+- ``manual``: time moves only when told (``advance``, ``advance_to``, ``skip_to_next``);
+- ``auto``: like real, but whenever the engine is idle the clock jumps to the next timer.
+
+Advancing fires every timer it passes in due order, each at its own due time, and waits for
+the engine to settle after each, so a retry chain inside the window runs through and time
+never jumps past a timer that has not fired.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from emulator.durations import parse_duration, parse_timestamp
+
+Mode = Literal["real", "scale", "manual", "auto"]
+MODES: tuple[Mode, ...] = ("real", "scale", "manual", "auto")
+
+
+@dataclass(order=True)
+class Timer:
+    """A pending callback at a virtual time; ``cancel()`` removes it."""
+
+    due: float
+    seq: int
+    callback: Callable[[], None] = field(compare=False)
+    label: str = field(default="", compare=False)
+    cancelled: bool = field(default=False, compare=False)
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class Clock:
+    """Virtual time in epoch milliseconds, with timers."""
+
+    def __init__(
+        self,
+        mode: Mode = "real",
+        *,
+        scale: float = 1.0,
+        now: float | None = None,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        if mode not in MODES:
+            raise ValueError(f"unknown time mode {mode!r}: use one of {', '.join(MODES)}")
+        self._wall = wall
+        self.mode: Mode = mode
+        self.scale = float(scale) if mode == "scale" else 1.0
+        start = self._wall_ms() if now is None else float(now)
+        # virtual = anchor_virtual + (wall - anchor_wall) * rate; rate 0 when manual.
+        self._anchor_virtual = start
+        self._anchor_wall = self._wall_ms()
+        self._heap: list[Timer] = []
+        self._seq = itertools.count()
+        self._handle: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.settle: Callable[[], Awaitable[None]] = _nothing
+        self.is_idle: Callable[[], bool] = lambda: True
+        self.on_change: Callable[[], None] = lambda: None
+        self._auto_pending = False
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def _wall_ms(self) -> float:
+        return self._wall() * 1000.0
+
+    @property
+    def rate(self) -> float:
+        return 0.0 if self.mode == "manual" else self.scale
+
+    def now(self) -> float:
+        """Virtual now, epoch milliseconds."""
+        if self.mode == "manual":
+            return self._anchor_virtual
+        return self._anchor_virtual + (self._wall_ms() - self._anchor_wall) * self.scale
+
+    def next_due(self) -> float | None:
+        """Due time of the earliest pending timer."""
+        self._drop_cancelled()
+        return self._heap[0].due if self._heap else None
+
+    def pending(self) -> int:
+        self._drop_cancelled()
+        return sum(1 for t in self._heap if not t.cancelled)
+
+    def snapshot(self) -> dict[str, Any]:
+        """What the store keeps so a restart never moves time backwards."""
+        return {"mode": self.mode, "scale": self.scale, "now": self.now(), "wall": self._wall_ms()}
+
+    def restore(self, state: dict[str, Any], *, mode: Mode | None = None) -> None:
+        """Continue from a snapshot; real and auto keep their offset from the wall clock."""
+        saved_now = float(state["now"])
+        saved_mode = mode or state.get("mode", self.mode)
+        self.mode = saved_mode
+        self.scale = float(state.get("scale", 1.0)) if saved_mode == "scale" else 1.0
+        if saved_mode in ("real", "auto"):
+            offset = saved_now - float(state.get("wall", saved_now))
+            self._set_anchor(max(self._wall_ms() + offset, saved_now))
+        else:
+            self._set_anchor(saved_now)
+        self._rearm()
+
+    # -- changing -----------------------------------------------------------------------------
+
+    def _set_anchor(self, virtual: float) -> None:
+        self._anchor_virtual = virtual
+        self._anchor_wall = self._wall_ms()
+
+    def _move_to(self, virtual: float) -> None:
+        if virtual > self.now():
+            self._set_anchor(virtual)
+
+    def set_mode(self, mode: Mode, scale: float | None = None) -> None:
+        """Switch mode (and scale) without moving virtual time."""
+        if mode not in MODES:
+            raise ValueError(f"unknown time mode {mode!r}: use one of {', '.join(MODES)}")
+        if scale is not None and scale <= 0:
+            raise ValueError("time scale must be a positive number")
+        current = self.now()
+        self.mode = mode
+        self.scale = float(scale if scale is not None else self.scale) if mode == "scale" else 1.0
+        self._set_anchor(current)
+        self._rearm()
+        self.on_change()
+
+    def call_at(self, due: float, callback: Callable[[], None], label: str = "") -> Timer:
+        """Run ``callback`` when virtual time reaches ``due``."""
+        timer = Timer(float(due), next(self._seq), callback, label)
+        heapq.heappush(self._heap, timer)
+        if self._heap[0] is timer:
+            self._rearm()
+        return timer
+
+    def call_later(self, delay_ms: float, callback: Callable[[], None], label: str = "") -> Timer:
+        return self.call_at(self.now() + delay_ms, callback, label)
+
+    async def sleep(self, delay_ms: float) -> None:
+        """Wait for ``delay_ms`` of virtual time."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        timer = self.call_later(delay_ms, lambda: future.done() or future.set_result(None))
+        try:
+            await future
+        finally:
+            timer.cancel()
+
+    async def advance(self, by: str | float) -> float:
+        """Move time forward by a duration, firing every timer passed; returns the new now."""
+        return await self.advance_to(self.now() + parse_duration(by, lenient=True))
+
+    async def advance_to(self, target: str | float) -> float:
+        """Move time forward to a timestamp, firing every timer passed, each at its due time."""
+        goal = parse_timestamp(target) if isinstance(target, str) else float(target)
+        await self.settle()
+        while True:
+            due = self.next_due()
+            if due is None or due > goal:
+                break
+            self._move_to(due)
+            self._fire_due()
+            await self.settle()
+        self._move_to(goal)
+        self._fire_due()
+        await self.settle()
+        self.on_change()
+        return self.now()
+
+    async def skip_to_next(self) -> float | None:
+        """Jump to the earliest timer and fire it; None when no timer is pending."""
+        await self.settle()
+        due = self.next_due()
+        if due is None:
+            return None
+        await self.advance_to(max(due, self.now()))
+        return due
+
+    async def run_until_idle(self, limit: int = 10_000) -> int:
+        """Fire timers in order until none is left (or ``limit`` jumps); returns the jumps."""
+        jumps = 0
+        while jumps < limit and await self.skip_to_next() is not None:
+            jumps += 1
+        return jumps
+
+    # -- firing -------------------------------------------------------------------------------
+
+    def _drop_cancelled(self) -> None:
+        while self._heap and self._heap[0].cancelled:
+            heapq.heappop(self._heap)
+
+    def _fire_due(self) -> None:
+        now = self.now()
+        while True:
+            self._drop_cancelled()
+            if not self._heap or self._heap[0].due > now:
+                break
+            timer = heapq.heappop(self._heap)
+            timer.cancelled = True
+            timer.callback()
+        self._rearm()
+
+    def _rearm(self) -> None:
+        """Schedule a real-time wake-up for the earliest timer (not in manual mode)."""
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._loop = loop
+        due = self.next_due()
+        if due is None or self.mode == "manual":
+            return
+        delay = max(0.0, (due - self.now()) / self.rate / 1000.0)
+        self._handle = loop.call_later(min(delay, 3600.0), self._fire_due)
+
+    def notify_idle(self) -> None:
+        """Called by the engine when nothing is running; auto mode jumps to the next timer."""
+        if self.mode != "auto" or self._auto_pending:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._auto_pending = True
+        loop.call_soon(self._auto_jump)
+
+    def _auto_jump(self) -> None:
+        self._auto_pending = False
+        if self.mode != "auto" or not self.is_idle():
+            return
+        due = self.next_due()
+        if due is None:
+            return
+        self._move_to(due)
+        self._fire_due()
+        self.on_change()
+
+
+async def _nothing() -> None:
+    return None

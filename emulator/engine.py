@@ -1,0 +1,799 @@
+"""Workflow instances: lifecycle, scheduling, and the replay runner.
+
+An instance's ``run()`` is replayed from the top at every wake (first start, end of a sleep,
+an event, resume, restart, crash recovery, hot reload). Between wakes it holds no coroutine:
+the store has its history and the clock has one timer for its next wake-up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import json
+import re
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from emulator import serialization
+from emulator.clock import Clock, Timer
+from emulator.durations import to_iso
+from emulator.errors import (
+    Hibernate,
+    InstanceFatal,
+    WorkflowError,
+    error_info,
+)
+from emulator.runtime.workers import JsDict
+from emulator.step import LiveInstance, Modifiers, StepRunner, WorkflowStep, current_step
+from emulator.store import FINAL_STATUSES, InstanceRow, StepRow, Store
+
+if TYPE_CHECKING:
+    from emulator.config import Config, WorkflowConfig
+
+STATUSES = (
+    "queued",
+    "running",
+    "paused",
+    "errored",
+    "terminated",
+    "complete",
+    "waiting",
+    "waitingForPause",
+    "unknown",
+)
+ID_PATTERN = re.compile(r"^[a-zA-Z0-9_][a-zA-Z0-9\-_]*$")
+MAX_ID_LENGTH = 100
+MAX_BATCH = 100
+NON_RETRYABLE_FATAL = (
+    "The execution of the Workflow instance was terminated, as a step threw an "
+    "NonRetryableError and it was not handled"
+)
+
+
+@dataclass(frozen=True)
+class EngineEvent:
+    """Something that happened to an instance, for the console and the dashboard."""
+
+    kind: str
+    workflow: str
+    instance: str
+    at: float
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+class ExecutionContext:
+    """The ``ctx`` of an entrypoint: ``wait_until`` keeps background work alive."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def wait_until(self, awaitable: Any) -> None:
+        """Run an awaitable in the background."""
+        task = asyncio.ensure_future(awaitable)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    waitUntil = wait_until
+
+    def pass_through_on_exception(self) -> None:
+        """Accepted for compatibility; there is no origin to fall back to locally."""
+
+
+def validate_instance_id(instance_id: Any) -> str:
+    """Raise WorkflowError unless ``instance_id`` is a valid Cloudflare instance id."""
+    if (
+        not isinstance(instance_id, str)
+        or len(instance_id) > MAX_ID_LENGTH
+        or not ID_PATTERN.match(instance_id)
+    ):
+        raise WorkflowError(
+            f"Workflow instance has invalid id {instance_id!r}: use 1 to {MAX_ID_LENGTH} "
+            "characters from a-z A-Z 0-9 _ -, not starting with -"
+        )
+    return instance_id
+
+
+def validate_event_type(event_type: Any) -> str:
+    if not isinstance(event_type, str) or len(event_type) > 100 or not ID_PATTERN.match(event_type):
+        raise WorkflowError(
+            f"(workflow.invalid_event_type) invalid event type {event_type!r}: use up to 100 "
+            "characters from a-z A-Z 0-9 _ -"
+        )
+    return event_type
+
+
+class Engine:
+    """Runs every instance of a project's workflows against one store and one clock."""
+
+    def __init__(
+        self,
+        config: Config,
+        classes: Mapping[str, type],
+        *,
+        store: Store | None = None,
+        clock: Clock | None = None,
+        evict_after_steps: bool = False,
+        settle_quiet: float = 1.0,
+    ) -> None:
+        self.config = config
+        self.store = store or Store()
+        self.clock = clock or Clock()
+        self.evict_after_steps = evict_after_steps
+        self.settle_quiet = settle_quiet
+        self.modifiers: dict[tuple[str, str], Modifiers] = {}
+        self.workflow_modifiers: dict[str, Modifiers] = {}
+        self.listeners: list[Callable[[EngineEvent], None]] = []
+        self._classes: dict[str, type] = dict(classes)
+        self._workflows: dict[str, WorkflowConfig] = {w.name: w for w in config.workflows}
+        self._live: dict[tuple[str, str], LiveInstance] = {}
+        self._timers: dict[tuple[str, str], Timer] = {}
+        self._seq = self.store.next_seq()
+        self._commit_scheduled = False
+        self._progress = 0
+        self.version = str(uuid.uuid4())
+        self.clock.settle = self.settle
+        self.clock.is_idle = lambda: not self._live
+        self.clock.on_change = self._save_clock
+        from emulator.bindings import Env
+
+        self.env = Env(self)
+
+    # -- lifecycle of the engine ----------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Resume every unfinished instance from the store."""
+        saved = self.store.get_meta("clock")
+        if saved:
+            self.clock.restore(json.loads(saved), mode=self.clock.mode)
+        self._save_clock()
+        now = self.clock.now()
+        for row in self.store.unfinished_instances():
+            key = (row.workflow, row.id)
+            if row.status in ("queued", "running"):
+                self._wake(key)
+            elif row.status == "waitingForPause":
+                row.status, row.paused_at = "paused", now
+                self._save(row)
+            elif row.status == "waiting":
+                self._schedule(key, row.wake_at if row.wake_at is not None else now)
+        self.commit()
+
+    async def close(self) -> None:
+        """Stop executing (instances stay where they are) and commit."""
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
+        for live in list(self._live.values()):
+            if live.task is not None:
+                live.task.cancel()
+        tasks = [live.task for live in self._live.values() if live.task is not None]
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        self._save_clock()
+        self.commit()
+
+    def reload(self, classes: Mapping[str, type], config: Config | None = None) -> None:
+        """Use new code: live instances are cancelled where they are and replayed with it."""
+        self._classes = dict(classes)
+        if config is not None:
+            self.config = config
+            self._workflows = {w.name: w for w in config.workflows}
+            from emulator.bindings import Env
+
+            self.env = Env(self)
+        self.version = str(uuid.uuid4())
+        for key, live in list(self._live.items()):
+            if live.task is not None:
+                live.task.cancel()
+                live.task.add_done_callback(lambda _t, key=key: self._wake(key))
+
+    # -- durability -----------------------------------------------------------------------------
+
+    def commit(self) -> None:
+        """Commit every pending write now."""
+        self.store.commit()
+
+    def request_commit(self) -> None:
+        """Commit at the end of this event-loop tick, together with other instances' writes."""
+        self._progress += 1
+        if self._commit_scheduled:
+            return
+        self._commit_scheduled = True
+        try:
+            asyncio.get_running_loop().call_soon(self._scheduled_commit)
+        except RuntimeError:
+            self._scheduled_commit()
+
+    def _scheduled_commit(self) -> None:
+        self._commit_scheduled = False
+        self.store.commit()
+
+    def _save_clock(self) -> None:
+        self.store.set_meta("clock", json.dumps(self.clock.snapshot()))
+        self.request_commit()
+
+    def _save(self, row: InstanceRow) -> None:
+        row.modified = self.clock.now()
+        self.store.save_instance(row)
+        self.request_commit()
+
+    # -- observation ----------------------------------------------------------------------------
+
+    def emit(self, kind: str, row: InstanceRow, **info: Any) -> None:
+        if self.listeners:
+            event = EngineEvent(kind, row.workflow, row.id, self.clock.now(), info)
+            for listener in list(self.listeners):
+                listener(event)
+
+    def warn(self, row: InstanceRow, message: str) -> None:
+        warnings = json.loads(row.warnings) if row.warnings else []
+        if message not in warnings:
+            warnings.append(message)
+            row.warnings = json.dumps(warnings)
+            self._save(row)
+            self.emit("warning", row, message=message)
+
+    # -- lookups --------------------------------------------------------------------------------
+
+    @property
+    def workflows(self) -> dict[str, WorkflowConfig]:
+        return dict(self._workflows)
+
+    def workflow(self, name: str) -> WorkflowConfig:
+        try:
+            return self._workflows[name]
+        except KeyError:
+            raise WorkflowError(f"Workflow '{name}' not found.", "not_found") from None
+
+    def step_limit(self, workflow: str) -> int:
+        config = self._workflows.get(workflow)
+        return config.step_limit if config is not None else 10_000
+
+    def _row(self, workflow: str, instance_id: str) -> InstanceRow:
+        self.workflow(workflow)
+        live = self._live.get((workflow, instance_id))
+        if live is not None:
+            return live.row
+        row = self.store.get_instance(workflow, instance_id)
+        if row is None:
+            raise WorkflowError(f"Workflow instance '{instance_id}' not found.", "not_found")
+        return row
+
+    def get(self, workflow: str, instance_id: str) -> InstanceRow:
+        """The instance row; WorkflowError (not_found) when there is none."""
+        if instance_id == "latest":
+            self.workflow(workflow)
+            latest = self.store.latest_instance(workflow)
+            if latest is None:
+                raise WorkflowError(f"Workflow '{workflow}' has no instances.", "not_found")
+            instance_id = latest.id
+        return self._row(workflow, instance_id)
+
+    def is_live(self, workflow: str, instance_id: str) -> bool:
+        return (workflow, instance_id) in self._live
+
+    # -- creating -------------------------------------------------------------------------------
+
+    def _prepare(self, workflow: str, options: Mapping[str, Any] | None) -> tuple[str, str]:
+        options = dict(options or {})
+        instance_id = options.get("id") or options.get("instance_id") or str(uuid.uuid4())
+        validate_instance_id(instance_id)
+        params = options.get("params")
+        try:
+            text = serialization.dumps({} if params is None else params, "params")
+        except serialization.NotSerializable as exc:
+            raise WorkflowError(f"params: {exc}") from None
+        if serialization.size_of(text) > serialization.MAX_BYTES:
+            raise WorkflowError("params: the payload is larger than 1 MiB", "too_large")
+        return instance_id, text
+
+    def _insert(self, workflow: str, instance_id: str, params: str, trigger: str) -> InstanceRow:
+        now = self.clock.now()
+        row = InstanceRow(
+            workflow=workflow,
+            id=instance_id,
+            seq=self._seq,
+            status="queued",
+            params=params,
+            trigger=trigger,
+            version=self.version,
+            created=now,
+            modified=now,
+        )
+        self._seq += 1
+        self.store.insert_instance(row)
+        template = self.workflow_modifiers.get(workflow)
+        if template is not None:
+            self.modifiers[(workflow, instance_id)] = _copy_modifiers(template)
+        mods = self.modifiers.get((workflow, instance_id))
+        if mods is not None:
+            for event_type, payload in mods.events:
+                self.store.add_event(
+                    workflow, instance_id, event_type, serialization.dumps(payload), now
+                )
+        self.request_commit()
+        self.emit("queued", row, trigger=trigger)
+        self._wake((workflow, instance_id))
+        return row
+
+    def create(
+        self, workflow: str, options: Mapping[str, Any] | None = None, *, trigger: str = "api"
+    ) -> InstanceRow:
+        """Queue a new instance; an id already in use is an error, as in production."""
+        self.workflow(workflow)
+        instance_id, params = self._prepare(workflow, options)
+        if self.store.get_instance(workflow, instance_id) is not None:
+            raise WorkflowError(
+                f"(instance.already_exists) Workflow instance '{instance_id}' already exists; "
+                "ids are unique per workflow (use restart to run it again)",
+                "conflict",
+            )
+        return self._insert(workflow, instance_id, params, trigger)
+
+    def create_batch(
+        self, workflow: str, batch: list[Mapping[str, Any]], *, trigger: str = "api"
+    ) -> list[InstanceRow]:
+        """Queue many instances; ids already in use are skipped and left out of the result."""
+        self.workflow(workflow)
+        if not isinstance(batch, list) or not batch:
+            raise WorkflowError("batchCreate should have at least 1 instance")
+        if len(batch) > MAX_BATCH:
+            raise WorkflowError(f"batchCreate takes at most {MAX_BATCH} instances")
+        prepared = [self._prepare(workflow, options) for options in batch]
+        taken = self.store.existing_ids(workflow, [i for i, _ in prepared])
+        created = []
+        for instance_id, params in prepared:
+            if instance_id in taken:
+                continue
+            taken.add(instance_id)
+            created.append(self._insert(workflow, instance_id, params, trigger))
+        return created
+
+    # -- running --------------------------------------------------------------------------------
+
+    def _schedule(self, key: tuple[str, str], due: float) -> None:
+        old = self._timers.pop(key, None)
+        if old is not None:
+            old.cancel()
+        self._timers[key] = self.clock.call_at(
+            due, lambda: self._fire(key), label=f"{key[0]}/{key[1]}"
+        )
+
+    def _fire(self, key: tuple[str, str]) -> None:
+        self._timers.pop(key, None)
+        self._wake(key)
+
+    def _unschedule(self, key: tuple[str, str]) -> None:
+        timer = self._timers.pop(key, None)
+        if timer is not None:
+            timer.cancel()
+
+    def _wake(self, key: tuple[str, str]) -> None:
+        """Start (or restart) a pass of the instance's ``run()`` unless one is under way."""
+        live = self._live.get(key)
+        if live is not None:
+            live.rewake = True
+            return
+        row = self.store.get_instance(*key)
+        if row is None or row.status in FINAL_STATUSES or row.status == "paused":
+            return
+        self._unschedule(key)
+        live = LiveInstance(row)
+        self._live[key] = live
+        live.task = asyncio.get_running_loop().create_task(self._drive(live))
+
+    async def _drive(self, live: LiveInstance) -> None:
+        key = (live.row.workflow, live.row.id)
+        try:
+            while True:
+                live.rewake = False
+                await self._pass(live)
+                if not live.rewake or live.row.status in FINAL_STATUSES:
+                    break
+                if live.row.status == "paused":
+                    break
+        finally:
+            self._live.pop(key, None)
+            self._progress += 1
+            if not self._live:
+                self.clock.notify_idle()
+
+    def _class_for(self, workflow: str) -> type | None:
+        config = self._workflows.get(workflow)
+        if config is None or config.class_name is None:
+            return None
+        return self._classes.get(config.class_name)
+
+    async def _pass(self, live: LiveInstance) -> None:
+        row = live.row
+        cls = self._class_for(row.workflow)
+        if cls is None:
+            config = self._workflows.get(row.workflow)
+            name = config.class_name if config else None
+            self._finish(
+                row,
+                "errored",
+                error={
+                    "name": "WorkflowFatalError",
+                    "message": f"workflow '{row.workflow}' has no class {name!r} in the code",
+                },
+            )
+            return
+        first = row.started is None
+        if first:
+            row.started = self.clock.now()
+        row.status, row.wake_at, row.version = "running", None, self.version
+        self._save(row)
+        if first:
+            self.emit("started", row)
+        runner = StepRunner(self, live, self.store.load_steps(row.workflow, row.id))
+        live.runner = runner
+        step = WorkflowStep(runner, self.config.implicit_dependencies)
+        event = JsDict(
+            {
+                "payload": serialization.loads(row.params),
+                "timestamp": datetime.fromtimestamp(row.created / 1000, tz=UTC),
+                "instanceId": row.id,
+                "workflowName": row.workflow,
+            }
+        )
+        token = current_step.set((row.workflow, row.id, None))
+        try:
+            entry = cls(ExecutionContext(), self.env)
+            result = entry.run(event, step)
+            if inspect.isawaitable(result):
+                result = await result
+            await runner.drain()
+            try:
+                output = None if result is None else serialization.dumps(result, "run() result")
+            except serialization.NotSerializable as exc:
+                self._finish(row, "errored", error={"name": "TypeError", "message": str(exc)})
+                return
+            self._finish(row, "complete", output=output)
+        except Hibernate:
+            await runner.drain()
+            if live.pause_requested:
+                row.status, row.paused_at = "paused", self.clock.now()
+                live.pause_requested = False
+                self._save(row)
+                self.emit("paused", row)
+                return
+            due = runner.wake_at
+            if due is None or due <= self.clock.now():
+                live.rewake = True
+                return
+            row.status, row.wake_at = "waiting", due
+            self._save(row)
+            if not live.rewake:
+                self._schedule((row.workflow, row.id), due)
+        except InstanceFatal as exc:
+            await runner.drain()
+            self._finish(row, "errored", error={"name": exc.name, "message": exc.message})
+        except asyncio.CancelledError:
+            runner.closed = True
+            raise
+        except Exception as exc:
+            await runner.drain()
+            self._finish(row, "errored", error=self._instance_error(exc))
+        finally:
+            current_step.reset(token)
+
+    def _instance_error(self, exc: Exception) -> dict[str, Any]:
+        info = error_info(exc)
+        if info["name"] == "NonRetryableError" and not self._preserve_non_retryable():
+            return {"name": "WorkflowFatalError", "message": NON_RETRYABLE_FATAL}
+        return info
+
+    def _preserve_non_retryable(self) -> bool:
+        flags = self.config.compatibility_flags
+        if "workflows_preserve_non_retryable_error_message" in flags:
+            return True
+        return (self.config.compatibility_date or "") >= "2026-05-14"
+
+    def _finish(
+        self,
+        row: InstanceRow,
+        status: str,
+        *,
+        output: str | None = None,
+        error: dict[str, Any] | None = None,
+    ) -> None:
+        row.status, row.ended, row.wake_at = status, self.clock.now(), None
+        row.output = output
+        row.error = json.dumps(error) if error is not None else None
+        self._save(row)
+        self.emit(status, row, error=error)
+
+    def step_finished(self, live: LiveInstance) -> None:
+        """A step's code returned; a requested pause takes effect at the next boundary."""
+        self._progress += 1
+
+    # -- lifecycle of instances -----------------------------------------------------------------
+
+    async def _stop(self, key: tuple[str, str]) -> None:
+        self._unschedule(key)
+        live = self._live.get(key)
+        if live is not None and live.task is not None and live.task is not asyncio.current_task():
+            live.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await live.task
+
+    async def pause(self, workflow: str, instance_id: str) -> None:
+        """Pause at the next step boundary; sleeps and waits pause at once."""
+        row = self._row(workflow, instance_id)
+        if row.status in FINAL_STATUSES or row.status in ("paused", "waitingForPause"):
+            return
+        key = (workflow, instance_id)
+        live = self._live.get(key)
+        if live is not None and live.executing > 0:
+            live.pause_requested = True
+            row.status = "waitingForPause"
+            self._save(row)
+            self.emit("waitingForPause", row)
+            return
+        await self._stop(key)
+        row = self.store.get_instance(workflow, instance_id) or row
+        row.status, row.paused_at = "paused", self.clock.now()
+        self._save(row)
+        self.emit("paused", row)
+
+    async def resume(self, workflow: str, instance_id: str) -> None:
+        """Resume a paused instance (timers shifted by the time paused); otherwise no effect."""
+        row = self._row(workflow, instance_id)
+        key = (workflow, instance_id)
+        live = self._live.get(key)
+        if row.status == "waitingForPause" and live is not None:
+            live.pause_requested = False
+            row.status = "running"
+            self._save(row)
+            self.emit("resumed", row)
+            return
+        if row.status != "paused":
+            return
+        delta = self.clock.now() - (row.paused_at or self.clock.now())
+        if delta > 0:
+            self.store.shift_step_dues(workflow, instance_id, delta)
+        row.status, row.paused_at, row.wake_at = "queued", None, None
+        self._save(row)
+        self.emit("resumed", row)
+        self._wake(key)
+
+    async def terminate(self, workflow: str, instance_id: str) -> None:
+        """End an unfinished instance for good."""
+        row = self._row(workflow, instance_id)
+        if row.status in FINAL_STATUSES:
+            raise WorkflowError(
+                "(instance.cannot_terminate) Cannot terminate instance since its on a finite state",
+                "conflict",
+            )
+        await self._stop((workflow, instance_id))
+        row = self.store.get_instance(workflow, instance_id) or row
+        row.status, row.ended, row.wake_at = "terminated", self.clock.now(), None
+        self._save(row)
+        self.emit("terminated", row)
+
+    async def restart(
+        self, workflow: str, instance_id: str, from_step: Mapping[str, Any] | None = None
+    ) -> None:
+        """Run again with the same id and params: from scratch, or from one step onwards."""
+        self._row(workflow, instance_id)
+        key = (workflow, instance_id)
+        await self._stop(key)
+        row = self.store.get_instance(workflow, instance_id)
+        assert row is not None
+        if from_step:
+            target = self._find_step(workflow, instance_id, from_step)
+            self.store.delete_steps(workflow, instance_id, from_pos=target.pos)
+        else:
+            self.store.delete_steps(workflow, instance_id)
+            self.store.delete_events(workflow, instance_id)
+            mods = self.modifiers.get(key)
+            for event_type, payload in mods.events if mods else []:
+                self.store.add_event(
+                    workflow,
+                    instance_id,
+                    event_type,
+                    serialization.dumps(payload),
+                    self.clock.now(),
+                )
+        row.status, row.started, row.ended = "queued", None, None
+        row.output = row.error = row.warnings = None
+        row.wake_at = row.paused_at = None
+        self._save(row)
+        self.emit("restarted", row, from_step=dict(from_step) if from_step else None)
+        self._wake(key)
+
+    def _find_step(self, workflow: str, instance_id: str, spec: Mapping[str, Any]) -> StepRow:
+        name = spec.get("name")
+        count = int(spec.get("count") or 1)
+        kind = spec.get("type")
+        for step in self.store.load_steps(workflow, instance_id):
+            if step.name == name and step.count == count and kind in (None, step.kind):
+                return step
+        raise WorkflowError(
+            f'(instance.cannot_restart) Step "{name}" not found in execution history',
+            "not_found",
+        )
+
+    async def delete(self, workflow: str, instance_id: str) -> None:
+        """Remove an instance and all its state."""
+        self._row(workflow, instance_id)
+        key = (workflow, instance_id)
+        await self._stop(key)
+        self.store.delete_instance(workflow, instance_id)
+        self.modifiers.pop(key, None)
+        self.request_commit()
+
+    def send_event(self, workflow: str, instance_id: str, event_type: str, payload: Any) -> None:
+        """Buffer an event for the instance and wake it if it sleeps."""
+        validate_event_type(event_type)
+        row = self._row(workflow, instance_id)
+        if row.status in FINAL_STATUSES:
+            raise WorkflowError(
+                f"(instance.not_running) Cannot send an event to instance '{instance_id}': "
+                f"it is {row.status}",
+                "conflict",
+            )
+        try:
+            text = serialization.dumps(payload, "payload")
+        except serialization.NotSerializable as exc:
+            raise WorkflowError(str(exc)) from None
+        if serialization.size_of(text) > serialization.MAX_BYTES:
+            raise WorkflowError("payload: the event payload is larger than 1 MiB", "too_large")
+        self.store.add_event(workflow, instance_id, event_type, text, self.clock.now())
+        self.request_commit()
+        self.emit("event_sent", row, type=event_type)
+        if row.status in ("waiting", "running", "queued", "waitingForPause"):
+            self._wake((workflow, instance_id))
+
+    def fire_now(self, workflow: str, instance_id: str) -> bool:
+        """End an instance's pending sleep, retry delay or event timeout now."""
+        row = self._row(workflow, instance_id)
+        if row.status != "waiting" or row.wake_at is None:
+            return False
+        due = row.wake_at
+        delta = due - self.clock.now()
+        if delta > 0:
+            self.store.shift_step_dues(workflow, instance_id, -delta)
+        self._wake((workflow, instance_id))
+        return True
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def status(self, workflow: str, instance_id: str) -> dict[str, Any]:
+        """``{"status", "output", "error"}`` as the binding's ``status()`` returns it."""
+        row = self._row(workflow, instance_id)
+        return {
+            "status": row.status,
+            "output": serialization.to_plain(row.output) if row.status == "complete" else None,
+            "error": json.loads(row.error) if row.error else None,
+        }
+
+    def describe(
+        self, workflow: str, instance_id: str, *, order: str = "asc", simple: bool = False
+    ) -> dict[str, Any]:
+        """The instance with its step history, shaped as Cloudflare's instance details."""
+        row = self.get(workflow, instance_id)
+        steps = [] if simple else [_step_json(s) for s in self.store.load_steps(workflow, row.id)]
+        if row.status == "terminated" and not simple:
+            steps.append({"type": "termination", "trigger": {"source": "api"}})
+        if order == "desc":
+            steps.reverse()
+        success = {"complete": True, "errored": False, "terminated": False}.get(row.status)
+        return {
+            "id": row.id,
+            "workflow": row.workflow,
+            "status": row.status,
+            "params": serialization.to_plain(row.params),
+            "trigger": {"source": row.trigger},
+            "versionId": row.version,
+            "queued": to_iso(row.created),
+            "start": to_iso(row.started),
+            "end": to_iso(row.ended),
+            "success": success,
+            "error": json.loads(row.error) if row.error else None,
+            "output": serialization.to_plain(row.output),
+            "wake_at": to_iso(row.wake_at),
+            "warnings": json.loads(row.warnings) if row.warnings else [],
+            "step_count": len(steps),
+            "steps": steps,
+        }
+
+    def pending_events(self, workflow: str, instance_id: str) -> list[dict[str, Any]]:
+        return [
+            {
+                "type": e.type,
+                "payload": serialization.to_plain(e.payload),
+                "timestamp": to_iso(e.timestamp),
+            }
+            for e in self.store.pending_events(workflow, instance_id)
+        ]
+
+    # -- settling -------------------------------------------------------------------------------
+
+    def idle(self) -> bool:
+        return not self._live
+
+    async def settle(self) -> None:
+        """Wait until every live instance has blocked again or finished.
+
+        An instance stuck inside a step's own code (awaiting something that never comes)
+        counts as settled after ``settle_quiet`` seconds without progress, so that advancing
+        the clock can still fire its timeout.
+        """
+        quiet_since = time.monotonic()
+        last = -1
+        while True:
+            await asyncio.sleep(0)
+            tasks = [live.task for live in self._live.values() if live.task is not None]
+            if not tasks:
+                await asyncio.sleep(0)
+                if not self._live:
+                    return
+                continue
+            await asyncio.wait(tasks, timeout=0.02)
+            if self._progress != last:
+                last, quiet_since = self._progress, time.monotonic()
+                continue
+            stuck = all(live.executing > 0 for live in self._live.values())
+            if stuck and time.monotonic() - quiet_since >= self.settle_quiet:
+                return
+
+
+def _copy_modifiers(template: Modifiers) -> Modifiers:
+    import copy
+
+    return copy.deepcopy(template)
+
+
+def _step_json(step: StepRow) -> dict[str, Any]:
+    name = f"{step.name}-{step.count}"
+    if step.kind == "sleep":
+        return {
+            "type": "sleep",
+            "name": name,
+            "start": to_iso(step.started),
+            "end": to_iso(step.due),
+            "finished": step.state == "complete",
+        }
+    if step.kind == "waitForEvent":
+        config = json.loads(step.config or "{}")
+        return {
+            "type": "waitForEvent",
+            "name": name,
+            "event_type": config.get("type"),
+            "start": to_iso(step.started),
+            "end": to_iso(step.ended if step.ended is not None else step.due),
+            "finished": step.state in ("complete", "errored"),
+            "error": json.loads(step.error) if step.error else None,
+            "output": serialization.to_plain(step.output),
+        }
+    config = json.loads(step.config or "{}")
+    sensitive = config.get("sensitive") == "output"
+    return {
+        "type": "step",
+        "name": name,
+        "start": to_iso(step.started),
+        "end": to_iso(step.ended),
+        "success": {"complete": True, "errored": False}.get(step.state),
+        "output": "[REDACTED]"
+        if sensitive and step.output
+        else serialization.to_plain(step.output),
+        "config": config,
+        "retry_at": to_iso(step.due),
+        "attempts": [
+            {
+                "start": to_iso(a.get("start")),
+                "end": to_iso(a.get("end")),
+                "success": a.get("success"),
+                "error": a.get("error"),
+                **({"retry_delay": a["retry_delay"]} if "retry_delay" in a else {}),
+            }
+            for a in step.attempts
+        ],
+    }

@@ -1,0 +1,80 @@
+"""One serializer for every value that crosses a step boundary or is stored.
+
+Values must be JSON-like (dict with string keys, list, str, int, float, bool, None) or a
+``datetime``; anything else is refused as production refuses what cannot be sent over RPC.
+Each decode builds a fresh copy, so a cached step result can be mutated safely.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+from emulator.runtime.workers import JsDict
+
+MAX_BYTES = 1024 * 1024
+_DATE_TAG = "$wf:date"
+
+
+class NotSerializable(TypeError):
+    """A value that cannot be stored: the message names the path and the type."""
+
+
+def _encode(value: Any, path: str) -> Any:
+    if value is None or isinstance(value, bool | str | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if not isinstance(key, str | int | float) or isinstance(key, bool):
+                raise NotSerializable(
+                    f"{path}: dict key {key!r} of type {type(key).__name__} cannot be sent over RPC"
+                )
+            out[str(key)] = _encode(item, f"{path}.{key}")
+        return out
+    if isinstance(value, list):
+        return [_encode(item, f"{path}[{i}]") for i, item in enumerate(value)]
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return {_DATE_TAG: moment.timestamp() * 1000}
+    raise NotSerializable(f"{path}: {type(value).__name__} cannot be sent over RPC")
+
+
+def dumps(value: Any, what: str = "value") -> str:
+    """Encode a value for storage; NotSerializable names the offending part."""
+    return json.dumps(_encode(value, what), separators=(",", ":"), ensure_ascii=False)
+
+
+def size_of(text: str) -> int:
+    return len(text.encode())
+
+
+def _decode_hook(obj: dict[str, Any]) -> Any:
+    if len(obj) == 1 and _DATE_TAG in obj:
+        return datetime.fromtimestamp(obj[_DATE_TAG] / 1000, tz=UTC)
+    return JsDict(obj)
+
+
+def loads(text: str | None) -> Any:
+    """Decode a stored value (dicts become attribute-accessible ``JsDict``)."""
+    if text is None:
+        return None
+    return json.loads(text, object_hook=_decode_hook)
+
+
+def to_plain(text: str | None) -> Any:
+    """Decode a stored value into plain JSON (dates as ISO-8601 strings), for APIs."""
+    if text is None:
+        return None
+
+    def hook(obj: dict[str, Any]) -> Any:
+        if len(obj) == 1 and _DATE_TAG in obj:
+            moment = datetime.fromtimestamp(obj[_DATE_TAG] / 1000, tz=UTC)
+            return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return obj
+
+    return json.loads(text, object_hook=hook)

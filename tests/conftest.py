@@ -1,0 +1,89 @@
+"""Shared fixtures: temporary projects and engines on a manual clock."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from emulator.clock import Clock
+from emulator.config import load_config
+from emulator.engine import Engine
+from emulator.project import Project
+from emulator.store import Store
+
+START = 1_767_225_600_000.0  # 2026-01-01T00:00:00Z: virtual time starts here in tests
+
+
+def write_project(
+    root: Path,
+    source: str,
+    workflows: dict[str, str],
+    *,
+    flags: str = '"python_workers"',
+    date: str = "2026-08-14",
+) -> Path:
+    """Write wrangler.jsonc and src/entry.py; ``workflows`` maps workflow name to class."""
+    (root / "src").mkdir(parents=True, exist_ok=True)
+    (root / "src" / "entry.py").write_text(textwrap.dedent(source))
+    entries = ",\n".join(
+        f'{{"name": "{name}", "binding": "{name.upper().replace("-", "_")}", '
+        f'"class_name": "{cls}"}}'
+        for name, cls in workflows.items()
+    )
+    (root / "wrangler.jsonc").write_text(
+        f"""{{
+  // test project
+  "name": "test-project",
+  "main": "src/entry.py",
+  "compatibility_date": "{date}",
+  "compatibility_flags": [{flags}],
+  "workflows": [{entries}],
+}}
+"""
+    )
+    return root
+
+
+EngineFactory = Callable[..., "Engine"]
+
+
+@pytest.fixture
+async def make_engine(tmp_path: Path) -> AsyncIterator[Callable[..., Engine]]:
+    """Build an engine over a project written from source, on a manual clock at START."""
+    engines: list[Engine] = []
+
+    async def factory(
+        source: str,
+        workflows: dict[str, str] | None = None,
+        *,
+        store: Store | None = None,
+        clock: Clock | None = None,
+        **options: object,
+    ) -> Engine:
+        project_dir = tmp_path / f"project{len(engines)}"
+        write_project(
+            project_dir,
+            source,
+            workflows or {"wf": "MyWorkflow"},
+            **{k: v for k, v in options.items() if k in ("flags", "date")},
+        )
+        config = load_config(project_dir)
+        code = Project(config).load()
+        engine = Engine(
+            config,
+            code.workflow_classes,
+            store=store or Store(),
+            clock=clock or Clock("manual", now=START),
+            settle_quiet=0.05,
+            **{k: v for k, v in options.items() if k not in ("flags", "date")},  # type: ignore[arg-type]
+        )
+        await engine.start()
+        engines.append(engine)
+        return engine
+
+    yield factory
+    for engine in engines:
+        await engine.close()
