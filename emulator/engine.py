@@ -135,6 +135,7 @@ class Engine:
         self._seq = self.store.next_seq()
         self._commit_scheduled = False
         self._progress = 0
+        self._closed = False
         self.version = str(uuid.uuid4())
         self.clock.settle = self.settle
         self.clock.is_idle = lambda: not self._live
@@ -165,6 +166,9 @@ class Engine:
 
     async def close(self) -> None:
         """Stop executing (instances stay where they are) and commit."""
+        if self._closed:
+            return
+        self._closed = True
         for timer in self._timers.values():
             timer.cancel()
         self._timers.clear()
@@ -281,7 +285,9 @@ class Engine:
 
     def _prepare(self, workflow: str, options: Mapping[str, Any] | None) -> tuple[str, str]:
         options = dict(options or {})
-        instance_id = options.get("id") or options.get("instance_id") or str(uuid.uuid4())
+        instance_id = options.get("id", options.get("instance_id"))
+        if instance_id is None:
+            instance_id = str(uuid.uuid4())
         validate_instance_id(instance_id)
         params = options.get("params")
         try:

@@ -150,6 +150,7 @@ class Store:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=OFF")
         self._in_tx = False
+        self._closed = False
         self._migrate()
 
     # -- transactions -------------------------------------------------------------------------
@@ -172,9 +173,12 @@ class Store:
             self._in_tx = False
 
     def close(self) -> None:
-        """Commit and close the database."""
+        """Commit and close the database (closing twice is harmless)."""
+        if self._closed:
+            return
         self.commit()
         self._db.close()
+        self._closed = True
 
     def _migrate(self) -> None:
         self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")

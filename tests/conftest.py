@@ -24,13 +24,16 @@ def write_project(
     *,
     flags: str = '"python_workers"',
     date: str = "2026-08-14",
+    step_limit: int | None = None,
 ) -> Path:
     """Write wrangler.jsonc and src/entry.py; ``workflows`` maps workflow name to class."""
     (root / "src").mkdir(parents=True, exist_ok=True)
     (root / "src" / "entry.py").write_text(textwrap.dedent(source))
     entries = ",\n".join(
         f'{{"name": "{name}", "binding": "{name.upper().replace("-", "_")}", '
-        f'"class_name": "{cls}"}}'
+        f'"class_name": "{cls}"'
+        + (f', "limits": {{"steps": {step_limit}}}' if step_limit else "")
+        + "}"
         for name, cls in workflows.items()
     )
     (root / "wrangler.jsonc").write_text(
@@ -68,7 +71,7 @@ async def make_engine(tmp_path: Path) -> AsyncIterator[Callable[..., Engine]]:
             project_dir,
             source,
             workflows or {"wf": "MyWorkflow"},
-            **{k: v for k, v in options.items() if k in ("flags", "date")},
+            **{k: v for k, v in options.items() if k in ("flags", "date", "step_limit")},
         )
         config = load_config(project_dir)
         code = Project(config).load()
@@ -78,7 +81,7 @@ async def make_engine(tmp_path: Path) -> AsyncIterator[Callable[..., Engine]]:
             store=store or Store(),
             clock=clock or Clock("manual", now=START),
             settle_quiet=0.05,
-            **{k: v for k, v in options.items() if k not in ("flags", "date")},  # type: ignore[arg-type]
+            **{k: v for k, v in options.items() if k not in ("flags", "date", "step_limit")},  # type: ignore[arg-type]
         )
         await engine.start()
         engines.append(engine)

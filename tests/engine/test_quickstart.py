@@ -11,8 +11,9 @@ QUICKSTART = Path(__file__).resolve().parents[2] / "fixtures" / "quickstart"
 
 async def test_quickstart_sleeps_a_week_then_checks_in():
     config = load_config(QUICKSTART)
-    engine = Engine(config, Project(config).load().workflow_classes,
-                    clock=Clock("manual", now=START))
+    engine = Engine(
+        config, Project(config).load().workflow_classes, clock=Clock("manual", now=START)
+    )
     await engine.start()
     try:
         handle = await engine.env.ONBOARDING.create(id="ada", params={"name": "Ada"})
