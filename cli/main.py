@@ -11,3 +11,17 @@ from emulator import __version__
 @click.version_option(__version__, prog_name="wf")
 def main() -> None:
     """wf: run Cloudflare Workflows written in Python on your machine."""
+
+
+def _register_client_commands() -> None:
+    # Client commands talk to a running `wf dev`; they import only click and the stdlib.
+    from cli.events import send_event
+    from cli.instances import instances, trigger
+    from cli.time import time_group
+    from cli.workflows import workflows
+
+    for command in (trigger, send_event, instances, workflows, time_group):
+        main.add_command(command)
+
+
+_register_client_commands()

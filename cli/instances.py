@@ -1,0 +1,248 @@
+"""`wf trigger` and `wf instances ...`: create, list, inspect and control workflow instances."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from cli import labels
+from cli.client import Client, quote
+from cli.errors import CliError
+from cli.options import client_command, parse_json_option
+from cli.output import Output
+
+LATEST = "latest"
+ID_HELP = "Instance ID, or 'latest' for the newest instance."
+
+
+def instances_path(workflow: str, instance_id: str | None = None) -> str:
+    path = f"/workflows/{quote(workflow)}/instances"
+    return path if instance_id is None else f"{path}/{quote(instance_id)}"
+
+
+def resolve_id(client: Client, workflow: str, instance_id: str) -> str:
+    """The instance ID itself, or the newest instance's ID for ``latest``."""
+    if instance_id != LATEST:
+        return instance_id
+    instances = client.explorer("GET", instances_path(workflow), query={"page": 1})
+    if not instances:
+        raise CliError(f'There are no instances in workflow "{workflow}"')
+    # The server lists newest first; a stable sort keeps that order among equal timestamps.
+    newest = sorted(instances, key=lambda i: i.get("created_on") or "", reverse=True)
+    return str(newest[0]["id"])
+
+
+@click.command()
+@click.argument("name")
+@click.argument("params", required=False, default="")
+@click.option("--id", "instance_id", help="Custom instance ID (default: a random UUIDv4).")
+@client_command
+def trigger(name: str, params: str, instance_id: str | None, client: Client, out: Output) -> None:
+    """Trigger workflow NAME, creating a new instance with PARAMS (a JSON string)."""
+    body: dict[str, Any] = {}
+    if instance_id is not None:
+        body["id"] = instance_id
+    if params:
+        body["params"] = parse_json_option(params, "instance parameters")
+    result = client.explorer("POST", instances_path(name), body) or {}
+    new_id = result.get("id", instance_id)
+    out.result({"workflow": name, **result, "id": new_id})
+    out.line(f'🚀 Workflow instance "{new_id}" has been queued successfully')
+
+
+@click.group()
+def instances() -> None:
+    """List, inspect and control workflow instances."""
+
+
+@instances.command("list")
+@click.argument("name")
+@click.option(
+    "--status", type=click.Choice(labels.STATUSES), help="Only instances with this status."
+)
+@click.option(
+    "--page", type=click.IntRange(min=1), default=1, show_default=True, help="Page to show."
+)
+@click.option("--per-page", type=click.IntRange(min=1), help="Instances per page.")
+@click.option("--reverse", is_flag=True, help="Oldest first.")
+@client_command
+def list_instances(
+    name: str,
+    status: str | None,
+    page: int,
+    per_page: int | None,
+    reverse: bool,
+    client: Client,
+    out: Output,
+) -> None:
+    """List the instances of workflow NAME, newest first."""
+    query = {"status": status, "page": page, "per_page": per_page}
+    found = client.explorer("GET", instances_path(name), query=query) or []
+    found = sorted(found, key=lambda i: i.get("created_on") or "", reverse=not reverse)
+    out.result(found)
+    if not found:
+        if page > 1:
+            out.warn(f"No instances found on page {page}. Please try a smaller page number.")
+        elif status:
+            out.warn(f'There are no {status} instances in workflow "{name}"')
+        else:
+            out.warn(
+                f'There are no instances in workflow "{name}". '
+                f'You can trigger it with "wf trigger {name}"'
+            )
+        return
+    out.line(f"Showing {len(found)} instance{'s' if len(found) > 1 else ''} from page {page}:")
+    out.table([_instance_row(i) for i in found])
+
+
+def _instance_row(instance: dict[str, Any]) -> dict[str, str]:
+    row = {"Instance ID": str(instance.get("id", ""))}
+    if instance.get("version_id"):
+        row["Version"] = str(instance["version_id"])
+    row["Created"] = labels.when(instance.get("created_on")) or "N/A"
+    if instance.get("modified_on"):
+        row["Modified"] = labels.when(instance["modified_on"])
+    row["Status"] = labels.status_label(instance.get("status"))
+    return row
+
+
+@instances.command()
+@click.argument("name")
+@click.argument("instance_id", metavar="[ID]", default=LATEST)
+@click.option(
+    "--step-output/--no-step-output",
+    default=True,
+    show_default=True,
+    help="Show each step's output.",
+)
+@click.option(
+    "--truncate-output-limit",
+    type=click.IntRange(min=0),
+    default=5000,
+    show_default=True,
+    help="Truncate outputs after this many characters.",
+)
+@client_command
+def describe(
+    name: str,
+    instance_id: str,
+    step_output: bool,
+    truncate_output_limit: int,
+    client: Client,
+    out: Output,
+) -> None:
+    """Describe instance ID of workflow NAME (default: latest): status, steps and attempts."""
+    resolved = resolve_id(client, name, instance_id)
+    details = client.explorer("GET", instances_path(name, resolved))
+    details = {**details, "id": details.get("id", resolved)}
+    out.result(details)
+    if out.as_json:
+        return
+    from cli.describe import render_instance
+
+    render_instance(out, name, details, step_output, truncate_output_limit)
+
+
+def _change_status(client: Client, name: str, instance_id: str, action: str, **extra: Any) -> str:
+    resolved = resolve_id(client, name, instance_id)
+    client.explorer(
+        "PATCH", instances_path(name, resolved) + "/status", {"action": action, **extra}
+    )
+    return resolved
+
+
+@instances.command()
+@click.argument("name")
+@click.argument("instance_id", metavar="ID")
+@client_command
+def pause(name: str, instance_id: str, client: Client, out: Output) -> None:
+    """Pause instance ID of workflow NAME."""
+    resolved = _change_status(client, name, instance_id, "pause")
+    out.result({"workflow": name, "id": resolved, "action": "pause"})
+    out.line(f'⏸️ The instance "{resolved}" from {name} was paused successfully')
+
+
+@instances.command()
+@click.argument("name")
+@click.argument("instance_id", metavar="ID")
+@client_command
+def resume(name: str, instance_id: str, client: Client, out: Output) -> None:
+    """Resume paused instance ID of workflow NAME."""
+    resolved = _change_status(client, name, instance_id, "resume")
+    out.result({"workflow": name, "id": resolved, "action": "resume"})
+    out.line(f'🔄 The instance "{resolved}" from {name} was resumed successfully')
+
+
+@instances.command()
+@click.argument("name")
+@click.argument("instance_id", metavar="ID")
+@client_command
+def terminate(name: str, instance_id: str, client: Client, out: Output) -> None:
+    """Terminate instance ID of workflow NAME."""
+    resolved = _change_status(client, name, instance_id, "terminate")
+    out.result({"workflow": name, "id": resolved, "action": "terminate"})
+    out.line(f'🥷 The instance "{resolved}" from {name} was terminated successfully')
+
+
+@instances.command()
+@click.argument("name")
+@click.argument("instance_id", metavar="ID")
+@click.option("--from-step-name", help="Restart from this step (its name, without the -N count).")
+@click.option(
+    "--from-step-count",
+    type=click.IntRange(min=1),
+    help="Which occurrence of that step name (default 1).",
+)
+@click.option(
+    "--from-step-type",
+    type=click.Choice(["do", "sleep", "waitForEvent"]),
+    help="The kind of that step.",
+)
+@client_command
+def restart(
+    name: str,
+    instance_id: str,
+    from_step_name: str | None,
+    from_step_count: int | None,
+    from_step_type: str | None,
+    client: Client,
+    out: Output,
+) -> None:
+    """Restart instance ID of workflow NAME: from scratch, or from one step onwards."""
+    extra: dict[str, Any] = {}
+    if from_step_name is not None:
+        step: dict[str, Any] = {"name": from_step_name}
+        if from_step_count is not None:
+            step["count"] = from_step_count
+        if from_step_type is not None:
+            step["type"] = from_step_type
+        extra["from"] = step
+    elif from_step_count is not None or from_step_type is not None:
+        raise CliError("--from-step-count and --from-step-type need --from-step-name")
+    resolved = _change_status(client, name, instance_id, "restart", **extra)
+    out.result({"workflow": name, "id": resolved, "action": "restart", **extra})
+    out.line(f'🥷 The instance "{resolved}" from {name} was restarted successfully')
+
+
+@instances.command()
+@click.argument("name")
+@click.argument("instance_ids", metavar="ID...", nargs=-1, required=True)
+@client_command
+def delete(name: str, instance_ids: tuple[str, ...], client: Client, out: Output) -> None:
+    """Delete instances of workflow NAME with all their state."""
+    deleted: list[str] = []
+    for instance_id in instance_ids:
+        try:
+            resolved = resolve_id(client, name, instance_id)
+            client.explorer("DELETE", instances_path(name, resolved))
+        except CliError as exc:
+            done = f" (deleted before it: {_quoted(deleted)})" if deleted else ""
+            raise CliError(f"{exc.message}{done}") from None
+        deleted.append(resolved)
+    out.result({"workflow": name, "deleted": deleted})
+    out.line(f'🗑️  Deleted workflow instances from "{name}": {_quoted(deleted)}')
+
+
+def _quoted(ids: list[str]) -> str:
+    return ", ".join(f'"{i}"' for i in ids)

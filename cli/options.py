@@ -1,0 +1,55 @@
+"""Options every client command shares: which server to talk to, and --json."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from cli.client import Client
+from cli.output import Output
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8787
+
+
+def client_command(fn: F) -> F:
+    """Add --port/--host/--json to a command; it receives ``client`` and ``out`` instead."""
+
+    @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+    @click.option(
+        "--host",
+        envvar="WF_HOST",
+        default=DEFAULT_HOST,
+        show_default=True,
+        help="Host of the `wf dev` server (env WF_HOST).",
+    )
+    @click.option(
+        "--port",
+        envvar="WF_PORT",
+        type=click.IntRange(1, 65535),
+        default=DEFAULT_PORT,
+        show_default=True,
+        help="Port of the `wf dev` server (env WF_PORT).",
+    )
+    @functools.wraps(fn)
+    def command(*args: Any, host: str, port: int, as_json: bool, **kwargs: Any) -> Any:
+        return fn(*args, client=Client(host, port), out=Output(as_json), **kwargs)
+
+    return command  # type: ignore[return-value]
+
+
+def parse_json_option(text: str, what: str) -> Any:
+    """Parse a JSON argument, failing with wrangler's one-line message."""
+    import json
+
+    from cli.errors import CliError
+
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise CliError(f'Error while parsing {what}: "{text}" with {exc}') from None

@@ -1,0 +1,126 @@
+"""`wf time ...`: read and steer the virtual clock of a running `wf dev`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from cli import labels
+from cli.client import Client
+from cli.errors import CliError
+from cli.options import client_command
+from cli.output import Output
+
+MODES = ("real", "scale", "manual", "auto")
+
+
+@click.group("time")
+def time_group() -> None:
+    """Read and steer virtual time: advance it, skip to the next timer, change its pace."""
+
+
+def _show(out: Output, state: dict[str, Any]) -> None:
+    """The clock state for people: now, mode, and the next timer."""
+    mode = state.get("mode", "")
+    if mode == "scale":
+        mode = f"scale (x{_number(state.get('scale'))})"
+    fields = {"Now": labels.when(state.get("now")), "Mode": str(mode)}
+    next_timer = state.get("next_timer")
+    fields["Next timer"] = labels.when(next_timer) if next_timer else "none"
+    if "pending_timers" in state:
+        fields["Pending timers"] = str(state["pending_timers"])
+    out.fields(fields)
+
+
+def _number(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, int | float) else str(value)
+
+
+@time_group.command()
+@client_command
+def status(client: Client, out: Output) -> None:
+    """Show virtual now, the time mode and the next pending timer."""
+    state = client.control("GET", "/time")
+    out.result(state)
+    _show(out, state)
+
+
+@time_group.command()
+@click.argument("duration", required=False)
+@click.option("--to", "target", metavar="TIMESTAMP", help="Advance to an ISO-8601 time instead.")
+@client_command
+def advance(duration: str | None, target: str | None, client: Client, out: Output) -> None:
+    """Move virtual time forward by DURATION ("7 days", "1 hour, 30 minutes", or 7d, 90m).
+
+    Every timer passed fires in order; the command returns once the instances settled.
+    """
+    if (duration is None) == (target is None):
+        raise CliError('Give a DURATION such as "7 days", or --to TIMESTAMP (not both)')
+    before = client.control("GET", "/time")
+    body = {"by": duration} if duration is not None else {"to": target}
+    state = client.control("POST", "/time/advance", body)
+    out.result(state)
+    moved = f"by {duration}" if duration is not None else f"to {target}"
+    out.line(
+        f"⏩ Advanced virtual time {moved}: {labels.when(before.get('now'))} → "
+        f"{labels.when(state.get('now'))}"
+    )
+    _show(out, state)
+
+
+@time_group.command()
+@click.argument("name", required=False)
+@click.argument("instance_id", metavar="[ID]", required=False)
+@client_command
+def skip(name: str | None, instance_id: str | None, client: Client, out: Output) -> None:
+    """Jump to the next pending timer; or, given NAME ID, fire that instance's timer now.
+
+    An instance's timer is its pending sleep, retry delay or event timeout.
+    """
+    if name is not None and instance_id is None:
+        raise CliError("Give both NAME and ID to fire one instance's timer, or neither")
+    if name is None:
+        before = client.control("GET", "/time")
+        state = client.control("POST", "/time/skip", {})
+        out.result(state)
+        if before.get("next_timer") is None:
+            out.line("⏭️ No pending timers: virtual time did not move")
+        else:
+            out.line(f"⏭️ Skipped to the next timer: {labels.when(state.get('now'))}")
+        _show(out, state)
+        return
+    from cli.instances import resolve_id
+
+    assert instance_id is not None
+    resolved = resolve_id(client, name, instance_id)
+    state = client.control("POST", "/time/skip", {"workflow": name, "instance": resolved})
+    if state.get("fired") is False:
+        raise CliError(
+            f'The instance "{resolved}" from {name} has no pending sleep, retry delay '
+            "or event timeout"
+        )
+    out.result(state)
+    out.line(f'⏭️ Fired the pending timer of instance "{resolved}" from {name}')
+
+
+@time_group.command()
+@click.argument("factor", type=click.FloatRange(min=0, min_open=True))
+@client_command
+def scale(factor: float, client: Client, out: Output) -> None:
+    """Run virtual time FACTOR times faster than the wall clock (mode "scale")."""
+    state = client.control("POST", "/time", {"mode": "scale", "scale": factor})
+    out.result(state)
+    out.line(f"⏱️ Virtual time now runs at x{factor:g}")
+    _show(out, state)
+
+
+@time_group.command()
+@click.argument("mode", type=click.Choice(MODES))
+@client_command
+def mode(mode: str, client: Client, out: Output) -> None:
+    """Set the time mode: real, scale, manual (moves only when told) or auto (skips idle time)."""
+    state = client.control("POST", "/time", {"mode": mode})
+    out.result(state)
+    out.line(f"⏱️ Time mode is now {mode}")
+    _show(out, state)
