@@ -36,9 +36,13 @@ class Timer:
     callback: Callable[[], None] = field(compare=False)
     label: str = field(default="", compare=False)
     cancelled: bool = field(default=False, compare=False)
+    clock: Clock | None = field(default=None, compare=False, repr=False)
 
     def cancel(self) -> None:
-        self.cancelled = True
+        if not self.cancelled:
+            self.cancelled = True
+            if self.clock is not None:
+                self.clock._timer_cancelled()
 
 
 class Clock:
@@ -62,6 +66,7 @@ class Clock:
         self._anchor_virtual = start
         self._anchor_wall = self._wall_ms()
         self._heap: list[Timer] = []
+        self._cancelled = 0
         self._seq = itertools.count()
         self._handle: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -91,8 +96,8 @@ class Clock:
         return self._heap[0].due if self._heap else None
 
     def pending(self) -> int:
-        self._drop_cancelled()
-        return sum(1 for t in self._heap if not t.cancelled)
+        """How many timers wait to fire."""
+        return len(self._heap) - self._cancelled
 
     def snapshot(self) -> dict[str, Any]:
         """What the store keeps so a restart never moves time backwards."""
@@ -136,7 +141,7 @@ class Clock:
 
     def call_at(self, due: float, callback: Callable[[], None], label: str = "") -> Timer:
         """Run ``callback`` when virtual time reaches ``due``."""
-        timer = Timer(float(due), next(self._seq), callback, label)
+        timer = Timer(float(due), next(self._seq), callback, label, clock=self)
         heapq.heappush(self._heap, timer)
         if self._heap[0] is timer:
             self._rearm()
@@ -193,9 +198,19 @@ class Clock:
 
     # -- firing -------------------------------------------------------------------------------
 
+    def _timer_cancelled(self) -> None:
+        # Step timeouts are cancelled far more often than they fire: compact the heap when
+        # cancelled entries dominate, so it never grows with dead timers.
+        self._cancelled += 1
+        if self._cancelled > 64 and self._cancelled * 2 > len(self._heap):
+            self._heap = [t for t in self._heap if not t.cancelled]
+            heapq.heapify(self._heap)
+            self._cancelled = 0
+
     def _drop_cancelled(self) -> None:
         while self._heap and self._heap[0].cancelled:
             heapq.heappop(self._heap)
+            self._cancelled = max(0, self._cancelled - 1)
 
     def _fire_due(self) -> None:
         now = self.now()
@@ -204,7 +219,7 @@ class Clock:
             if not self._heap or self._heap[0].due > now:
                 break
             timer = heapq.heappop(self._heap)
-            timer.cancelled = True
+            timer.cancelled = True  # fired: a later cancel() is a no-op
             timer.callback()
         self._rearm()
 

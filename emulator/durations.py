@@ -8,6 +8,7 @@ convenience (``lenient=True``).
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, datetime
 
@@ -65,6 +66,12 @@ def parse_duration(value: object, *, lenient: bool = False) -> float:
         raise DurationError(
             f"invalid duration {value!r}: expected milliseconds or a string like '10 seconds'"
         )
+    return _parse_text(value, lenient)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_text(value: str, lenient: bool) -> float:
+    # Cached: every step attempt parses its timeout, nearly always the same few strings.
     if _NUMBER.match(value):
         return float(value)
     total = 0.0

@@ -28,7 +28,6 @@ from emulator.errors import (
     WorkflowError,
     error_info,
 )
-from emulator.runtime.workers import JsDict
 from emulator.step import LiveInstance, Modifiers, StepRunner, WorkflowStep, current_step
 from emulator.store import FINAL_STATUSES, InstanceRow, StepRow, Store
 
@@ -134,6 +133,7 @@ class Engine:
         self._timers: dict[tuple[str, str], Timer] = {}
         self._seq = self.store.next_seq()
         self._commit_scheduled = False
+        self._durable_waiters: asyncio.Future[None] | None = None
         self._progress = 0
         self._closed = False
         self.version = str(uuid.uuid4())
@@ -216,6 +216,22 @@ class Engine:
     def _scheduled_commit(self) -> None:
         self._commit_scheduled = False
         self.store.commit()
+        waiters, self._durable_waiters = self._durable_waiters, None
+        if waiters is not None and not waiters.done():
+            waiters.set_result(None)
+
+    async def durable(self) -> None:
+        """Return once every write so far is committed.
+
+        Instances that reach this point in the same tick share one commit (group commit):
+        that is how many instances' steps get past SQLite's commit rate.
+        """
+        if not self.store.dirty:
+            return
+        if self._durable_waiters is None:
+            self._durable_waiters = asyncio.get_running_loop().create_future()
+            self.request_commit()
+        await asyncio.shield(self._durable_waiters)
 
     def _save_clock(self) -> None:
         self.store.set_meta("clock", json.dumps(self.clock.snapshot()))
@@ -315,7 +331,11 @@ class Engine:
         self.store.insert_instance(row)
         template = self.workflow_modifiers.get(workflow)
         if template is not None:
-            self.modifiers[(workflow, instance_id)] = _copy_modifiers(template)
+            own = self.modifiers.get((workflow, instance_id))
+            if own is None:
+                self.modifiers[(workflow, instance_id)] = _copy_modifiers(template)
+            else:  # set for this id before it existed: keep them, add the workflow's
+                own.extend(_copy_modifiers(template))
         mods = self.modifiers.get((workflow, instance_id))
         if mods is not None:
             for event_type, payload in mods.events:
@@ -324,7 +344,7 @@ class Engine:
                 )
         self.request_commit()
         self.emit("queued", row, trigger=trigger)
-        self._wake((workflow, instance_id))
+        self._wake((workflow, instance_id), row, fresh=True)
         return row
 
     def create(
@@ -379,17 +399,20 @@ class Engine:
         if timer is not None:
             timer.cancel()
 
-    def _wake(self, key: tuple[str, str]) -> None:
+    def _wake(
+        self, key: tuple[str, str], row: InstanceRow | None = None, *, fresh: bool = False
+    ) -> None:
         """Start (or restart) a pass of the instance's ``run()`` unless one is under way."""
         live = self._live.get(key)
         if live is not None:
             live.rewake = True
             return
-        row = self.store.get_instance(*key)
+        if row is None:
+            row = self.store.get_instance(*key)
         if row is None or row.status in FINAL_STATUSES or row.status == "paused":
             return
         self._unschedule(key)
-        live = LiveInstance(row)
+        live = LiveInstance(row, fresh=fresh)
         self._live[key] = live
         live.task = asyncio.get_running_loop().create_task(self._drive(live))
 
@@ -406,6 +429,7 @@ class Engine:
         finally:
             self._live.pop(key, None)
             self._progress += 1
+            self.emit("settled", live.row, status=live.row.status)  # stopped executing
             if not self._live:
                 self.clock.notify_idle()
 
@@ -437,10 +461,12 @@ class Engine:
         self._save(row)
         if first:
             self.emit("started", row)
-        runner = StepRunner(self, live, self.store.load_steps(row.workflow, row.id))
+        history = [] if live.fresh else self.store.load_steps(row.workflow, row.id)
+        live.fresh = False
+        runner = StepRunner(self, live, history)
         live.runner = runner
         step = WorkflowStep(runner, self.config.implicit_dependencies)
-        event = JsDict(
+        event = serialization.jsdict(
             {
                 "payload": serialization.loads(row.params),
                 "timestamp": datetime.fromtimestamp(row.created / 1000, tz=UTC),

@@ -59,6 +59,13 @@ def _decode_hook(obj: dict[str, Any]) -> Any:
     return JsDict(obj)
 
 
+def jsdict(values: dict[str, Any]) -> JsDict:
+    """A JsDict of values that are already converted (no recursive walk)."""
+    result = JsDict.__new__(JsDict)
+    dict.update(result, values)
+    return result
+
+
 def loads(text: str | None) -> Any:
     """Decode a stored value (dicts become attribute-accessible ``JsDict``)."""
     if text is None:

@@ -44,6 +44,7 @@ DEFAULT_RETRIES: dict[str, Any] = {"limit": 5, "delay": 10_000, "backoff": "expo
 DEFAULT_TIMEOUT = "10 minutes"
 DEFAULT_EVENT_TIMEOUT = "24 hours"
 CONFIG_DOCS = "See https://developers.cloudflare.com/workflows/build/sleeping-and-retrying/"
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f]")
 TYPE_PATTERN = re.compile(r"^[a-zA-Z0-9_][a-zA-Z0-9\-_]*$")
 _INTERRUPTED = {
     "name": "WorkflowInternalError",
@@ -66,6 +67,7 @@ class LiveInstance:
     executing: int = 0
     rewake: bool = False
     runner: StepRunner | None = None
+    fresh: bool = False  # just created: no history to load
 
 
 @dataclass
@@ -127,6 +129,24 @@ class Modifiers:
 
     def event_timeout_forced(self, name: str, count: int) -> bool:
         return any(ref.matches(name, count) for ref in self.event_timeouts)
+
+    def extend(self, other: Modifiers) -> None:
+        """Add another set's changes to this one; where both mock a step, this set's wins."""
+        self.disable_sleeps = _union(self.disable_sleeps, other.disable_sleeps)
+        self.disable_retry_delays = _union(self.disable_retry_delays, other.disable_retry_delays)
+        self.step_results.extend(other.step_results)
+        self.step_errors.extend(other.step_errors)
+        self.step_timeouts.extend(other.step_timeouts)
+        self.event_timeouts.extend(other.event_timeouts)
+        self.events.extend(other.events)
+
+
+def _union(a: bool | list[StepRef], b: bool | list[StepRef]) -> bool | list[StepRef]:
+    if a is True or b is True:
+        return True
+    if not a and not b:
+        return False
+    return [*(a or []), *(b or [])]
 
 
 def invalid_config(name: str, detail: str) -> WorkflowFatalError:
@@ -202,7 +222,7 @@ def validate_step_name(name: Any) -> str:
         not isinstance(name, str)
         or not name
         or len(name) > MAX_STEP_NAME
-        or any(ord(c) < 0x20 for c in name)
+        or _CONTROL_CHARS.search(name)
     ):
         raise WorkflowFatalError(
             f'Step name "{name}" exceeds max length ({MAX_STEP_NAME} chars) '
@@ -371,8 +391,8 @@ class StepRunner:
             raise rebuild_error(json.loads(row.error or "{}"))
         resolved, delay_fn = resolve_config(name, config)
         if row is None:
-            row = self._new_row("do", name, count, config=json.dumps(resolved))
-            self._save(row)
+            # saved with its first attempt, just below
+            row = self._new_row("do", name, count, config=_config_json(resolved))
             self.engine.emit("step_start", self.row, step=f"{name}-{count}")
         else:
             stored = json.loads(row.config) if row.config else resolved
@@ -403,12 +423,13 @@ class StepRunner:
                 row.due = None
             if self.live.pause_requested:
                 raise Hibernate(reason="pause")
+            # Every result so far must be durable before this step's code runs, or a crash
+            # could run a completed step's side effects twice.
+            await self.engine.durable()
             attempt = len(row.attempts) + 1
             entry: dict[str, Any] = {"start": self.clock.now(), "end": None, "success": None}
             row.attempts.append(entry)
-            self.store.save_step(row)
-            # Everything before this step must be durable before its code runs again.
-            self.engine.commit()
+            self._save(row)
             try:
                 value = await self._attempt(name, count, attempt, config, callback)
                 text = serialization.dumps(value, f'step "{name}" result')
@@ -504,8 +525,12 @@ class StepRunner:
         return backoff_delay(retries, attempt, base)
 
     def _ctx(self, name: str, count: int, attempt: int, config: dict[str, Any]) -> JsDict:
-        return JsDict(
-            {"step": {"name": name, "count": count}, "attempt": attempt, "config": config}
+        return serialization.jsdict(
+            {
+                "step": serialization.jsdict({"name": name, "count": count}),
+                "attempt": attempt,
+                "config": JsDict(config),
+            }
         )
 
     async def _attempt(
@@ -529,12 +554,10 @@ class StepRunner:
             mocked, value = mods.mocked_result(name, count)
             if mocked:
                 return copy.deepcopy(value)
-        ctx = self._ctx(name, count, attempt, copy.deepcopy(config))
-        token = current_step.set((self.workflow, self.instance_id, f"{name}-{count}"))
-        try:
-            task = asyncio.ensure_future(_call(callback, ctx))
-        finally:
-            current_step.reset(token)
+        ctx = self._ctx(name, count, attempt, _copy_config(config))
+        # The step's code runs in this task; a timeout cancels the task, as asyncio.timeout does.
+        task = asyncio.current_task()
+        assert task is not None
         timed_out = False
 
         def expire() -> None:
@@ -543,17 +566,18 @@ class StepRunner:
             task.cancel()
 
         timer = self.clock.call_later(timeout_ms, expire, label="step timeout")
+        token = current_step.set((self.workflow, self.instance_id, f"{name}-{count}"))
         self.live.executing += 1
         try:
-            return await task
+            return await _call(callback, ctx)
         except asyncio.CancelledError:
-            current = asyncio.current_task()
-            if timed_out and not (current and current.cancelling()):
+            if timed_out and task.uncancel() == 0:
                 raise WorkflowTimeoutError(
                     f"Execution timed out after {int(timeout_ms)}ms"
                 ) from None
             raise
         finally:
+            current_step.reset(token)
             timer.cancel()
             self.live.executing -= 1
             self.engine.step_finished(self.live)
@@ -668,6 +692,42 @@ class StepRunner:
         raise self._hibernate(row.due, "event")
 
 
+_DEFAULT_CONFIG_JSON = json.dumps({"retries": DEFAULT_RETRIES, "timeout": DEFAULT_TIMEOUT})
+
+
+def _config_json(config: dict[str, Any]) -> str:
+    if (
+        config.get("timeout") == DEFAULT_TIMEOUT
+        and config.get("retries") == DEFAULT_RETRIES
+        and (len(config) == 2)
+    ):
+        return _DEFAULT_CONFIG_JSON
+    return json.dumps(config)
+
+
+def _copy_config(config: dict[str, Any]) -> dict[str, Any]:
+    """A copy for ``ctx["config"]``: user code may mutate it without touching the cache."""
+    copied = dict(config)
+    if isinstance(copied.get("retries"), dict):
+        copied["retries"] = dict(copied["retries"])
+    return copied
+
+
+def _step_parameters(func: Callable[..., Any]) -> tuple[list[str], bool]:
+    """Dependency names and whether ``ctx`` is wanted; cached per code object."""
+    code = getattr(func, "__code__", None)
+    cached = _SIGNATURES.get(code) if code is not None else None
+    if cached is None:
+        names = list(inspect.signature(func).parameters)
+        cached = ([p for p in names if p != "ctx"], "ctx" in names)
+        if code is not None and not getattr(func, "__defaults__", None):
+            _SIGNATURES[code] = cached
+    return cached
+
+
+_SIGNATURES: dict[Any, tuple[list[str], bool]] = {}
+
+
 async def _call(callback: Callable[[JsDict], Any], ctx: JsDict) -> Any:
     result = callback(ctx)
     if inspect.isawaitable(result):
@@ -723,8 +783,7 @@ class WorkflowStep:
 
         def decorator(func: Callable[..., Any]) -> Callable[[], Awaitable[Any]]:
             step_name = name if name is not None else func.__name__
-            params = [p for p in inspect.signature(func).parameters if p != "ctx"]
-            wants_ctx = "ctx" in inspect.signature(func).parameters
+            params, wants_ctx = _step_parameters(func)
 
             async def wrapper() -> Any:
                 return await self._invoke(
