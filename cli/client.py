@@ -6,20 +6,17 @@ Only the standard library is used, so a client command costs little more than Py
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
+from urllib.parse import quote as _quote
+from urllib.parse import urlencode
 
 from cli.errors import CliError
 
 EXPLORER = "/cdn-cgi/explorer/api"
 CONTROL = "/cdn-cgi/wf"
 TIMEOUT_S = 60.0  # time advances answer only once the engine settled: give them room
-
-# Proxies from the environment must not see loopback calls to the dev server.
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 class Client:
@@ -56,23 +53,30 @@ class Client:
         query: Mapping[str, Any] | None = None,
     ) -> Any:
         """Send one request; return the envelope's ``result`` or raise CliError."""
+        import urllib.error
+        import urllib.request
+
         url = self.base_url + path
         if query:
             pairs = {k: str(v) for k, v in query.items() if v is not None}
             if pairs:
-                url += "?" + urllib.parse.urlencode(pairs)
+                url += "?" + urlencode(pairs)
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(url, data=data, method=method)
         request.add_header("Accept", "application/json")
         if data is not None:
             request.add_header("Content-Type", "application/json")
         try:
-            with _OPENER.open(request, timeout=TIMEOUT_S) as response:
+            with _opener().open(request, timeout=TIMEOUT_S) as response:
                 return _result(response.status, response.read())
         except urllib.error.HTTPError as exc:
             return _result(exc.code, exc.read())
         except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
             reason = getattr(exc, "reason", exc)
+            if isinstance(reason, TimeoutError):
+                raise CliError(
+                    f"wf dev at {self.base_url} did not answer within {TIMEOUT_S:g} s"
+                ) from None
             raise CliError(
                 f"Could not connect to wf dev at {self.base_url} ({reason}). "
                 "Is `wf dev` running? Pick the server with --port/--host or WF_PORT."
@@ -81,7 +85,16 @@ class Client:
 
 def quote(segment: str) -> str:
     """One path segment, escaped as wrangler does with encodeURIComponent."""
-    return urllib.parse.quote(segment, safe="")
+    return _quote(segment, safe="")
+
+
+@cache
+def _opener() -> Any:
+    # Imported on first use: `wf dev` and `--help` never pay for urllib.request.
+    import urllib.request
+
+    # Proxies from the environment must not see loopback calls to the dev server.
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def _result(status: int, raw: bytes) -> Any:
