@@ -163,6 +163,8 @@ class Engine:
             elif row.status == "waiting":
                 self._schedule(key, row.wake_at if row.wake_at is not None else now)
         self.commit()
+        if not self._live:
+            self.clock.notify_idle()
 
     async def close(self) -> None:
         """Stop executing (instances stay where they are) and commit."""
@@ -297,6 +299,11 @@ class Engine:
     def is_live(self, workflow: str, instance_id: str) -> bool:
         return (workflow, instance_id) in self._live
 
+    def task_of(self, workflow: str, instance_id: str) -> asyncio.Task[None] | None:
+        """The task running a pass of the instance's ``run()`` now, or None."""
+        live = self._live.get((workflow, instance_id))
+        return live.task if live is not None else None
+
     # -- creating -------------------------------------------------------------------------------
 
     def _prepare(self, workflow: str, options: Mapping[str, Any] | None) -> tuple[str, str]:
@@ -429,7 +436,6 @@ class Engine:
         finally:
             self._live.pop(key, None)
             self._progress += 1
-            self.emit("settled", live.row, status=live.row.status)  # stopped executing
             if not self._live:
                 self.clock.notify_idle()
 

@@ -44,6 +44,7 @@ def write_project(
   "compatibility_date": "{date}",
   "compatibility_flags": [{flags}],
   "workflows": [{entries}],
+  "vars": {{"GREETING": "hello"}},
 }}
 """
     )
