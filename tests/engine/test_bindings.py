@@ -69,7 +69,7 @@ async def test_instance_methods_through_the_handle(make_engine):
     await engine.settle()
     assert (await handle.status())["status"] == "waiting"
     await handle.delete()
-    with pytest.raises(WorkflowError, match="instance.not_found"):
+    with pytest.raises(WorkflowError, match=r"instance\.not_found"):
         await engine.env.CHILD.get("h")
 
 
