@@ -1,0 +1,89 @@
+"""`wf dev`: serve the Worker and its Workflows locally, durable and hot-reloading."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import threading
+from pathlib import Path
+
+import click
+
+
+def _preload() -> None:
+    """Import aiohttp (the slowest import) and rich on a thread while the project loads."""
+
+    def load() -> None:
+        with contextlib.suppress(Exception):  # the main thread's import reports it properly
+            import aiohttp.web  # noqa: F401
+            import rich.console
+            import rich.text  # noqa: F401
+
+    threading.Thread(target=load, name="wf-preload", daemon=True).start()
+
+
+@click.command("dev")
+@click.argument(
+    "directory",
+    required=False,
+    default=".",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+)
+@click.option(
+    "--config",
+    "-c",
+    "config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Path to wrangler.jsonc|json|toml (default: the one in DIRECTORY).",
+)
+@click.option("--env", "-e", "env", metavar="NAME", help="Use the config's env.NAME section.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8787, show_default=True)
+@click.option("--ip", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--persist-to",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for state.sqlite3 (default: DIRECTORY/.wf).",
+)
+@click.option(
+    "--time",
+    "time_mode",
+    type=click.Choice(["real", "manual", "auto"]),
+    help="Virtual time mode (default: the persisted one, else real).",
+)
+@click.option(
+    "--time-scale",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="N",
+    help="N virtual seconds per real second (implies scale mode).",
+)
+@click.option("--no-reload", is_flag=True, help="Do not reload on file changes.")
+def dev(
+    directory: Path,
+    config: Path | None,
+    env: str | None,
+    port: int,
+    ip: str,
+    persist_to: Path | None,
+    time_mode: str | None,
+    time_scale: float | None,
+    no_reload: bool,
+) -> None:
+    """Serve the Worker in DIRECTORY (default: here) with its Workflows.
+
+    Prints "Ready on http://IP:PORT" once it answers, and runs until Ctrl-C.
+    """
+    _preload()
+    from emulator.server.serve import DevOptions, run
+
+    options = DevOptions(
+        directory=directory,
+        config=config,
+        env=env,
+        port=port,
+        ip=ip,
+        persist_to=persist_to,
+        time=time_mode,
+        time_scale=time_scale,
+        reload=not no_reload,
+    )
+    sys.exit(run(options))

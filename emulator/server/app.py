@@ -1,0 +1,61 @@
+"""The aiohttp application of `wf dev`: Worker, explorer API, control API, test routes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from emulator.server import control, explorer, worker
+from emulator.server.context import SESSION
+from emulator.server.middleware import error_envelope, loopback_guard
+from emulator.server.session import DevSession
+
+if TYPE_CHECKING:
+    from emulator.console import DevConsole
+    from emulator.engine import Engine
+    from emulator.project import Project
+
+
+def create_app(
+    engine: Engine,
+    project: Project | None = None,
+    *,
+    session: DevSession | None = None,
+    console: DevConsole | None = None,
+    hosts: Iterable[str] = (),
+) -> web.Application:
+    """An application serving ``engine`` (and ``project``'s Worker, if any).
+
+    The caller owns the engine: start it before serving, close it after. ``hosts`` are names
+    besides the loopback ones that /cdn-cgi/ routes accept in the Host header (``--ip``).
+    """
+    if session is None:
+        session = DevSession(engine, project, console=console)
+        if project is not None and session.code is None:
+            session.load()
+
+    def log(message: str, details: str) -> None:
+        if session.console is not None:
+            session.console.error(message, details)
+
+    app = web.Application(
+        middlewares=[error_envelope(log), loopback_guard(hosts)],
+        client_max_size=worker.MAX_WORKER_BODY,
+    )
+    app[SESSION] = session
+    explorer.add_routes(app)
+    control.add_routes(app)
+    _add_testing_routes(app, session)
+    app.router.add_route("*", "/{tail:.*}", worker.handle)
+    return app
+
+
+def _add_testing_routes(app: web.Application, session: DevSession) -> None:
+    """Mock and modifier routes of the testing harness, when it is installed."""
+    try:
+        from emulator.testing.http import setup_routes
+    except ImportError:
+        return
+    setup_routes(app, lambda: session.engine)

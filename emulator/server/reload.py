@@ -1,0 +1,59 @@
+"""Hot reload: watch the project's Python files and config, and reload the session on a change."""
+
+from __future__ import annotations
+
+import asyncio
+import traceback
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from emulator.config import CONFIG_FILENAMES
+
+if TYPE_CHECKING:
+    from emulator.server.session import DevSession
+
+CONFIG_NAMES = frozenset((*CONFIG_FILENAMES, ".dev.vars"))
+# Directories that hold tools' files, never the user's modules (as the project loader skips).
+EXTRA_IGNORED_DIRS = ("venv", "site-packages", "dist-packages", "python_modules", ".wf")
+STEP_MS = 50  # a batch of changes is handed over once the files are quiet this long
+
+
+def is_config(path: Path, config_path: Path) -> bool:
+    return path.name in CONFIG_NAMES or path == config_path
+
+
+def source_filter(config_path: Path) -> Any:
+    """A watchfiles filter passing ``.py`` files and the config, outside tool directories."""
+    from watchfiles import DefaultFilter
+
+    class SourceFilter(DefaultFilter):
+        ignore_dirs = (*DefaultFilter.ignore_dirs, *EXTRA_IGNORED_DIRS)
+
+        def __call__(self, change: Any, path: str) -> bool:
+            if not super().__call__(change, path):
+                return False
+            candidate = Path(path)
+            return candidate.suffix == ".py" or is_config(candidate, config_path)
+
+    return SourceFilter()
+
+
+async def watch(session: DevSession, stop: asyncio.Event) -> None:
+    """Reload ``session`` after every batch of changes until ``stop`` is set."""
+    from watchfiles import awatch
+
+    config_path = session.config_path.resolve()
+    async for changes in awatch(
+        session.root,
+        watch_filter=source_filter(config_path),
+        stop_event=stop,
+        step=STEP_MS,
+        recursive=True,
+    ):
+        paths = sorted({Path(path) for _, path in changes})
+        config_changed = any(is_config(path.resolve(), config_path) for path in paths)
+        try:
+            await session.reload(paths, config_changed=config_changed)
+        except Exception:  # a reload must never end the watch
+            if session.console is not None:
+                session.console.error("Reload failed unexpectedly", traceback.format_exc())

@@ -1,0 +1,250 @@
+"""Running `wf dev`: open the state, load the code, serve, reload on edits, stop cleanly.
+
+``serve(options)`` is what the CLI runs; tests and benches can await it in-process and stop it
+with their own ``asyncio.Event``. Nothing here imports aiohttp at module level, so the CLI can
+import aiohttp on a thread while the config, the state and the user's code load.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from emulator.clock import Clock
+    from emulator.config import Config
+    from emulator.console import DevConsole
+    from emulator.server.session import DevSession
+    from emulator.store import Store
+
+STATE_DIR = ".wf"
+STATE_FILE = "state.sqlite3"
+TIME_MODES = ("real", "manual", "auto")
+SHUTDOWN_TIMEOUT_S = 2.0
+
+
+@dataclass
+class DevOptions:
+    """The options of `wf dev`."""
+
+    directory: Path = Path(".")
+    config: Path | None = None
+    env: str | None = None
+    port: int = 8787
+    ip: str = "127.0.0.1"
+    persist_to: Path | None = None
+    time: str | None = None  # real | manual | auto; None keeps the persisted mode
+    time_scale: float | None = None  # implies scale mode
+    reload: bool = True
+    color: bool | None = None  # None: colour when stdout is a terminal
+
+
+class StartupError(Exception):
+    """`wf dev` cannot start: the message is printed and the exit status is non-zero."""
+
+
+def server_url(ip: str, port: int) -> str:
+    host = f"[{ip}]" if ":" in ip else ip
+    return f"http://{host}:{port}"
+
+
+def state_path(options: DevOptions, config: Config) -> Path:
+    """``--persist-to DIR`` holds state.sqlite3; by default the project's .wf/ does."""
+    if options.persist_to is not None:
+        return Path(options.persist_to) / STATE_FILE
+    return Path(config.root) / STATE_DIR / STATE_FILE
+
+
+def load_dev_config(options: DevOptions) -> Config:
+    from emulator.config import ConfigError, load_config
+
+    target = options.config if options.config is not None else options.directory
+    try:
+        return load_config(target, options.env)
+    except ConfigError as exc:
+        raise StartupError(str(exc)) from None
+
+
+def open_store(path: Path) -> Store:
+    import sqlite3
+
+    from emulator.store import Store
+
+    try:
+        return Store(path)
+    except (sqlite3.Error, OSError, RuntimeError) as exc:
+        raise StartupError(f"{path}: cannot open the state: {exc}") from None
+
+
+def make_clock(options: DevOptions, store: Store) -> Clock:
+    """The clock in the requested mode, or in the persisted one when no ``--time`` was given.
+
+    The snapshot is written back before the engine starts: ``Engine.start`` restores it with
+    the clock's mode but the persisted scale, so a new ``--time-scale`` must be saved first.
+    """
+    from emulator.clock import Clock
+
+    saved_text = store.get_meta("clock")
+    saved: dict[str, Any] | None = json.loads(saved_text) if saved_text else None
+    if options.time_scale is not None:
+        if options.time_scale <= 0:
+            raise StartupError("--time-scale must be a positive number")
+        mode, scale = "scale", float(options.time_scale)
+    elif options.time is not None:
+        if options.time not in TIME_MODES:
+            raise StartupError(f"--time must be one of {', '.join(TIME_MODES)}")
+        mode, scale = options.time, 1.0
+    elif saved is not None:
+        mode, scale = saved.get("mode", "real"), float(saved.get("scale", 1.0))
+    else:
+        mode, scale = "real", 1.0
+    clock = Clock(mode, scale=scale)  # type: ignore[arg-type]
+    if saved is not None:
+        clock.restore(saved, mode=clock.mode)
+        clock.set_mode(clock.mode, scale if mode == "scale" else None)
+    store.set_meta("clock", json.dumps(clock.snapshot()))
+    store.commit()
+    return clock
+
+
+def build_session(options: DevOptions, console: DevConsole | None) -> DevSession:
+    """Config, state, clock, engine and the first load of the code (not started yet)."""
+    from emulator.engine import Engine
+    from emulator.project import Project
+    from emulator.server.session import DevSession
+
+    config = load_dev_config(options)
+    store = open_store(state_path(options, config))
+    clock = make_clock(options, store)
+    engine = Engine(config, {}, store=store, clock=clock)
+    session = DevSession(
+        engine, Project(config), console=console, env_name=options.env, engine_started=False
+    )
+    session.load()
+    return session
+
+
+async def serve(
+    options: DevOptions,
+    *,
+    stop: asyncio.Event | None = None,
+    on_ready: Callable[[str], None] | None = None,
+) -> int:
+    """Run `wf dev` until ``stop`` is set (or SIGINT/SIGTERM); returns the exit status."""
+    from emulator.console import AttributedStdout, DevConsole
+
+    real_stdout = sys.stdout
+    console = DevConsole(real_stdout, color=options.color)
+    try:
+        session = build_session(options, console)
+    except StartupError as exc:
+        print(f"wf dev: {exc}", file=sys.stderr, flush=True)
+        return 1
+    engine = session.engine
+    stop = stop or asyncio.Event()
+    restore_signals = _handle_signals(stop, console)
+    sys.stdout = AttributedStdout(console, real_stdout)
+    runner = None
+    watcher: asyncio.Task[None] | None = None
+    try:
+        from aiohttp import web
+
+        from emulator.server.app import create_app
+
+        app = create_app(engine, session=session, hosts=[options.ip])
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT_S)
+        await runner.setup()
+        site = web.TCPSite(runner, options.ip, options.port, reuse_address=True)
+        try:
+            await site.start()
+        except OSError as exc:
+            print(
+                f"wf dev: cannot listen on {server_url(options.ip, options.port)}: {exc.strerror}",
+                file=sys.stderr,
+                flush=True,
+            )
+            return 1
+        port = runner.addresses[0][1] if runner.addresses else options.port
+        url = server_url(options.ip, port)
+        console.attach(engine)
+        console.show_dates = engine.clock.mode != "real"
+        await session.start_engine()
+        console.plain(f"Ready on {url}")
+        _describe(session, console, options)
+        if on_ready is not None:
+            on_ready(url)
+        if options.reload:
+            from emulator.server.reload import watch
+
+            watcher = asyncio.create_task(watch(session, stop))
+        await stop.wait()
+        console.plain("Shutting down...")
+        return 0
+    finally:
+        if watcher is not None:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(watcher, timeout=1.0)
+        if runner is not None:
+            await runner.cleanup()
+        await engine.close()
+        engine.store.close()
+        console.detach(engine)
+        sys.stdout.flush()
+        sys.stdout = real_stdout
+        restore_signals()
+
+
+def _describe(session: DevSession, console: DevConsole, options: DevOptions) -> None:
+    engine = session.engine
+    for workflow in engine.config.workflows:
+        binding = f"env.{workflow.binding}"
+        console.plain(f"  workflow {workflow.name} -> {binding} ({workflow.class_name})")
+    clock = engine.clock
+    mode = f"scale x{clock.scale:g}" if clock.mode == "scale" else clock.mode
+    console.plain(f"  time: {mode}; state: {engine.store.path}")
+    if not options.reload:
+        console.plain("  hot reload off (--no-reload)")
+
+
+def _handle_signals(stop: asyncio.Event, console: DevConsole) -> Callable[[], None]:
+    """SIGINT/SIGTERM stop the server cleanly; a second one exits at once."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    loop = asyncio.get_running_loop()
+
+    def on_signal() -> None:
+        if stop.is_set():
+            console.error("Forced exit")
+            os._exit(130)
+        stop.set()
+
+    installed = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(signum, on_signal)
+        except (NotImplementedError, RuntimeError, ValueError):
+            continue
+        installed.append(signum)
+
+    def restore() -> None:
+        for signum in installed:
+            loop.remove_signal_handler(signum)
+
+    return restore
+
+
+def run(options: DevOptions) -> int:
+    """Run `wf dev` in a fresh event loop (the CLI's entry)."""
+    try:
+        return asyncio.run(serve(options))
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,175 @@
+"""A dev session: the engine, the user's code it serves, and reloading that code.
+
+The code is whatever loaded last without error. A failed load (syntax error, import error, bad
+config) leaves the previous code serving and records the error; when the very first load
+fails there is no code, so the Worker answers 503 and the engine is not started (starting it
+would replay every unfinished instance against no classes and fail them) until a reload works.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from emulator.config import ConfigError, load_config
+from emulator.project import LoadError, Project
+
+if TYPE_CHECKING:
+    from emulator.console import DevConsole
+    from emulator.engine import Engine
+    from emulator.project import LoadedCode
+
+
+@dataclass(frozen=True)
+class CodeError:
+    """Why the user's code (or config) does not load: ``FILE:LINE: Type: message``."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    details: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"message": self.message, "file": self.file, "line": self.line}
+
+
+class DevSession:
+    """The engine plus the user's code, kept current by ``reload``."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        project: Project | None = None,
+        *,
+        console: DevConsole | None = None,
+        env_name: str | None = None,
+        engine_started: bool = True,
+    ) -> None:
+        self.engine = engine
+        self.project = project
+        self.console = console
+        self.env_name = env_name
+        self.code: LoadedCode | None = None
+        self.error: CodeError | None = None
+        self.reloaded_at: float | None = None
+        self.engine_started = engine_started
+        self._lock = asyncio.Lock()
+        if project is not None:
+            try:
+                self.code = project.code
+            except RuntimeError:
+                self.code = None
+
+    @property
+    def config_path(self) -> Path:
+        return Path(self.engine.config.path)
+
+    @property
+    def root(self) -> Path:
+        return Path(self.engine.config.root)
+
+    @property
+    def generation(self) -> int:
+        return self.code.generation if self.code is not None else 0
+
+    def unavailable_reason(self) -> str | None:
+        """Why instances cannot run now (no code loaded yet), or None when they can."""
+        if self.code is not None and self.engine_started:
+            return None
+        if self.error is not None:
+            return f"the Worker's code failed to load: {self.error.message}"
+        return "the Worker's code is not loaded"
+
+    # -- loading ----------------------------------------------------------------------------------
+
+    def load(self) -> bool:
+        """First load of the user's code; on failure the error is kept and printed."""
+        if self.project is None:
+            return False
+        self._set_workers_env()
+        try:
+            code = self.project.load()
+        except LoadError as exc:
+            self._failed(_code_error(exc, self.root))
+            return False
+        self.code, self.error = code, None
+        self.engine.reload(code.workflow_classes)
+        self._set_workers_env()
+        return True
+
+    async def start_engine(self) -> None:
+        """Start (resume every unfinished instance) once there is code to run them."""
+        if self.engine_started or self.code is None:
+            return
+        await self.engine.start()
+        self.engine_started = True
+
+    async def reload(self, changed: Iterable[Path] = (), *, config_changed: bool = False) -> bool:
+        """Load the code (and the config when it changed) again and hand it to the engine.
+
+        Instances executing a step are cancelled there and replayed with the new code by
+        ``engine.reload``; the others pick it up at their next wake.
+        """
+        if self.project is None:
+            return False
+        async with self._lock:
+            config = None
+            project = self.project
+            if config_changed:
+                try:
+                    config = load_config(self.config_path, self.env_name)
+                except ConfigError as exc:
+                    self._failed(
+                        CodeError(
+                            str(exc),
+                            str(exc.path) if exc.path else None,
+                            exc.line,
+                        )
+                    )
+                    return False
+                project = Project(config)
+            self._set_workers_env()
+            try:
+                code = project.load()
+            except LoadError as exc:
+                self._failed(_code_error(exc, project.root))
+                return False
+            self.project, self.code, self.error = project, code, None
+            self.engine.reload(code.workflow_classes, config)
+            self._set_workers_env()
+            self.reloaded_at = time.time()
+            if self.console is not None:
+                names = sorted({_display(p, self.root) for p in changed})
+                what = f" ({', '.join(names)} changed)" if names else ""
+                self.console.success(f"Reloaded{what}")
+            await self.start_engine()
+            return True
+
+    def _failed(self, error: CodeError) -> None:
+        self.error = error
+        if self.console is not None:
+            serving = " (the previous code keeps serving)" if self.code is not None else ""
+            details = error.details if error.details.strip() != error.message.strip() else None
+            self.console.error(f"Error loading the Worker{serving}: {error.message}", details)
+
+    def _set_workers_env(self) -> None:
+        """`from workers import env` must see this engine's bindings."""
+        from emulator.runtime.workers import _env
+
+        _env._set_current_env(self.engine.env)
+
+
+def _code_error(exc: LoadError, root: Path) -> CodeError:
+    file = _display(exc.path, root) if exc.path is not None else None
+    return CodeError(exc.message, file, exc.line, exc.traceback_text)
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
