@@ -25,3 +25,7 @@ def _register_client_commands() -> None:
 
 
 _register_client_commands()
+
+from cli.dev import dev  # noqa: E402  (the server command: imports the server only when run)
+
+main.add_command(dev)
