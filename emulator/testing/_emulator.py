@@ -1,0 +1,337 @@
+"""``Emulator``: a project's workflows and Worker running in the test's own event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal, Self
+
+from emulator.bindings import Env, Workflow
+from emulator.clock import Clock
+from emulator.config import Config, find_config, load_config
+from emulator.durations import parse_timestamp
+from emulator.engine import Engine
+from emulator.project import LoadedCode, Project
+from emulator.runtime.workers import Response
+from emulator.store import Store
+from emulator.testing._errors import WorkflowFailed
+from emulator.testing._fetch import _NO_JSON, build_request, call_worker
+from emulator.testing._introspect import InstanceIntrospector, WaitOptions, WorkflowIntrospector
+from emulator.testing._observer import Observer, observer_for
+
+TimeMode = Literal["manual", "auto", "real", "scale"]
+
+# Parsing a config costs more than building an engine; a test suite loads the same one
+# hundreds of times, so keep it while the files behind it are unchanged.
+_CONFIGS: dict[tuple[Any, ...], Config] = {}
+# Emulators created while the pytest plugin tracks a test (see ``track``).
+_TRACKED: list[list[Emulator]] = []
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size)
+
+
+def _load_config(project: str | os.PathLike[str], env: str | None) -> Config:
+    path = Path(project)
+    file = Path(os.path.abspath(find_config(path) if path.is_dir() else path))
+    root = file.parent
+    dev_vars = [root / ".dev.vars"] + ([root / f".dev.vars.{env}"] if env else [])
+    key = (str(file), env, _stamp(file), *(_stamp(p) for p in dev_vars))
+    config = _CONFIGS.get(key)
+    if config is None:
+        config = load_config(file, env)
+        if len(_CONFIGS) > 64:
+            _CONFIGS.clear()
+        _CONFIGS[key] = config
+    return config
+
+
+@contextlib.contextmanager
+def track() -> Iterator[list[Emulator]]:
+    """Collect every Emulator created inside the block (used by the pytest plugin)."""
+    created: list[Emulator] = []
+    _TRACKED.append(created)
+    try:
+        yield created
+    finally:
+        _TRACKED.remove(created)
+
+
+class Emulator:
+    """A project's workflows, bindings and Worker in-process, on a clock the test controls.
+
+    ``async with Emulator("path/to/project") as emu:`` loads the config (a folder holding
+    ``wrangler.jsonc|json|toml``, or the file), imports the code afresh and starts an engine
+    on in-memory state. Then ``emu.env.MY_WORKFLOW`` is the binding user code sees,
+    ``await emu.fetch("/path")`` calls the Worker, ``emu.clock`` moves time and
+    ``emu.introspect_instance(...)`` mocks steps and waits for results.
+
+    Time modes: ``manual`` (default; moves only on ``emu.clock.advance``, ``advance_to``,
+    ``skip_to_next``, ``run_until_idle``, each returning once the instances it woke have
+    settled), ``auto`` (jumps to the next timer whenever nothing runs, so a 7-day sleep ends
+    at once), ``real``, and ``scale`` (``scale`` virtual seconds per real second).
+
+    ``hibernate=True`` evicts every instance after each step and replays it from the top,
+    as production does after a sleep: state kept outside steps is lost, and a replay that
+    calls other steps than the history raises ReplayDivergence from waiters and from
+    ``check()``. The clock starts at ``now`` (ISO string, datetime or epoch ms; default the
+    wall clock). ``persist_to`` keeps state in ``DIR/state.sqlite3`` instead of memory.
+    ``wait_timeout`` and ``stall_after`` (real seconds) bound the waiters; see
+    ``InstanceIntrospector.wait_for_status``.
+    """
+
+    def __init__(
+        self,
+        project: str | os.PathLike[str] = ".",
+        *,
+        time: TimeMode = "manual",
+        scale: float | None = None,
+        now: str | float | datetime | None = None,
+        env: str | None = None,
+        persist_to: str | os.PathLike[str] | None = None,
+        hibernate: bool = False,
+        wait_timeout: float | None = 10.0,
+        stall_after: float | None = 0.25,
+        settle_quiet: float = 0.1,
+    ) -> None:
+        if time == "scale" and scale is None:
+            raise ValueError("time='scale' needs scale=N (virtual seconds per real second)")
+        if scale is not None and time != "scale":
+            raise ValueError(f"scale= only applies to time='scale', not time={time!r}")
+        self.config: Config = _load_config(project, env)
+        start = None if now is None else parse_timestamp(now)
+        clock = Clock(time, scale=scale or 1.0, now=start)
+        if persist_to is not None:
+            directory = Path(persist_to)
+            directory.mkdir(parents=True, exist_ok=True)
+            store = Store(directory / "state.sqlite3")
+        else:
+            store = Store()
+        self.hibernate = hibernate
+        self._engine = Engine(
+            self.config,
+            {},
+            store=store,
+            clock=clock,
+            evict_after_steps=hibernate,
+            settle_quiet=settle_quiet,
+        )
+        self._observer: Observer = observer_for(self._engine)
+        self._options = WaitOptions(wait_timeout, stall_after, strict_replay=hibernate)
+        self._sessions: dict[str, WorkflowIntrospector] = {}
+        self._state: Literal["new", "running", "closed"] = "new"
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.code: LoadedCode = self._load_code()
+        if _TRACKED:
+            _TRACKED[-1].append(self)
+
+    def _load_code(self) -> LoadedCode:
+        from workers._env import _set_current_env
+
+        # Module-level `from workers import env` must find this emulator's env.
+        _set_current_env(self._engine.env)
+        try:
+            code = Project(self.config).load()
+        except BaseException:
+            self._engine.store.close()
+            raise
+        self._engine.reload(code.workflow_classes)
+        return code
+
+    def __repr__(self) -> str:
+        return f"<Emulator {self.config.name} time={self.clock.mode} {self._state}>"
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def start(self) -> Self:
+        """Start the engine in the running event loop (resuming persisted instances)."""
+        if self._state == "closed":
+            raise RuntimeError("this Emulator is closed; create a new one")
+        if self._state == "new":
+            self._state = "running"
+            self._loop = asyncio.get_running_loop()
+            await self._engine.start()
+        return self
+
+    async def close(self) -> None:
+        """Stop every instance where it is and release the state (idempotent)."""
+        if self._state == "closed":
+            return
+        was_running = self._state == "running"
+        self._state = "closed"
+        for session in list(self._sessions.values()):
+            await session.dispose()
+        if was_running:
+            await self._engine.close()
+        self._engine.store.close()
+
+    def close_outside_loop(self) -> None:
+        """Close from synchronous code (a fixture's teardown) once the test's loop stopped.
+
+        If the loop that ran the engine still exists, ``close()`` runs in it; if it is gone
+        (``asyncio.run`` returned), its tasks were cancelled with it and only the state is
+        released.
+        """
+        loop = self._loop
+        usable = loop is not None and not loop.is_closed() and not loop.is_running()
+        if self._state == "running" and usable:
+            assert loop is not None
+            loop.run_until_complete(self.close())
+            return
+        if self._state != "closed":
+            self._state = "closed"
+            self._engine.store.close()
+
+    @property
+    def running(self) -> bool:
+        return self._state == "running"
+
+    async def __aenter__(self) -> Self:
+        return await self.start()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    # -- what user code sees ------------------------------------------------------------------
+
+    @property
+    def engine(self) -> Engine:
+        """The engine itself, for anything this class does not wrap."""
+        return self._engine
+
+    @property
+    def env(self) -> Env:
+        """The ``env`` user code sees: workflow bindings by binding name, then ``vars``."""
+        return self._engine.env
+
+    @property
+    def clock(self) -> Clock:
+        """The virtual clock: ``now()``, ``advance("7 days")``, ``advance_to(ts)``,
+        ``skip_to_next()``, ``run_until_idle()``, ``set_mode(mode)``.
+
+        Advancing fires every timer passed, in due order at its own due time, and returns
+        only after the instances it woke have run until they block or finish.
+        """
+        return self._engine.clock
+
+    async def settle(self) -> None:
+        """Wait until every instance that can run has run until it blocks or finishes."""
+        await self._engine.settle()
+
+    async def fetch(
+        self,
+        path: str = "/",
+        *,
+        method: str = "GET",
+        headers: Mapping[str, str] | None = None,
+        body: bytes | str | None = None,
+        json: Any = _NO_JSON,
+    ) -> Response:
+        """Call the project's Worker with a request for ``path``; returns its ``Response``.
+
+        ``json=`` sends a JSON body (and content-type). Read the answer with ``.status``,
+        ``.headers``, ``await .text()`` or ``await .json()``. Unlike ``wf dev``, an exception
+        in the Worker propagates to the test, and ``ctx.wait_until`` work has finished when
+        this returns. Instances the request created run in the background: wait for them.
+        """
+        self._require_open()
+        request = build_request(path, method=method, headers=headers, body=body, json_body=json)
+        return await call_worker(self.code, self._engine.env, request)
+
+    # -- introspection ------------------------------------------------------------------------
+
+    def workflow_name(self, binding: Workflow | str) -> str:
+        """The workflow a binding (object or binding name, or a workflow name) refers to."""
+        if isinstance(binding, Workflow):
+            return binding.name
+        if not isinstance(binding, str):
+            raise TypeError(f"expected a Workflow binding or its name, got {binding!r}")
+        for workflow in self.config.workflows:
+            if binding in (workflow.binding, workflow.name):
+                return workflow.name
+        have = ", ".join(w.binding for w in self.config.workflows) or "none"
+        raise ValueError(f"no workflow binding {binding!r} in this project (bindings: {have})")
+
+    def introspect_instance(
+        self, binding: Workflow | str, instance_id: str
+    ) -> InstanceIntrospector:
+        """Mock, wait for and read one instance, before or after it is created.
+
+        ``binding`` is ``emu.env.MY_WORKFLOW`` or the string ``"MY_WORKFLOW"``.
+        """
+        return InstanceIntrospector(
+            self._engine, self.workflow_name(binding), instance_id, self._options
+        )
+
+    def introspect_workflow(self, binding: Workflow | str) -> WorkflowIntrospector:
+        """Mock every instance of a workflow created from now until ``dispose()``.
+
+        A second session on the same workflow while one is active is an error.
+        """
+        workflow = self.workflow_name(binding)
+        if workflow in self._sessions:
+            raise RuntimeError(
+                f"workflow {workflow!r} already has an active introspect_workflow session; "
+                "dispose() it first"
+            )
+        session = WorkflowIntrospector(
+            self._engine, workflow, self._options, on_dispose=self._session_ended
+        )
+        self._sessions[workflow] = session
+        return session
+
+    def _session_ended(self, session: WorkflowIntrospector) -> None:
+        if self._sessions.get(session.workflow) is session:
+            del self._sessions[session.workflow]
+
+    # -- verdicts -----------------------------------------------------------------------------
+
+    def check(self, *, allow_errors: bool = False) -> None:
+        """Raise for what a test should not pass with.
+
+        WorkflowFailed for an instance that errored while the test never read the error
+        (through ``get_error()``, ``wait_for_status("errored")``, or a waiter that raised);
+        ReplayDivergence, in hibernation mode, for an instance whose replay diverged.
+        The pytest plugin calls this after each test that used an emulator.
+        """
+        __tracebackhide__ = True
+        observer = self._observer
+        if self.hibernate:
+            for key in observer.divergences:
+                observer.raise_divergence(key)
+        if allow_errors:
+            return
+        unexpected = [f for k, f in observer.failures.items() if k not in observer.observed]
+        if unexpected:
+            first = unexpected[0]
+            more = "".join(f"\n  also: {f.describe()}" for f in unexpected[1:])
+            raise WorkflowFailed(
+                f"{first.describe()}{more}\n(if the test expects this, read the error with "
+                "introspect_instance(...).get_error() or wait_for_status('errored'), or mark "
+                "the test @pytest.mark.wf_allow_errors)",
+                workflow=first.workflow,
+                instance_id=first.instance_id,
+                status="errored",
+                error=first.error,
+                step=first.step,
+            )
+
+    def _require_open(self) -> None:
+        if self._state == "closed":
+            raise RuntimeError("this Emulator is closed")
+

@@ -1,0 +1,94 @@
+"""Calling the project's Worker in-process, as a request to ``wf dev`` would."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
+
+from emulator.engine import ExecutionContext
+
+if TYPE_CHECKING:
+    from emulator.project import LoadedCode
+    from emulator.runtime.workers import Request, Response
+
+BASE_URL = "http://localhost:8787/"
+_NO_JSON: Any = object()  # json=None means a JSON null body
+
+
+class _Context(ExecutionContext):
+    """``ctx`` whose ``wait_until`` work the test can wait for before it looks."""
+
+    async def drain(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+def build_request(
+    path: str,
+    *,
+    method: str,
+    headers: Mapping[str, str] | None,
+    body: bytes | str | None,
+    json_body: Any,
+) -> Request:
+    """A ``workers.Request`` for ``path`` (relative to the dev server's address)."""
+    from workers import Request
+
+    merged = dict(headers or {})
+    if json_body is not _NO_JSON:
+        if body is not None:
+            raise TypeError("fetch(): give body= or json=, not both")
+        body = json.dumps(json_body)
+        if not any(k.lower() == "content-type" for k in merged):
+            merged["content-type"] = "application/json"
+    data = body.encode() if isinstance(body, str) else body
+    request: Request = Request(method.upper(), urljoin(BASE_URL, path), merged, data)
+    return request
+
+
+
+async def call_worker(code: LoadedCode, env: Any, request: Request) -> Response:
+    """Run the Worker's fetch handler; its exceptions propagate, so the test shows them.
+
+    ``ctx.wait_until`` work is awaited before returning (production would answer first),
+    so what the request started in the background has happened when the test looks.
+    """
+    from workers import Response
+    from workers._env import _set_current_env
+
+    _set_current_env(env)
+    ctx = _Context()
+    if code.worker is not None:
+        handler = getattr(code.worker(ctx, env), "fetch", None)
+        if handler is None:
+            raise TypeError("the Worker's Default class has no fetch method")
+        result = handler(request)
+    elif code.on_fetch is not None:
+        result = code.on_fetch(*_on_fetch_args(code.on_fetch, request, env, ctx))
+    else:
+        raise TypeError(
+            "the project has no Worker: define class Default(WorkerEntrypoint) with "
+            "async def fetch(self, request), or async def on_fetch(request, env)"
+        )
+    if inspect.isawaitable(result):
+        result = await result
+    await ctx.drain()
+    if not isinstance(result, Response):
+        raise TypeError(f"the fetch handler returned {type(result).__name__}, not a Response")
+    return result
+
+
+def _on_fetch_args(handler: Any, request: Any, env: Any, ctx: Any) -> tuple[Any, ...]:
+    """``on_fetch(request)``, ``(request, env)`` or ``(request, env, ctx)``, as declared."""
+    try:
+        parameters = list(inspect.signature(handler).parameters.values())
+    except (TypeError, ValueError):
+        return (request, env)
+    if any(p.kind is p.VAR_POSITIONAL for p in parameters):
+        return (request, env, ctx)
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return (request, env, ctx)[: max(1, min(3, len(positional)))]
