@@ -17,10 +17,11 @@ def _register_client_commands() -> None:
     # Client commands talk to a running `wf dev`; they import only click and the stdlib.
     from cli.events import send_event
     from cli.instances import instances, trigger
+    from cli.mock import mock
     from cli.time import time_group
     from cli.workflows import workflows
 
-    for command in (trigger, send_event, instances, workflows, time_group):
+    for command in (trigger, send_event, instances, workflows, time_group, mock):
         main.add_command(command)
 
 

@@ -116,6 +116,13 @@ class Modifier:
             return self._engine.workflow_modifiers.setdefault(self.workflow, Modifiers())
         return self._engine.modifiers.setdefault((self.workflow, self.instance_id), Modifiers())
 
+    @property
+    def current(self) -> Modifiers | None:
+        """The engine record in force, or None (reading it does not create one)."""
+        if self.instance_id is None:
+            return self._engine.workflow_modifiers.get(self.workflow)
+        return self._engine.modifiers.get((self.workflow, self.instance_id))
+
     def clear(self) -> None:
         """Drop every modifier (events already delivered stay delivered)."""
         if self.instance_id is None:
@@ -308,7 +315,7 @@ def apply_spec(modifier: Modifier, spec: Mapping[str, Any]) -> None:
         raise ValueError(f"unknown modifier {sorted(unknown)[0]!r} (known: {', '.join(SPEC_KEYS)})")
     # Check everything on a scratch copy first, so a bad entry applies nothing.
     scratch = _Scratch()
-    scratch.workflow_modifiers[modifier.workflow] = copy.deepcopy(modifier.modifiers)
+    scratch.workflow_modifiers[modifier.workflow] = copy.deepcopy(modifier.current or Modifiers())
     _apply(Modifier(scratch, modifier.workflow), spec)  # type: ignore[arg-type]
     _apply(modifier, spec)
 
