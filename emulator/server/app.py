@@ -48,7 +48,8 @@ def create_app(
     explorer.add_routes(app)
     control.add_routes(app)
     _add_testing_routes(app, session)
-    app.router.add_route("*", "/{tail:.*}", worker.handle)
+    # Everything outside /cdn-cgi/ is the Worker's; unknown /cdn-cgi/ paths stay 404/405.
+    app.router.add_route("*", "/{tail:(?!cdn-cgi/).*}", worker.handle)
     return app
 
 

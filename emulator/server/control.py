@@ -17,7 +17,6 @@ Code: ``GET /cdn-cgi/wf/code`` (generation, load error) and ``POST /cdn-cgi/wf/c
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from aiohttp import web
@@ -29,12 +28,10 @@ from emulator.server.context import session_of
 from emulator.server.envelope import ApiError, json_object, ok, read_json
 
 BASE = "/cdn-cgi/wf"
-TIME_LOCK = web.AppKey("wf_time_lock", asyncio.Lock)
 
 
 def add_routes(app: web.Application) -> None:
     """Register the control routes."""
-    app[TIME_LOCK] = asyncio.Lock()
     app.router.add_get(BASE + "/status", status)
     app.router.add_get(BASE + "/time", get_time)
     app.router.add_put(BASE + "/time", set_time)
@@ -106,7 +103,7 @@ async def set_time(request: web.Request) -> web.Response:
         mode = "scale"
     if mode not in MODES:
         raise ApiError(400, f"unknown time mode {mode!r}: use one of {', '.join(MODES)}")
-    async with request.app[TIME_LOCK]:
+    async with session_of(request).time_lock:
         clock.set_mode(mode, scale)
     return ok(time_json(clock))
 
@@ -117,7 +114,7 @@ async def advance(request: web.Request) -> web.Response:
     clock = session_of(request).engine.clock
     if ("by" in body) == ("to" in body):
         raise ApiError(400, 'give exactly one of "by" (a duration) and "to" (a timestamp)')
-    async with request.app[TIME_LOCK]:
+    async with session_of(request).time_lock:
         now = clock.now()
         try:
             if "by" in body:
@@ -143,7 +140,7 @@ async def skip(request: web.Request) -> web.Response:
             raise ApiError(400, 'give both "workflow" and "instance" as strings')
         return ok(await _fire(request, name, instance_id))
     clock = session_of(request).engine.clock
-    async with request.app[TIME_LOCK]:
+    async with session_of(request).time_lock:
         due = await clock.skip_to_next()
     return ok({"skipped": due is not None, "fired_at": to_iso(due)} | time_json(clock))
 
@@ -163,7 +160,7 @@ async def _fire(request: web.Request, name: str, instance_id: str) -> dict[str, 
     reason = session.unavailable_reason()
     if reason is not None:
         raise ApiError(503, reason)
-    async with request.app[TIME_LOCK]:
+    async with session_of(request).time_lock:
         fired = engine.fire_now(name, row.id)
         if fired:
             await engine.settle()
