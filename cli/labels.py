@@ -68,6 +68,12 @@ def when(value: str | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def iso_from_ms(ms: float) -> str:
+    """Epoch milliseconds as ISO-8601 UTC with milliseconds, as Cloudflare writes times."""
+    moment = datetime.fromtimestamp(ms / 1000, tz=UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
 _UNITS = (
     ("year", 365 * 86_400),
     ("month", 30 * 86_400),

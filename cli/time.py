@@ -20,6 +20,21 @@ def time_group() -> None:
     """Read and steer virtual time: advance it, skip to the next timer, change its pace."""
 
 
+def clock_state(raw: dict[str, Any]) -> dict[str, Any]:
+    """The server's clock with ISO times under ``now``/``next_timer`` and ms under ``*_ms``.
+
+    Tolerates servers that report epoch milliseconds under the plain names.
+    """
+    state = dict(raw)
+    for key in ("now", "next_timer"):
+        value = raw.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            state[key] = raw.get(f"{key}_iso") or labels.iso_from_ms(value)
+            state.setdefault(f"{key}_ms", value)
+        state.pop(f"{key}_iso", None)
+    return state
+
+
 def _show(out: Output, state: dict[str, Any]) -> None:
     """The clock state for people: now, mode, and the next timer."""
     mode = state.get("mode", "")
@@ -41,7 +56,7 @@ def _number(value: Any) -> str:
 @client_command
 def status(client: Client, out: Output) -> None:
     """Show virtual now, the time mode and the next pending timer."""
-    state = client.control("GET", "/time")
+    state = clock_state(client.control("GET", "/time"))
     out.result(state)
     _show(out, state)
 
@@ -57,9 +72,9 @@ def advance(duration: str | None, target: str | None, client: Client, out: Outpu
     """
     if (duration is None) == (target is None):
         raise CliError('Give a DURATION such as "7 days", or --to TIMESTAMP (not both)')
-    before = client.control("GET", "/time")
+    before = clock_state(client.control("GET", "/time"))
     body = {"by": duration} if duration is not None else {"to": target}
-    state = client.control("POST", "/time/advance", body)
+    state = clock_state(client.control("POST", "/time/advance", body))
     out.result(state)
     moved = f"by {duration}" if duration is not None else f"to {target}"
     out.line(
@@ -81,10 +96,9 @@ def skip(name: str | None, instance_id: str | None, client: Client, out: Output)
     if name is not None and instance_id is None:
         raise CliError("Give both NAME and ID to fire one instance's timer, or neither")
     if name is None:
-        before = client.control("GET", "/time")
-        state = client.control("POST", "/time/skip", {})
+        state = clock_state(client.control("POST", "/time/skip", {}))
         out.result(state)
-        if before.get("next_timer") is None:
+        if not state.get("skipped", True):
             out.line("⏭️ No pending timers: virtual time did not move")
         else:
             out.line(f"⏭️ Skipped to the next timer: {labels.when(state.get('now'))}")
@@ -94,7 +108,9 @@ def skip(name: str | None, instance_id: str | None, client: Client, out: Output)
 
     assert instance_id is not None
     resolved = resolve_id(client, name, instance_id)
-    state = client.control("POST", "/time/skip", {"workflow": name, "instance": resolved})
+    state = clock_state(
+        client.control("POST", "/time/skip", {"workflow": name, "instance": resolved})
+    )
     if state.get("fired") is False:
         raise CliError(
             f'The instance "{resolved}" from {name} has no pending sleep, retry delay '
@@ -109,7 +125,7 @@ def skip(name: str | None, instance_id: str | None, client: Client, out: Output)
 @client_command
 def scale(factor: float, client: Client, out: Output) -> None:
     """Run virtual time FACTOR times faster than the wall clock (mode "scale")."""
-    state = client.control("POST", "/time", {"mode": "scale", "scale": factor})
+    state = clock_state(client.control("POST", "/time", {"mode": "scale", "scale": factor}))
     out.result(state)
     out.line(f"⏱️ Virtual time now runs at x{factor:g}")
     _show(out, state)
@@ -120,7 +136,7 @@ def scale(factor: float, client: Client, out: Output) -> None:
 @client_command
 def mode(mode: str, client: Client, out: Output) -> None:
     """Set the time mode: real, scale, manual (moves only when told) or auto (skips idle time)."""
-    state = client.control("POST", "/time", {"mode": mode})
+    state = clock_state(client.control("POST", "/time", {"mode": mode}))
     out.result(state)
     out.line(f"⏱️ Time mode is now {mode}")
     _show(out, state)

@@ -69,4 +69,3 @@ def test_duplicate_id_is_refused(quickstart: DevServer) -> None:
     quickstart.ok("trigger", "onboarding", '{"name": "A"}', "--id", "twice")
     again = quickstart.wf("trigger", "onboarding", '{"name": "A"}', "--id", "twice")
     assert again.returncode == 1 and again.stderr.count("\n") == 1
-

@@ -73,3 +73,18 @@ def test_client_commands_import_neither_rich_nor_aiohttp() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_clock_state_puts_iso_times_under_the_plain_names() -> None:
+    from cli.time import clock_state
+
+    iso_server = {"now": "2026-01-01T00:00:00.000Z", "now_ms": 1_767_225_600_000, "mode": "auto"}
+    assert clock_state(iso_server) == iso_server
+    ms_server = {"now": 1_767_225_600_000, "next_timer": None, "mode": "manual", "scale": 1}
+    assert clock_state(ms_server) == {
+        "now": "2026-01-01T00:00:00.000Z",
+        "now_ms": 1_767_225_600_000,
+        "next_timer": None,
+        "mode": "manual",
+        "scale": 1,
+    }
