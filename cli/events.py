@@ -10,7 +10,7 @@ from cli.options import client_command, parse_json_option
 from cli.output import Output
 
 
-@click.command("send-event")
+@click.command("send-event", short_help="Send an event to an instance.")
 @click.argument("name")
 @click.argument("instance_id", metavar="ID")
 @click.option("--type", "event_type", required=True, help="Type of the event.")

@@ -33,7 +33,7 @@ def resolve_id(client: Client, workflow: str, instance_id: str) -> str:
     return str(newest[0]["id"])
 
 
-@click.command()
+@click.command(short_help="Start a new instance of a workflow.")
 @click.argument("name")
 @click.argument("params", required=False, default="")
 @click.option("--id", "instance_id", help="Custom instance ID (default: a random UUIDv4).")
@@ -107,7 +107,7 @@ def _instance_row(instance: dict[str, Any]) -> dict[str, str]:
     return row
 
 
-@instances.command()
+@instances.command(short_help="Show an instance: status, steps and attempts.")
 @click.argument("name")
 @click.argument("instance_id", metavar="[ID]", default=LATEST)
 @click.option(
@@ -185,7 +185,7 @@ def terminate(name: str, instance_id: str, client: Client, out: Output) -> None:
     out.line(f'🥷 The instance "{resolved}" from {name} was terminated successfully')
 
 
-@instances.command()
+@instances.command(short_help="Restart an instance, or replay it from one step.")
 @click.argument("name")
 @click.argument("instance_id", metavar="ID")
 @click.option("--from-step-name", help="Restart from this step (its name, without the -N count).")

@@ -15,7 +15,7 @@ from cli.output import Output
 MODES = ("real", "scale", "manual", "auto")
 
 
-@click.group("time")
+@click.group("time", short_help="Read and steer virtual time.")
 def time_group() -> None:
     """Read and steer virtual time: advance it, skip to the next timer, change its pace."""
 
@@ -61,7 +61,7 @@ def status(client: Client, out: Output) -> None:
     _show(out, state)
 
 
-@time_group.command()
+@time_group.command(short_help="Move virtual time forward by a duration.")
 @click.argument("duration", required=False)
 @click.option("--to", "target", metavar="TIMESTAMP", help="Advance to an ISO-8601 time instead.")
 @client_command
@@ -84,7 +84,7 @@ def advance(duration: str | None, target: str | None, client: Client, out: Outpu
     _show(out, state)
 
 
-@time_group.command()
+@time_group.command(short_help="Jump to the next timer, or fire one instance's.")
 @click.argument("name", required=False)
 @click.argument("instance_id", metavar="[ID]", required=False)
 @client_command
@@ -120,7 +120,7 @@ def skip(name: str | None, instance_id: str | None, client: Client, out: Output)
     out.line(f'⏭️ Fired the pending timer of instance "{resolved}" from {name}')
 
 
-@time_group.command()
+@time_group.command(short_help="Run virtual time FACTOR times faster.")
 @click.argument("factor", type=click.FloatRange(min=0, min_open=True))
 @client_command
 def scale(factor: float, client: Client, out: Output) -> None:
@@ -131,7 +131,7 @@ def scale(factor: float, client: Client, out: Output) -> None:
     _show(out, state)
 
 
-@time_group.command()
+@time_group.command(short_help="Set the time mode: real, scale, manual or auto.")
 @click.argument("mode", type=click.Choice(MODES))
 @client_command
 def mode(mode: str, client: Client, out: Output) -> None:
