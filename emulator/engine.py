@@ -796,7 +796,8 @@ def _step_json(step: StepRow) -> dict[str, Any]:
             "type": "sleep",
             "name": name,
             "start": to_iso(step.started),
-            "end": to_iso(step.due),
+            # null until the sleep ends, as wrangler's describe expects (it reads a set end as done)
+            "end": to_iso(step.due) if step.state == "complete" else None,
             "finished": step.state == "complete",
         }
     if step.kind == "waitForEvent":
@@ -806,7 +807,7 @@ def _step_json(step: StepRow) -> dict[str, Any]:
             "name": name,
             "event_type": config.get("type"),
             "start": to_iso(step.started),
-            "end": to_iso(step.ended if step.ended is not None else step.due),
+            "end": to_iso(step.ended),
             "finished": step.state in ("complete", "errored"),
             "error": json.loads(step.error) if step.error else None,
             "output": serialization.to_plain(step.output),

@@ -89,7 +89,7 @@ def ensure_workers_package() -> ModuleType:
     current = sys.modules.get(_WORKERS)
     if current is None or not _is_runtime_module(current):
         # A different `workers` (say a workers-py stub in the venv) must not shadow ours.
-        for name in [n for n in sys.modules if n == _WORKERS or n.startswith(_WORKERS + ".")]:
+        for name in [n for n in list(sys.modules) if n == _WORKERS or n.startswith("workers.")]:
             del sys.modules[name]
         current = importlib.import_module(_WORKERS)
     importlib.import_module("emulator.runtime.workers")  # aliases the emulator-side name
@@ -311,7 +311,8 @@ class Project:
 
         modules = {
             name: module
-            for name, module in sys.modules.items()
+            # a copy: another thread may be importing while we look
+            for name, module in list(sys.modules.items())
             if module is not None and self._is_user_module(module, [self._root_key])
         }
         modules[self.main_name] = main
