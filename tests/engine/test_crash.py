@@ -54,6 +54,9 @@ class StepCrash(WorkflowEntrypoint):
         @step.do("two")
         async def two():
             note(folder, f"{me}:two")
+            # The engine commits this attempt's start at the end of the loop tick in which
+            # the step began: yield once, so the kill lands after it and can be observed.
+            await asyncio.sleep(0.01)
             with open(os.path.join(folder, f"{me}.in-two"), "w"):
                 pass
             # Blocks until the test releases it: the first process is killed in here.
