@@ -2,24 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import sys
-import threading
 from pathlib import Path
 
 import click
-
-
-def _preload() -> None:
-    """Import aiohttp (the slowest import) and rich on a thread while the project loads."""
-
-    def load() -> None:
-        with contextlib.suppress(Exception):  # the main thread's import reports it properly
-            import aiohttp.web  # noqa: F401
-            import rich.console
-            import rich.text  # noqa: F401
-
-    threading.Thread(target=load, name="wf-preload", daemon=True).start()
 
 
 @click.command("dev")
@@ -72,7 +58,9 @@ def dev(
 
     Prints "Ready on http://IP:PORT" once it answers, and runs until Ctrl-C.
     """
-    _preload()
+    from emulator.server.preload import start_preload
+
+    start_preload()
     from emulator.server.serve import DevOptions, run
 
     options = DevOptions(

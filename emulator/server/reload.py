@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from emulator.config import CONFIG_FILENAMES
+from emulator.server import preload
 
 if TYPE_CHECKING:
     from emulator.server.session import DevSession
@@ -40,20 +41,36 @@ def source_filter(config_path: Path) -> Any:
 
 async def watch(session: DevSession, stop: asyncio.Event) -> None:
     """Reload ``session`` after every batch of changes until ``stop`` is set."""
+    await asyncio.to_thread(preload.join)  # watchfiles loads there; reloads walk sys.modules
     from watchfiles import awatch
 
     config_path = session.config_path.resolve()
-    async for changes in awatch(
+    batches = awatch(
         session.root,
         watch_filter=source_filter(config_path),
         stop_event=stop,
         step=STEP_MS,
         recursive=True,
-    ):
-        paths = sorted({Path(path) for _, path in changes})
-        config_changed = any(is_config(path.resolve(), config_path) for path in paths)
+    )
+    pending = asyncio.ensure_future(anext(batches))
+    await asyncio.sleep(0)  # the watcher now exists: it sees every later change
+    # Edits saved between the load and now were not seen by it: catch up on those.
+    missed = session.changed_since_load()
+    if missed:
+        await _reload(session, missed, config_path)
+    while True:
         try:
-            await session.reload(paths, config_changed=config_changed)
-        except Exception:  # a reload must never end the watch
-            if session.console is not None:
-                session.console.error("Reload failed unexpectedly", traceback.format_exc())
+            changes = await pending
+        except StopAsyncIteration:
+            return
+        await _reload(session, sorted({Path(path) for _, path in changes}), config_path)
+        pending = asyncio.ensure_future(anext(batches))
+
+
+async def _reload(session: DevSession, paths: list[Path], config_path: Path) -> None:
+    config_changed = any(is_config(path.resolve(), config_path) for path in paths)
+    try:
+        await session.reload(paths, config_changed=config_changed)
+    except Exception:  # a reload must never end the watch
+        if session.console is not None:
+            session.console.error("Reload failed unexpectedly", traceback.format_exc())

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from emulator.server import preload
+
 if TYPE_CHECKING:
     from emulator.clock import Clock
     from emulator.config import Config
@@ -179,6 +181,7 @@ async def serve(
         console.show_dates = engine.clock.mode != "real"
         await session.start_engine()
         console.plain(f"Ready on {url}")
+        preload.preload(preload.LATER_MODULES)
         _describe(session, console, options)
         if on_ready is not None:
             on_ready(url)

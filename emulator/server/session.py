@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from emulator.config import ConfigError, load_config
 from emulator.project import LoadError, Project
+from emulator.server import preload
 
 if TYPE_CHECKING:
     from emulator.console import DevConsole
@@ -60,6 +61,7 @@ class DevSession:
         self._lock = asyncio.Lock()
         self.time_lock = asyncio.Lock()  # one time operation (advance, skip, fire) at a time
         self._due_task: asyncio.Task[None] | None = None
+        self._stamps: dict[Path, int | None] = {}
         if project is not None:
             try:
                 self.code = project.code
@@ -93,12 +95,15 @@ class DevSession:
         if self.project is None:
             return False
         self._set_workers_env()
+        preload.join()
+        self._remember_files()
         try:
             code = self.project.load()
         except LoadError as exc:
             self._failed(_code_error(exc, self.root))
             return False
         self.code, self.error = code, None
+        self._remember_files(fresh=False)
         self.engine.reload(code.workflow_classes)
         self._set_workers_env()
         return True
@@ -146,12 +151,15 @@ class DevSession:
                     return False
                 project = Project(config)
             self._set_workers_env()
+            await asyncio.to_thread(preload.join)
+            self._remember_files()
             try:
                 code = project.load()
             except LoadError as exc:
                 self._failed(_code_error(exc, project.root))
                 return False
             self.project, self.code, self.error = project, code, None
+            self._remember_files(fresh=False)
             self.engine.reload(code.workflow_classes, config)
             self._set_workers_env()
             self.reloaded_at = time.time()
@@ -161,6 +169,29 @@ class DevSession:
                 self.console.success(f"Reloaded{what}")
             await self.start_engine()
             return True
+
+    # -- what the last load saw ----------------------------------------------------------------
+
+    def _watched_files(self) -> set[Path]:
+        files = set(self.code.files) if self.code is not None else set()
+        if self.project is not None:
+            files.add(self.project.main)
+        files.add(self.config_path)
+        files.add(self.root / ".dev.vars")
+        return {path.resolve() for path in files}
+
+    def _remember_files(self, *, fresh: bool = True) -> None:
+        """Note the files' times before a load (``fresh``), then add the files it imported."""
+        if fresh:
+            self._stamps = {}
+        for path in self._watched_files():
+            self._stamps.setdefault(path, _mtime(path))
+
+    def changed_since_load(self) -> list[Path]:
+        """Files of the code or config that changed since the last load."""
+        return sorted(
+            path for path in self._watched_files() if _mtime(path) != self._stamps.get(path)
+        )
 
     def _failed(self, error: CodeError) -> None:
         self.error = error
@@ -179,6 +210,13 @@ class DevSession:
 def _code_error(exc: LoadError, root: Path) -> CodeError:
     file = _display(exc.path, root) if exc.path is not None else None
     return CodeError(exc.message, file, exc.line, exc.traceback_text)
+
+
+def _mtime(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
 
 
 def _display(path: Path, root: Path) -> str:
