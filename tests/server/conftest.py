@@ -116,6 +116,10 @@ class DevServer:
     def log(self) -> str:
         return "\n".join(self.lines)
 
+    def wait_log(self, *texts: str) -> None:
+        """Wait until every text appears in the output (the pipe is read on a thread)."""
+        wait_for(lambda: all(t in self.log for t in texts), what=f"{texts} in the log")
+
     def wait_ready(self) -> DevServer:
         self._ready.wait(START_TIMEOUT_S)
         if READY not in self.log:

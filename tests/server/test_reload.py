@@ -56,7 +56,7 @@ def test_edit_while_sleeping_replays_from_cached_steps(tmp_path: Path, dev_serve
     )
     wait_for(lambda: server.generation() > generation, what="the reload")
     assert server.get("/").text == "version two"  # new requests use the new code
-    assert "Reloaded (src/entry.py changed)" in server.log
+    server.wait_log("Reloaded (src/entry.py changed)")
 
     server.advance("1 day")
     details = server.describe("nap", "n1")
@@ -83,8 +83,7 @@ def test_syntax_error_keeps_serving_until_fixed(tmp_path: Path, dev_server) -> N
     error = wait_for(load_error, what="the load error")
     assert error["file"] == "src/entry.py" and error["line"] >= broken_line
     assert "src/entry.py:" in error["message"]
-    wait_for(lambda: "Error loading the Worker" in server.log, what="the error in the log")
-    assert "src/entry.py:" in server.log
+    server.wait_log("Error loading the Worker", "src/entry.py:")
     assert server.get("/").text == "version one"  # the previous code keeps serving
     assert server.generation() == generation
 

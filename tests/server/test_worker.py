@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.conftest import write_project
-from tests.server.conftest import wait_for
 
 
 def test_quickstart_week_long_sleep_is_fast_forwarded(quickstart: Path, dev_server) -> None:
@@ -34,8 +33,10 @@ def test_quickstart_week_long_sleep_is_fast_forwarded(quickstart: Path, dev_serv
     assert details["params"] == {"name": "Ada"}
     assert details["success"] is True
     # One console line per event, attributed to the instance.
-    assert f"onboarding/{instance} sleeping in wait a week-1 until" in server.log
-    assert f"onboarding/{instance} complete" in server.log
+    server.wait_log(
+        f"onboarding/{instance} sleeping in wait a week-1 until",
+        f"onboarding/{instance} complete",
+    )
 
 
 WORKER = """
@@ -97,7 +98,7 @@ def test_responses_and_errors(tmp_path: Path, dev_server) -> None:
     boom = server.get("/boom")
     assert boom.status == 500
     assert boom.text.strip() == "ValueError: the Worker broke"
-    assert "Traceback" in server.log and "the Worker broke" in server.log
+    server.wait_log("Traceback", "ValueError: the Worker broke")
 
     # A binding's error not caught by the Worker is a 500 too, as workerd answers.
     missing = server.get("/missing")
@@ -113,8 +114,7 @@ def test_responses_and_errors(tmp_path: Path, dev_server) -> None:
     # print() inside workflow code comes out attributed to its instance and step.
     assert server.get("/chat").text == "chat1"
     server.wait_status("chatty", "chat1", "complete")
-    wait_for(lambda: "[chatty/chat1 talk-1] hello from a step" in server.log, what="print")
-    assert "[chatty/chat1] outside any step" in server.log
+    server.wait_log("[chatty/chat1 talk-1] hello from a step", "[chatty/chat1] outside any step")
 
 
 ON_FETCH = """
