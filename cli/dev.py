@@ -61,7 +61,7 @@ def dev(
     from emulator.server.preload import start_preload
 
     start_preload()
-    from emulator.server.serve import DevOptions, run
+    from emulator.server.dev import DevOptions, run
 
     options = DevOptions(
         directory=directory,

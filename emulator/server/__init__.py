@@ -16,9 +16,9 @@ from typing import Any
 __all__ = ["DevOptions", "DevSession", "create_app", "run", "serve"]
 
 _WHERE = {
-    "DevOptions": "emulator.server.serve",
-    "run": "emulator.server.serve",
-    "serve": "emulator.server.serve",
+    "DevOptions": "emulator.server.dev",
+    "run": "emulator.server.dev",
+    "serve": "emulator.server.dev",
     "create_app": "emulator.server.app",
     "DevSession": "emulator.server.session",
 }

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import write_project
 
@@ -40,6 +43,8 @@ def test_quickstart_week_long_sleep_is_fast_forwarded(quickstart: Path, dev_serv
 
 
 WORKER = """
+import asyncio
+
 from workers import Response, WorkerEntrypoint, WorkflowEntrypoint
 
 
@@ -70,6 +75,8 @@ class Default(WorkerEntrypoint):
             return Response.json({"a": [1, 2]}, status=418)
         if path == "echo":
             return Response(await request.text(), headers={"content-type": "text/x-echo"})
+        if path == "hang":
+            await asyncio.Event().wait()
         if path == "chat":
             instance = await self.env.CHATTY.create(id="chat1")
             return Response(instance.id)
@@ -111,10 +118,19 @@ def test_responses_and_errors(tmp_path: Path, dev_server) -> None:
 
     assert server.get("/").status == 200  # the server goes on
 
+    # A Worker that never answers holds only its own request.
+    with pytest.raises(TimeoutError):
+        server.get("/hang", timeout=0.3)
+    assert server.get("/").status == 200
+
     # print() inside workflow code comes out attributed to its instance and step.
     assert server.get("/chat").text == "chat1"
     server.wait_status("chatty", "chat1", "complete")
     server.wait_log("[chatty/chat1 talk-1] hello from a step", "[chatty/chat1] outside any step")
+
+    # Shutting down does not wait for the hanging request.
+    server.signal(signal.SIGTERM)
+    assert server.wait_exit() == 0
 
 
 ON_FETCH = """
