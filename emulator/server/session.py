@@ -209,7 +209,11 @@ class DevSession:
 
 def _code_error(exc: LoadError, root: Path) -> CodeError:
     file = _display(exc.path, root) if exc.path is not None else None
-    return CodeError(exc.message, file, exc.line, exc.traceback_text)
+    # The import machinery's own frames say nothing about the user's error.
+    details = "".join(
+        line for line in exc.traceback_text.splitlines(keepends=True) if '"<frozen ' not in line
+    )
+    return CodeError(exc.message, file, exc.line, details)
 
 
 def _mtime(path: Path) -> int | None:

@@ -56,7 +56,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
             session.console.error(
                 f"{request.method} {request.path_qs}: the Worker raised "
                 f"{type(exc).__name__}: {exc}",
-                traceback.format_exc(),
+                _user_traceback(exc, session),
             )
         return web.Response(
             status=500, text=f"{type(exc).__name__}: {exc}\n", content_type="text/plain"
@@ -87,6 +87,17 @@ async def _call_fetch(code: LoadedCode, request: Any, session: DevSession) -> An
     if inspect.isawaitable(result):
         result = await result
     return result
+
+
+def _user_traceback(exc: BaseException, session: DevSession) -> str | None:
+    """The traceback from the user's first frame down (the server's frames are noise)."""
+    if isinstance(exc, WorkerFailure):
+        return None  # the message says it all
+    tb = exc.__traceback__
+    root = str(session.root.resolve())
+    while tb is not None and not tb.tb_frame.f_code.co_filename.startswith(root):
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(exc), exc, tb or exc.__traceback__))
 
 
 def _on_fetch_args(handler: Any, request: Any, env: Any, ctx: Any) -> tuple[Any, ...]:
