@@ -18,6 +18,11 @@ from emulator.testing._errors import (
 from emulator.testing._introspect import InstanceIntrospector, WorkflowIntrospector
 from emulator.testing._modifier import Modifier, StepSelector
 
+# Tracebacks and reprs name the errors where users import them from.
+for _error in (ReplayDivergence, StepFailed, WaitTimeout, WorkflowFailed, WorkflowTestError):
+    _error.__module__ = __name__
+del _error
+
 __all__ = [
     "Emulator",
     "InstanceIntrospector",

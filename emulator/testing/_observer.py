@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 Key = tuple[str, str]
 _PENDING: Any = object()
-_DIVERGENCE = "replay divergence"
+DIVERGENCE = "replay divergence"  # how the engine's divergence warnings begin
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,7 @@ class Observer:
         self.failures: dict[Key, Failure] = {}
         self.divergences: dict[Key, list[str]] = {}
         self.observed: set[Key] = set()  # failures the test has looked at
+        self.observed_divergences: set[Key] = set()
         self.on_created: list[Callable[[Key], None]] = []
         self._futures: list[asyncio.Future[None]] = []
         self._watched: set[asyncio.Task[None]] = set()
@@ -91,8 +92,9 @@ class Observer:
             self.failures.pop(key, None)
             self.divergences.pop(key, None)
             self.observed.discard(key)
+            self.observed_divergences.discard(key)
         elif event.kind == "warning" and str(event.info.get("message", "")).startswith(
-            _DIVERGENCE
+            DIVERGENCE
         ):
             self.divergences.setdefault(key, []).append(event.info["message"])
         self._watch(key)
@@ -310,8 +312,11 @@ class Observer:
         )
 
     def raise_divergence(self, key: Key) -> None:
+        """Raise ReplayDivergence if the instance diverged (the test has now seen it)."""
+        __tracebackhide__ = True
         warnings = self.divergences.get(key)
         if warnings:
+            self.observed_divergences.add(key)
             raise ReplayDivergence(
                 f"instance {key[0]}/{key[1]} replayed differently from its history (state "
                 f"kept outside steps?): {warnings[0]}"
