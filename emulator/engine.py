@@ -393,6 +393,11 @@ class Engine:
         old = self._timers.pop(key, None)
         if old is not None:
             old.cancel()
+        if due <= self.clock.now():
+            # Already due (it fell due while the engine was stopped): a manual clock would
+            # otherwise hold it until the next advance.
+            asyncio.get_running_loop().call_soon(self._wake, key)
+            return
         self._timers[key] = self.clock.call_at(
             due, lambda: self._fire(key), label=f"{key[0]}/{key[1]}"
         )
