@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
 
+    from emulator.clock import Clock
     from emulator.engine import Engine, EngineEvent
 
 __all__ = ["AttributedStdout", "DevConsole", "format_event"]
@@ -109,7 +110,7 @@ class DevConsole:
         self._color = color
         self._console: Console | None = None  # rich loads on first use: it costs ~40 ms
         self._lock = threading.Lock()
-        self.show_dates = False  # virtual dates matter once time no longer follows the wall
+        self._clock: Clock | None = None
 
     @property
     def _rich(self) -> Console:
@@ -129,6 +130,7 @@ class DevConsole:
 
     def attach(self, engine: Engine) -> None:
         """Print every event of ``engine`` from now on."""
+        self._clock = engine.clock
         engine.listeners.append(self.on_event)
 
     def detach(self, engine: Engine) -> None:
@@ -147,8 +149,9 @@ class DevConsole:
         self._emit(line)
 
     def _stamp(self, at: float) -> str:
+        """Virtual time in UTC; with the date once time no longer follows the wall clock."""
         moment = datetime.fromtimestamp(at / 1000, tz=UTC)
-        if self.show_dates:
+        if self._clock is not None and self._clock.mode != "real":
             return moment.strftime("%Y-%m-%d %H:%M:%S")
         return moment.strftime("%H:%M:%S")
 

@@ -178,7 +178,6 @@ async def serve(
         port = runner.addresses[0][1] if runner.addresses else options.port
         url = server_url(options.ip, port)
         console.attach(engine)
-        console.show_dates = engine.clock.mode != "real"
         await session.start_engine()
         console.plain(f"Ready on {url}")
         preload.preload(preload.LATER_MODULES)
