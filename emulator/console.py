@@ -229,7 +229,7 @@ class AttributedStdout(io.TextIOBase):
     def fileno(self) -> int:
         return self.stream.fileno()
 
-    def write(self, text: str) -> int:  # type: ignore[override]
+    def write(self, text: str) -> int:
         context = current_step.get()
         if context is None:
             written = self.stream.write(text)

@@ -9,6 +9,7 @@ restart from a step) follow Cloudflare's production REST API.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
@@ -211,7 +212,9 @@ async def create_batch(request: web.Request) -> web.Response:
         body = body["instances"]
     if not isinstance(body, list):
         raise ApiError(400, "request body must be a JSON array of {id?, params?} objects")
-    batch = [_create_options(entry, f"instance {i}") for i, entry in enumerate(body)]
+    batch: list[Mapping[str, Any]] = [
+        _create_options(entry, f"instance {i}") for i, entry in enumerate(body)
+    ]
     _require_code(request)
     rows = session_of(request).engine.create_batch(name, batch, trigger="api")
     return ok([_created_json(row) for row in rows])

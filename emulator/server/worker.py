@@ -43,7 +43,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
             status=503, text=f"The Worker failed to load: {reason}\n", content_type="text/plain"
         )
     body = await request.read()
-    from workers import Request
+    from emulator.runtime.workers import Request
 
     worker_request = Request(request.method, str(request.url), list(request.headers.items()), body)
     try:
@@ -113,7 +113,7 @@ def _on_fetch_args(handler: Any, request: Any, env: Any, ctx: Any) -> tuple[Any,
 
 
 def _to_web_response(result: Any) -> web.Response:
-    from workers import Response
+    from emulator.runtime.workers import Response
 
     if not isinstance(result, Response):
         raise WorkerFailure(
