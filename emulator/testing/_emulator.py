@@ -19,6 +19,7 @@ from emulator.engine import Engine, EngineEvent
 from emulator.errors import WorkflowError
 from emulator.project import LoadedCode, Project
 from emulator.runtime.workers import Response
+from emulator.runtime.workers._env import _set_current_env
 from emulator.store import Store
 from emulator.testing._errors import WorkflowFailed
 from emulator.testing._fetch import _NO_JSON, build_request, call_worker
@@ -140,8 +141,6 @@ class Emulator:
             _TRACKED[-1].append(self)
 
     def _load_code(self) -> LoadedCode:
-        from workers._env import _set_current_env
-
         # Module-level `from workers import env` must find this emulator's env.
         _set_current_env(self._engine.env)
         try:

@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 from emulator.engine import ExecutionContext
+from emulator.runtime.workers import Request, Response
+from emulator.runtime.workers._env import _set_current_env
 
 if TYPE_CHECKING:
     from emulator.project import LoadedCode
-    from emulator.runtime.workers import Request, Response
 
 BASE_URL = "http://localhost:8787/"
 _NO_JSON: Any = object()  # json=None means a JSON null body
@@ -36,8 +37,6 @@ def build_request(
     json_body: Any,
 ) -> Request:
     """A ``workers.Request`` for ``path`` (relative to the dev server's address)."""
-    from workers import Request
-
     merged = dict(headers or {})
     if json_body is not _NO_JSON:
         if body is not None:
@@ -46,8 +45,7 @@ def build_request(
         if not any(k.lower() == "content-type" for k in merged):
             merged["content-type"] = "application/json"
     data = body.encode() if isinstance(body, str) else body
-    request: Request = Request(method.upper(), urljoin(BASE_URL, path), merged, data)
-    return request
+    return Request(method.upper(), urljoin(BASE_URL, path), merged, data)
 
 
 
@@ -57,9 +55,6 @@ async def call_worker(code: LoadedCode, env: Any, request: Request) -> Response:
     ``ctx.wait_until`` work is awaited before returning (production would answer first),
     so what the request started in the background has happened when the test looks.
     """
-    from workers import Response
-    from workers._env import _set_current_env
-
     _set_current_env(env)
     ctx = _Context()
     if code.worker is not None:

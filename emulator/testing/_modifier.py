@@ -344,7 +344,7 @@ def _apply(m: Modifier, spec: Mapping[str, Any]) -> None:
     for entry in _entries(spec, "mock_event"):
         m.mock_event(_required(entry, "mock_event", "type"), entry.get("payload"))
     for step in _entries(spec, "force_event_timeout"):
-        m.force_event_timeout(step.get("step", step))  # type: ignore[arg-type]
+        m.force_event_timeout(step.get("step", step))
 
 
 class _Scratch:

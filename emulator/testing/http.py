@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 BASE = "/cdn-cgi/wf/workflows/{workflow}"
 DEFAULT_WAIT = 30.0
 MAX_WAIT = 600.0
-_ENGINE = web.AppKey("wf_testing_engine", Callable[[], "Engine"])
+_ENGINE: web.AppKey[Callable[[], Engine]] = web.AppKey("wf_testing_engine")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
