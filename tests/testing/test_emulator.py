@@ -175,3 +175,34 @@ async def test_check_reports_an_error_the_test_did_not_read(make_emulator):
     emu.check(allow_errors=True)
     assert (await inst.get_error())["message"] == "card declined"
     emu.check()  # read now: expected
+
+
+async def test_wait_until_work_is_done_when_fetch_returns(tmp_path):
+    root = write_project(
+        tmp_path,
+        """
+        import asyncio
+        from workers import Response, WorkerEntrypoint, WorkflowEntrypoint
+
+        class MyWorkflow(WorkflowEntrypoint):
+            async def run(self, event, step):
+                return event["payload"]
+
+        class Default(WorkerEntrypoint):
+            async def fetch(self, request):
+                async def later():
+                    await asyncio.sleep(0.01)
+                    await self.env.WF.create(id="bg", params="from wait_until")
+
+                self.ctx.wait_until(later())
+                return Response("accepted", status=202)
+        """,
+        {"wf": "MyWorkflow"},
+    )
+    async with Emulator(root) as emu:
+        response = await emu.fetch("/")
+        assert (response.status, await response.text()) == (202, "accepted")
+        assert emu.engine.store.get_instance("wf", "bg") is not None  # already created
+        inst = emu.introspect_instance("WF", "bg")
+        await inst.wait_for_status("complete")
+        assert await inst.get_output() == "from wait_until"
