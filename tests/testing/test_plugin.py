@@ -187,3 +187,21 @@ def test_no_project_found_says_how_to_name_one(tmp_path):
     assert outcome.startswith("error: ")
     assert "no wrangler.jsonc / wrangler.json / wrangler.toml found" in outcome
     assert "@pytest.mark.wf_project" in outcome
+
+
+def test_pytest_asyncio_strict_mode(tmp_path):
+    root = make_user_project(tmp_path)
+    (root / "tests" / "test_flows.py").write_text(
+        textwrap.dedent(
+            """
+            import pytest
+
+            @pytest.mark.asyncio
+            async def test_strict(wf):
+                handle = await wf.env.WF.create(id="x")
+                await wf.settle()
+                assert (await handle.status())["status"] == "complete"
+            """
+        )
+    )
+    assert run_pytest(root, "-o", "asyncio_mode=strict") == {"test_strict": "passed"}
