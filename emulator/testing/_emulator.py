@@ -184,8 +184,7 @@ class Emulator:
             return
         was_running = self._state == "running"
         self._state = "closed"
-        for session in list(self._sessions.values()):
-            await session.dispose()
+        self._sessions.clear()  # instances stay, as in a persisted store they must
         if was_running:
             await asyncio.gather(*self._stopping.values(), return_exceptions=True)
             await self._engine.close()

@@ -128,6 +128,7 @@ if pytest_asyncio is not None:
     async def _wf_started(request: pytest.FixtureRequest) -> AsyncIterator[None]:
         """Starts (and then closes) the wf fixture's emulator in the test's loop."""
         emulator = request.node.stash[_STARTING]
+        del request.node.stash[_STARTING]
         await emulator.start()
         yield
         await emulator.close()
@@ -137,10 +138,14 @@ if pytest_asyncio is not None:
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     __tracebackhide__ = True
     with track() as created:
-        result = yield
-    emulators = list(dict.fromkeys([*item.stash.get(_EMULATORS, []), *created]))
+        try:
+            result = yield
+        finally:
+            # Items live until the session ends: do not keep their emulators alive with them.
+            used = item.stash.get(_EMULATORS, [])
+            item.stash[_EMULATORS] = []
     allow_errors = item.get_closest_marker("wf_allow_errors") is not None
-    for emulator in emulators:
+    for emulator in dict.fromkeys([*used, *created]):
         emulator.check(allow_errors=allow_errors)
     return result
 
