@@ -180,7 +180,9 @@ async def serve(
         console.attach(engine)
         await session.start_engine()
         console.plain(f"Ready on {url}")
-        preload.preload(preload.LATER_MODULES)
+        asyncio.get_running_loop().call_later(
+            preload.LATER_DELAY_S, preload.preload, preload.LATER_MODULES
+        )
         _describe(session, console, options)
         if on_ready is not None:
             on_ready(url)

@@ -3,7 +3,7 @@
 aiohttp is the slowest import (about 230 ms of CPU, a quarter of it the TLS contexts it builds
 at import): it loads on a thread while the config, the state and the engine load. rich (the
 console) and watchfiles (hot reload) are only needed after "Ready on", so they load on a
-thread then. The project loader walks ``sys.modules``, so every load of user code waits for
+thread shortly after. The project loader walks ``sys.modules``, so every load of user code waits for
 these threads first (``join``).
 """
 
@@ -15,6 +15,7 @@ import threading
 
 SERVER_MODULES = ("aiohttp.web",)
 LATER_MODULES = ("rich.console", "rich.text", "watchfiles")
+LATER_DELAY_S = 0.2  # after "Ready on", leave the first requests the CPU (imports hold the GIL)
 
 _threads: list[threading.Thread] = []
 

@@ -41,6 +41,7 @@ def source_filter(config_path: Path) -> Any:
 
 async def watch(session: DevSession, stop: asyncio.Event) -> None:
     """Reload ``session`` after every batch of changes until ``stop`` is set."""
+    await asyncio.sleep(preload.LATER_DELAY_S)  # edits saved meanwhile are caught up below
     await asyncio.to_thread(preload.join)  # watchfiles loads there; reloads walk sys.modules
     from watchfiles import awatch
 
