@@ -103,12 +103,18 @@ class Clock:
         """What the store keeps so a restart never moves time backwards."""
         return {"mode": self.mode, "scale": self.scale, "now": self.now(), "wall": self._wall_ms()}
 
-    def restore(self, state: dict[str, Any], *, mode: Mode | None = None) -> None:
-        """Continue from a snapshot; real and auto keep their offset from the wall clock."""
+    def restore(
+        self, state: dict[str, Any], *, mode: Mode | None = None, scale: float | None = None
+    ) -> None:
+        """Continue from a snapshot; real and auto keep their offset from the wall clock.
+
+        ``mode`` and ``scale`` override the saved ones (a restart may choose another mode).
+        """
         saved_now = float(state["now"])
         saved_mode = mode or state.get("mode", self.mode)
         self.mode = saved_mode
-        self.scale = float(state.get("scale", 1.0)) if saved_mode == "scale" else 1.0
+        chosen = scale if scale is not None else float(state.get("scale", 1.0))
+        self.scale = chosen if saved_mode == "scale" else 1.0
         if saved_mode in ("real", "auto"):
             offset = saved_now - float(state.get("wall", saved_now))
             self._set_anchor(max(self._wall_ms() + offset, saved_now))

@@ -23,8 +23,6 @@ from types import MappingProxyType
 from typing import Any
 
 import json5
-import tomlkit
-import tomlkit.exceptions
 
 __all__ = [
     "CONFIG_FILENAMES",
@@ -181,6 +179,9 @@ def _parse(path: Path) -> tuple[Any, dict[str, int]]:
         raise ConfigError(f"cannot read: {err.strerror}", path=path) from None
 
     if path.suffix == ".toml":
+        import tomlkit  # only TOML projects pay for its import
+        import tomlkit.exceptions
+
         try:
             raw = tomlkit.parse(text).unwrap()
         except tomlkit.exceptions.TOMLKitError as err:

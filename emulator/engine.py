@@ -150,7 +150,8 @@ class Engine:
         """Resume every unfinished instance from the store."""
         saved = self.store.get_meta("clock")
         if saved:
-            self.clock.restore(json.loads(saved), mode=self.clock.mode)
+            # The position in time continues; mode and scale are the caller's choice.
+            self.clock.restore(json.loads(saved), mode=self.clock.mode, scale=self.clock.scale)
         self._save_clock()
         now = self.clock.now()
         for row in self.store.unfinished_instances():

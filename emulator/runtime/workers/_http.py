@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from http import HTTPMethod, HTTPStatus
 from typing import Any, TypeAlias
@@ -501,12 +499,15 @@ async def fetch(resource: str | Request, **options: Any) -> Response:
     return await asyncio.to_thread(_fetch_blocking, request, mode)
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # hand the 3xx back to the caller instead of following it
-
-
 def _fetch_blocking(request: Request, redirect: str) -> Response:
+    # urllib is imported here, not at module level: it costs start-up time of `wf dev`.
+    import urllib.error
+    import urllib.request
+
+    class _NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None  # hand the 3xx back to the caller instead of following it
+
     handlers: list[urllib.request.BaseHandler] = [] if redirect == "follow" else [_NoRedirect()]
     opener = urllib.request.build_opener(*handlers)
     has_body = request._method not in ("GET", "HEAD")
