@@ -90,8 +90,7 @@ def open_store(path: Path) -> Store:
 def make_clock(options: DevOptions, store: Store) -> Clock:
     """The clock in the requested mode, or in the persisted one when no ``--time`` was given.
 
-    The snapshot is written back before the engine starts: ``Engine.start`` restores it with
-    the clock's mode but the persisted scale, so a new ``--time-scale`` must be saved first.
+    ``Engine.start`` then continues virtual time from the store in this clock's mode and scale.
     """
     from emulator.clock import Clock
 
@@ -109,13 +108,7 @@ def make_clock(options: DevOptions, store: Store) -> Clock:
         mode, scale = saved.get("mode", "real"), float(saved.get("scale", 1.0))
     else:
         mode, scale = "real", 1.0
-    clock = Clock(mode, scale=scale)  # type: ignore[arg-type]
-    if saved is not None:
-        clock.restore(saved, mode=clock.mode)
-        clock.set_mode(clock.mode, scale if mode == "scale" else None)
-    store.set_meta("clock", json.dumps(clock.snapshot()))
-    store.commit()
-    return clock
+    return Clock(mode, scale=scale)  # type: ignore[arg-type]
 
 
 def build_session(options: DevOptions, console: DevConsole | None) -> DevSession:

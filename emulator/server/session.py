@@ -60,7 +60,6 @@ class DevSession:
         self.engine_started = engine_started
         self._lock = asyncio.Lock()
         self.time_lock = asyncio.Lock()  # one time operation (advance, skip, fire) at a time
-        self._due_task: asyncio.Task[None] | None = None
         self._stamps: dict[Path, int | None] = {}
         if project is not None:
             try:
@@ -114,17 +113,6 @@ class DevSession:
             return
         await self.engine.start()
         self.engine_started = True
-        clock = self.engine.clock
-        due = clock.next_due()
-        if clock.mode == "manual" and due is not None and due <= clock.now():
-            # A manual clock fires nothing until told, even a timer already due (one that fell
-            # due while the engine was stopped): fire those now, in the background.
-            self._due_task = asyncio.create_task(self._fire_due())
-
-    async def _fire_due(self) -> None:
-        async with self.time_lock:
-            clock = self.engine.clock
-            await clock.advance_to(clock.now())
 
     async def reload(self, changed: Iterable[Path] = (), *, config_changed: bool = False) -> bool:
         """Load the code (and the config when it changed) again and hand it to the engine.
