@@ -18,7 +18,8 @@ Figures (each the median of several runs; ``wrangler dev`` 4.86's measured figur
 2. ``many200``: 200 instances x 3 steps (two ``create_batch`` of 100) until all complete.
 3. ``bytes``: state per finished 3-step instance: ``Store.instance_bytes`` and the growth of the
    SQLite file over 1,000 finished instances divided by 1,000.
-4. ``kept``: figures 1 and 2 again (file store) after 10,000 finished instances are stored.
+4. ``kept``: figures 1 and 2 again (file store) with 10,000 finished instances stored, run
+   alternately with an engine on a fresh file; the ratio kept / fresh is reported.
 5. ``asleep``: 10,000 instances asleep at once (each sleeps "1 day", then does one step), in
    a fresh child process: RSS (absolute and over the baseline), and the wall time of one
    ``advance("1 day")`` that wakes them all and runs them to completion.
@@ -270,16 +271,21 @@ class Samples:
         return [n / w for w in self.wall]
 
 
+async def measure(samples: Samples, work: Callable[[], Awaitable[float]]) -> None:
+    """One measured run: its wall time and the CPU time this process spent in it."""
+    gc.collect()
+    cpu = time.process_time()
+    samples.wall.append(await work())
+    samples.cpu.append(time.process_time() - cpu)
+
+
 async def timed(runs: int, work: Callable[[], Awaitable[float]], warmup: int = 1) -> Samples:
     """Run ``work`` ``warmup`` times unmeasured, then ``runs`` times measured."""
     for _ in range(warmup):
         await work()
     samples = Samples()
     for _ in range(runs):
-        gc.collect()
-        cpu = time.process_time()
-        samples.wall.append(await work())
-        samples.cpu.append(time.process_time() - cpu)
+        await measure(samples, work)
     return samples
 
 
@@ -437,16 +443,31 @@ async def figures_bytes(project: Path, tmp: Path, sizes: Sizes) -> list[Figure]:
 
 
 async def figures_kept(project: Path, tmp: Path, sizes: Sizes) -> list[Figure]:
-    with open_engine(project, db=tmp / "kept.sqlite3", clock="real") as (engine, h):
-        await engine.start()
-        seq_fresh = await timed(sizes.runs, lambda: seq100(h))
-        many_fresh = await timed(sizes.runs, lambda: many200(h))
+    """Two file-store engines side by side, one with ``kept_n`` finished instances.
+
+    Their runs alternate (fresh, kept, fresh, kept...), so that a change of the machine's load
+    during the measurement weighs on both alike and the ratio stays meaningful.
+    """
+    with (
+        open_engine(project, db=tmp / "fresh.sqlite3", clock="real") as (fresh, hf),
+        open_engine(project, db=tmp / "kept.sqlite3", clock="real") as (kept, hk),
+    ):
+        await fresh.start()
+        await kept.start()
         t0 = time.perf_counter()
-        await fill(h, sizes.kept_n)
+        await fill(hk, sizes.kept_n)
         fill_rate = sizes.kept_n / (time.perf_counter() - t0)
-        seq_kept = await timed(sizes.runs, lambda: seq100(h))
-        many_kept = await timed(sizes.runs, lambda: many200(h))
-        await engine.close()
+        seq_fresh, seq_kept, many_fresh, many_kept = Samples(), Samples(), Samples(), Samples()
+        for h in (hf, hk):  # warm-up
+            await seq100(h)
+            await many200(h)
+        for _ in range(sizes.runs):
+            await measure(seq_fresh, lambda: seq100(hf))
+            await measure(seq_kept, lambda: seq100(hk))
+            await measure(many_fresh, lambda: many200(hf))
+            await measure(many_kept, lambda: many200(hk))
+        await fresh.close()
+        await kept.close()
     seq_ratio = median(seq_kept.wall) / median(seq_fresh.wall)
     many_ratio = median(many_kept.wall) / median(many_fresh.wall)
     kept = f"{sizes.kept_n:,}"
