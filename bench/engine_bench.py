@@ -623,8 +623,32 @@ async def figures_sleep7(project: Path, tmp: Path, sizes: Sizes) -> list[Figure]
 # -- output -----------------------------------------------------------------------------------
 
 
+def engine_revision() -> str:
+    """The commit the engine was measured at (``+changes`` when emulator/ has edits)."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "emulator"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + (" +changes in emulator/" if dirty else "")
+
+
 def machine() -> dict[str, str]:
     return {
+        "engine": engine_revision(),
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "nproc": str(os.cpu_count()),
         "python": platform.python_version(),
@@ -778,7 +802,7 @@ def main(argv: list[str] | None = None) -> int:
 
     info = machine()
     command = "bench/engine_bench.py" + (" --quick" if args.quick else "")
-    print(f"wf engine bench: {command}")
+    print(f"wf engine bench: {command}  (engine at {info['engine']})")
     print(
         f"machine: {info['nproc']} cpus, Python {info['python']}, SQLite {info['sqlite']}, "
         f"{info['platform']}; {info['date']}; load average {info['load']}"
