@@ -48,10 +48,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -327,7 +328,7 @@ class Figure:
         return f"{value:g} {self.unit}"
 
 
-def median(values: list[float]) -> float:
+def median(values: Sequence[float]) -> float:
     return float(statistics.median(values))
 
 
@@ -387,8 +388,8 @@ async def figures_seq_many(project: Path, tmp: Path, sizes: Sizes) -> list[Figur
     ):
         with open_engine(project, db=db, clock=clock) as (engine, h):
             await engine.start()
-            seq = await timed(sizes.runs, lambda h=h: seq100(h))
-            many = await timed(sizes.runs, lambda h=h: many200(h))
+            seq = await timed(sizes.runs, partial(seq100, h))
+            many = await timed(sizes.runs, partial(many200, h))
             await engine.close()
         where = f"{store_kind} store, {clock} clock"
         figures.append(
@@ -470,12 +471,12 @@ async def figures_kept(project: Path, tmp: Path, sizes: Sizes) -> list[Figure]:
         await kept.close()
     seq_ratio = median(seq_kept.wall) / median(seq_fresh.wall)
     many_ratio = median(many_kept.wall) / median(many_fresh.wall)
-    kept = f"{sizes.kept_n:,}"
+    count = f"{sizes.kept_n:,}"
     tolerance = f"none measurable (<= {SLOWDOWN_TOLERANCE:.2f}x)"
     return [
         Figure(
             "kept.seq100",
-            f"slowdown with {kept} finished kept: 100 sequential steps (kept / fresh time)",
+            f"slowdown with {count} finished kept: 100 sequential steps (kept / fresh time)",
             seq_ratio,
             "x",
             "1.28x (248 vs 193 ms, ~2k kept)",
@@ -488,7 +489,7 @@ async def figures_kept(project: Path, tmp: Path, sizes: Sizes) -> list[Figure]:
         ),
         Figure(
             "kept.many200",
-            f"slowdown with {kept} finished kept: 200 x 3 (kept / fresh time)",
+            f"slowdown with {count} finished kept: 200 x 3 (kept / fresh time)",
             many_ratio,
             "x",
             "1.42x (3.04 vs 2.14 s, ~2k kept)",
@@ -601,7 +602,7 @@ async def figures_sleep7(project: Path, tmp: Path, sizes: Sizes) -> list[Figure]
     for store_kind, db in (("memory", None), ("file", tmp / "sleep7.sqlite3")):
         with open_engine(project, db=db, clock="manual") as (engine, h):
             await engine.start()
-            samples = await timed(sizes.runs, lambda h=h: sleep7(h))
+            samples = await timed(sizes.runs, partial(sleep7, h))
             await engine.close()
         value = median(samples.ms())
         figures.append(
