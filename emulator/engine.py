@@ -133,7 +133,9 @@ class Engine:
         self._timers: dict[tuple[str, str], Timer] = {}
         self._seq = self.store.next_seq()
         self._commit_scheduled = False
-        self._durable_waiters: asyncio.Future[None] | None = None
+        self._durable_waiters: list[asyncio.Future[None]] = []
+        self._unsaved_steps: dict[tuple[Any, ...], StepRow] = {}
+        self._inline_commits = 0
         self._progress = 0
         self._closed = False
         self.version = str(uuid.uuid4())
@@ -203,7 +205,7 @@ class Engine:
 
     def commit(self) -> None:
         """Commit every pending write now."""
-        self.store.commit()
+        self._scheduled_commit()
 
     def request_commit(self) -> None:
         """Commit at the end of this event-loop tick, together with other instances' writes."""
@@ -218,23 +220,49 @@ class Engine:
 
     def _scheduled_commit(self) -> None:
         self._commit_scheduled = False
+        for row in self._unsaved_steps.values():  # steps whose code is still running
+            self.store.save_step(row)
+        self._unsaved_steps.clear()
         self.store.commit()
-        waiters, self._durable_waiters = self._durable_waiters, None
-        if waiters is not None and not waiters.done():
-            waiters.set_result(None)
+        waiters, self._durable_waiters = self._durable_waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def save_step_soon(self, row: StepRow) -> None:
+        """Record a step at the end of this tick, unless ``saved_step`` comes first.
+
+        A step attempt's start only needs writing if its code is still running when the tick
+        ends; a step that finishes within the tick writes just its result.
+        """
+        self._unsaved_steps[(row.workflow, row.instance, *row.key)] = row
+        self.request_commit()
+
+    def saved_step(self, row: StepRow) -> None:
+        """Write a step now (superseding a pending ``save_step_soon``)."""
+        self._unsaved_steps.pop((row.workflow, row.instance, *row.key), None)
+        self.store.save_step(row)
+        self.request_commit()
 
     async def durable(self) -> None:
         """Return once every write so far is committed.
 
         Instances that reach this point in the same tick share one commit (group commit):
-        that is how many instances' steps get past SQLite's commit rate.
+        that is how many instances' steps get past SQLite's commit rate. With one instance
+        running there is nobody to share with, so it commits at once.
         """
-        if not self.store.dirty:
+        if not self.store.dirty and not self._unsaved_steps:
             return
-        if self._durable_waiters is None:
-            self._durable_waiters = asyncio.get_running_loop().create_future()
-            self.request_commit()
-        await asyncio.shield(self._durable_waiters)
+        if len(self._live) <= 1:
+            self.commit()
+            self._inline_commits += 1
+            if self._inline_commits % 16 == 0:
+                await asyncio.sleep(0)  # let the server and other tasks run now and then
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._durable_waiters.append(waiter)
+        self.request_commit()
+        await waiter
 
     def _save_clock(self) -> None:
         self.store.set_meta("clock", json.dumps(self.clock.snapshot()))
@@ -439,6 +467,7 @@ class Engine:
                     break
                 if live.row.status == "paused":
                     break
+                await asyncio.sleep(0)  # a replay loop must not starve the event loop
         finally:
             self._live.pop(key, None)
             self._progress += 1
@@ -566,6 +595,8 @@ class Engine:
             live.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await live.task
+        # Write the interrupted step now, before a restart or delete rewrites the history.
+        self.commit()
 
     async def pause(self, workflow: str, instance_id: str) -> None:
         """Pause at the next step boundary; sleeps and waits pause at once."""

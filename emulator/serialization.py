@@ -46,7 +46,7 @@ def _encode(value: Any, path: str) -> Any:
 
 def dumps(value: Any, what: str = "value") -> str:
     """Encode a value for storage; NotSerializable names the offending part."""
-    return json.dumps(_encode(value, what), separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(_encode(value, what))
 
 
 def size_of(text: str) -> int:
@@ -66,11 +66,16 @@ def jsdict(values: dict[str, Any]) -> JsDict:
     return result
 
 
+# Built once: json.loads/dumps with options build a new decoder/encoder on every call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+_DECODER = json.JSONDecoder(object_hook=_decode_hook)
+
+
 def loads(text: str | None) -> Any:
     """Decode a stored value (dicts become attribute-accessible ``JsDict``)."""
     if text is None:
         return None
-    return json.loads(text, object_hook=_decode_hook)
+    return _DECODER.decode(text)
 
 
 def to_plain(text: str | None) -> Any:

@@ -338,8 +338,7 @@ class StepRunner:
         return row
 
     def _save(self, row: StepRow) -> None:
-        self.store.save_step(row)
-        self.engine.request_commit()
+        self.engine.saved_step(row)
 
     def _hibernate(self, due: float | None, reason: str = "wait") -> Hibernate:
         if due is not None and (self.wake_at is None or due < self.wake_at):
@@ -429,7 +428,7 @@ class StepRunner:
             attempt = len(row.attempts) + 1
             entry: dict[str, Any] = {"start": self.clock.now(), "end": None, "success": None}
             row.attempts.append(entry)
-            self._save(row)
+            self.engine.save_step_soon(row)
             try:
                 value = await self._attempt(name, count, attempt, config, callback)
                 text = serialization.dumps(value, f'step "{name}" result')

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 SCHEMA_VERSION = 1
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -346,7 +347,7 @@ class Store:
                 step.output,
                 step.error,
                 step.config,
-                json.dumps(step.attempts, separators=(",", ":")) if step.attempts else None,
+                _ENCODER.encode(step.attempts) if step.attempts else None,
             ),
         )
 
