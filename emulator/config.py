@@ -24,6 +24,8 @@ from typing import Any
 
 import json5
 
+from emulator.cron import CronError, parse_cron
+
 __all__ = [
     "CONFIG_FILENAMES",
     "Config",
@@ -608,6 +610,10 @@ class _Builder:
                     _join(_join(at, "schedules"), i),
                     f"must be a cron expression of 1 to {CRON_MAX} characters",
                 )
+            try:
+                parse_cron(cron)
+            except CronError as err:
+                raise self.error(_join(_join(at, "schedules"), i), str(err)) from None
 
         return WorkflowConfig(
             name=name,

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from emulator import serialization
 from emulator.clock import Clock, Timer
+from emulator.cron import Cron, parse_cron
 from emulator.durations import to_iso
 from emulator.errors import (
     Hibernate,
@@ -131,6 +132,7 @@ class Engine:
         self._workflows: dict[str, WorkflowConfig] = {w.name: w for w in config.workflows}
         self._live: dict[tuple[str, str], LiveInstance] = {}
         self._timers: dict[tuple[str, str], Timer] = {}
+        self._cron_timers: list[Timer] = []
         self._seq = self.store.next_seq()
         self._commit_scheduled = False
         self._durable_waiters: list[asyncio.Future[None]] = []
@@ -165,6 +167,7 @@ class Engine:
                 self._save(row)
             elif row.status == "waiting":
                 self._schedule(key, row.wake_at if row.wake_at is not None else now)
+        self._arm_schedules()
         self.commit()
         if not self._live:
             self.clock.notify_idle()
@@ -174,9 +177,10 @@ class Engine:
         if self._closed:
             return
         self._closed = True
-        for timer in self._timers.values():
+        for timer in [*self._timers.values(), *self._cron_timers]:
             timer.cancel()
         self._timers.clear()
+        self._cron_timers.clear()
         for live in list(self._live.values()):
             if live.task is not None:
                 live.task.cancel()
@@ -195,6 +199,7 @@ class Engine:
             from emulator.bindings import Env
 
             self.env = Env(self)
+            self._arm_schedules()
         self.version = str(uuid.uuid4())
         for key, live in list(self._live.items()):
             if live.task is not None:
@@ -350,7 +355,14 @@ class Engine:
             raise WorkflowError("params: the payload is larger than 1 MiB", "too_large")
         return instance_id, text
 
-    def _insert(self, workflow: str, instance_id: str, params: str, trigger: str) -> InstanceRow:
+    def _insert(
+        self,
+        workflow: str,
+        instance_id: str,
+        params: str,
+        trigger: str,
+        schedule: str | None = None,
+    ) -> InstanceRow:
         now = self.clock.now()
         row = InstanceRow(
             workflow=workflow,
@@ -362,6 +374,7 @@ class Engine:
             version=self.version,
             created=now,
             modified=now,
+            schedule=schedule,
         )
         self._seq += 1
         self.store.insert_instance(row)
@@ -415,6 +428,38 @@ class Engine:
             taken.add(instance_id)
             created.append(self._insert(workflow, instance_id, params, trigger))
         return created
+
+    # -- cron schedules -------------------------------------------------------------------------
+
+    def _arm_schedules(self) -> None:
+        """One timer per ``schedules`` entry, at its next firing after the last one."""
+        for timer in self._cron_timers:
+            timer.cancel()
+        self._cron_timers.clear()
+        now = self.clock.now()
+        for workflow in self._workflows.values():
+            for expression in workflow.schedules:
+                cron = parse_cron(expression)
+                last = self.store.get_meta(f"cron:{workflow.name}:{expression}")
+                # Firings missed while wf was not running are skipped, not replayed in a burst.
+                due = cron.next_after(max(float(last) if last else now, now))
+                self._arm_cron(workflow.name, cron, due)
+
+    def _arm_cron(self, workflow: str, cron: Cron, due: float) -> None:
+        timer = self.clock.call_at(
+            due, lambda: self._fire_cron(workflow, cron, due), label=f"cron {cron.expression}"
+        )
+        self._cron_timers.append(timer)
+
+    def _fire_cron(self, workflow: str, cron: Cron, due: float) -> None:
+        self._cron_timers = [t for t in self._cron_timers if not t.cancelled]
+        if workflow not in self._workflows:
+            return
+        self.store.set_meta(f"cron:{workflow}:{cron.expression}", repr(due))
+        schedule = {"cron": cron.expression, "scheduledTime": due}
+        instance_id = str(uuid.uuid4())
+        self._insert(workflow, instance_id, "{}", "cron", schedule=json.dumps(schedule))
+        self._arm_cron(workflow, cron, cron.next_after(due))
 
     # -- running --------------------------------------------------------------------------------
 
@@ -515,6 +560,8 @@ class Engine:
                 "workflowName": row.workflow,
             }
         )
+        if row.schedule:
+            event["schedule"] = serialization.loads(row.schedule)
         token = current_step.set((row.workflow, row.id, None))
         try:
             entry = cls(ExecutionContext(), self.env)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _ENCODER = json.JSONEncoder(separators=(",", ":"))
 
 _MIGRATIONS: dict[int, str] = {
@@ -68,6 +68,8 @@ _MIGRATIONS: dict[int, str] = {
     );
     CREATE INDEX events_by_instance ON events (workflow, instance, type, seq);
     """,
+    # event.schedule of instances started by a cron schedule: {"cron", "scheduledTime"}
+    2: "ALTER TABLE instances ADD COLUMN schedule TEXT;",
 }
 
 FINAL_STATUSES = frozenset({"complete", "errored", "terminated"})
@@ -93,6 +95,7 @@ class InstanceRow:
     wake_at: float | None = None
     paused_at: float | None = None
     warnings: str | None = None
+    schedule: str | None = None
 
 
 @dataclass
@@ -131,7 +134,7 @@ class EventRow:
 
 _INSTANCE_COLUMNS = (
     "workflow, id, seq, status, params, trigger, version, created, started, ended, modified, "
-    "output, error, wake_at, paused_at, warnings"
+    "output, error, wake_at, paused_at, warnings, schedule"
 )
 _STEP_COLUMNS = (
     "workflow, instance, kind, name, count, pos, state, started, ended, due, output, error, "
@@ -194,10 +197,10 @@ class Store:
             script = _MIGRATIONS[target]
             if target == 1:
                 script = script.replace("CREATE TABLE meta", "CREATE TABLE IF NOT EXISTS meta")
-            self._db.executescript("BEGIN;" + script + "COMMIT;")
-            self._db.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
-                (str(target),),
+            # The schema change and its version number commit together, or not at all.
+            self._db.executescript(
+                f"BEGIN;{script}\nINSERT OR REPLACE INTO meta (key, value) "
+                f"VALUES ('schema_version', '{target}');COMMIT;"
             )
 
     # -- meta ---------------------------------------------------------------------------------
@@ -218,7 +221,7 @@ class Store:
     def insert_instance(self, row: InstanceRow) -> None:
         self._write(
             f"INSERT INTO instances ({_INSTANCE_COLUMNS}) VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             _instance_values(row),
         )
 
@@ -442,6 +445,7 @@ def _instance_values(row: InstanceRow) -> tuple[Any, ...]:
         row.wake_at,
         row.paused_at,
         row.warnings,
+        row.schedule,
     )
 
 

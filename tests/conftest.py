@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -25,6 +26,7 @@ def write_project(
     flags: str = '"python_workers"',
     date: str = "2026-08-14",
     step_limit: int | None = None,
+    schedules: list[str] | None = None,
 ) -> Path:
     """Write wrangler.jsonc and src/entry.py; ``workflows`` maps workflow name to class."""
     (root / "src").mkdir(parents=True, exist_ok=True)
@@ -33,6 +35,7 @@ def write_project(
         f'{{"name": "{name}", "binding": "{name.upper().replace("-", "_")}", '
         f'"class_name": "{cls}"'
         + (f', "limits": {{"steps": {step_limit}}}' if step_limit else "")
+        + (f', "schedules": {json.dumps(schedules)}' if schedules else "")
         + "}"
         for name, cls in workflows.items()
     )
@@ -72,7 +75,7 @@ async def make_engine(tmp_path: Path) -> AsyncIterator[Callable[..., Engine]]:
             project_dir,
             source,
             workflows or {"wf": "MyWorkflow"},
-            **{k: v for k, v in options.items() if k in ("flags", "date", "step_limit")},
+            **{k: v for k, v in options.items() if k in ("flags", "date", "step_limit", "schedules")},
         )
         config = load_config(project_dir)
         code = Project(config).load()
@@ -82,7 +85,7 @@ async def make_engine(tmp_path: Path) -> AsyncIterator[Callable[..., Engine]]:
             store=store or Store(),
             clock=clock or Clock("manual", now=START),
             settle_quiet=0.05,
-            **{k: v for k, v in options.items() if k not in ("flags", "date", "step_limit")},  # type: ignore[arg-type]
+            **{k: v for k, v in options.items() if k not in ("flags", "date", "step_limit", "schedules")},  # type: ignore[arg-type]
         )
         await engine.start()
         engines.append(engine)
