@@ -25,18 +25,12 @@ def start_dev(source: Path, tmp: Path) -> DevServer:
 @pytest.fixture(scope="module")
 def quickstart(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
     """`wf dev` over fixtures/quickstart: workflow `onboarding` sleeps a week between two steps."""
-    server = start_dev(QUICKSTART, tmp_path_factory.mktemp("quickstart"))
-    try:
+    with start_dev(QUICKSTART, tmp_path_factory.mktemp("quickstart")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
 def review(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
     """`wf dev` over tests/cli/fixtures/review: `review` waits for an event, `flaky` retries."""
-    server = start_dev(REVIEW, tmp_path_factory.mktemp("review"))
-    try:
+    with start_dev(REVIEW, tmp_path_factory.mktemp("review")) as server:
         yield server
-    finally:
-        server.stop()

@@ -125,11 +125,8 @@ class Wrangler:
 
 @pytest.fixture(scope="module")
 def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
-    server = start_dev(REVIEW, tmp_path_factory.mktemp("compat"))
-    try:
+    with start_dev(REVIEW, tmp_path_factory.mktemp("compat")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -4,49 +4,18 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests import devserver
+from tests.devserver import wait_for
+
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-READY = "Ready on"
-START_TIMEOUT_S = 20.0
 EXPLORER = "/cdn-cgi/explorer/api"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wf_command() -> list[str]:
-    script = Path(sys.executable).with_name("wf")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "from cli.main import main; main()"]
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
-    """Poll ``check`` until it returns something truthy (for servers and reloads, not time)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 class Answer:
@@ -83,76 +52,8 @@ class Answer:
         return f"Answer({self.status}, {self.body[:300]!r})"
 
 
-class DevServer:
-    """A `wf dev` subprocess; its stdout is collected in ``lines``."""
-
-    def __init__(self, project: Path, *args: str, port: int | None = None) -> None:
-        self.project = project
-        self.args = args
-        self.port = port or free_port()
-        self.lines: list[str] = []
-        self._ready = threading.Event()
-        self.process = subprocess.Popen(
-            [*wf_command(), "dev", str(project), "--port", str(self.port), *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            env={**os.environ, "NO_COLOR": "1", "PYTHONUNBUFFERED": "1"},
-        )
-        threading.Thread(target=self._drain, daemon=True).start()
-
-    def _drain(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.append(line.rstrip("\n"))
-            if READY in line:
-                self._ready.set()
-        self._ready.set()
-
-    @property
-    def log(self) -> str:
-        return "\n".join(self.lines)
-
-    def wait_log(self, *texts: str) -> None:
-        """Wait until every text appears in the output (the pipe is read on a thread)."""
-        wait_for(lambda: all(t in self.log for t in texts), what=f"{texts} in the log")
-
-    def wait_ready(self) -> DevServer:
-        self._ready.wait(START_TIMEOUT_S)
-        if READY not in self.log:
-            self.kill()
-            raise AssertionError(f"wf dev did not start (exit {self.process.poll()}):\n{self.log}")
-        return self
-
-    def wait_exit(self, timeout: float = 10.0) -> int:
-        code = self.process.wait(timeout=timeout)
-        deadline = time.monotonic() + 2
-        while not self._ready.is_set() and time.monotonic() < deadline:
-            time.sleep(0.01)
-        return code
-
-    def signal(self, signum: int) -> None:
-        if self.process.poll() is None:
-            os.kill(self.process.pid, signum)
-
-    def kill(self) -> None:
-        """SIGKILL: no cleanup at all, as a crash."""
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    # -- HTTP -------------------------------------------------------------------------------------
+class DevServer(devserver.DevServer):
+    """A `wf dev` subprocess driven only through HTTP; its stdout is collected in ``lines``."""
 
     def request(
         self,
