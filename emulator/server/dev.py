@@ -173,6 +173,7 @@ async def serve(
         console.attach(engine)
         await session.start_engine()
         console.plain(f"Ready on {url}")
+        preload.start_ca_loading()
         asyncio.get_running_loop().call_later(
             preload.LATER_DELAY_S, preload.preload, preload.LATER_MODULES
         )
