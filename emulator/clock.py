@@ -159,7 +159,12 @@ class Clock:
     async def sleep(self, delay_ms: float) -> None:
         """Wait for ``delay_ms`` of virtual time."""
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        timer = self.call_later(delay_ms, lambda: future.done() or future.set_result(None))
+
+        def wake() -> None:
+            if not future.done():
+                future.set_result(None)
+
+        timer = self.call_later(delay_ms, wake)
         try:
             await future
         finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import inspect
 import json
 import re
@@ -204,7 +205,10 @@ class Engine:
         for key, live in list(self._live.items()):
             if live.task is not None:
                 live.task.cancel()
-                live.task.add_done_callback(lambda _t, key=key: self._wake(key))
+                live.task.add_done_callback(functools.partial(self._rewake_after_reload, key))
+
+    def _rewake_after_reload(self, key: tuple[str, str], _task: asyncio.Task[None]) -> None:
+        self._wake(key)
 
     # -- durability -----------------------------------------------------------------------------
 

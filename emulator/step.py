@@ -211,7 +211,7 @@ def backoff_delay(retries: dict[str, Any], attempt: int, base: float) -> float:
     """Wait before the next attempt, after attempt number ``attempt`` (1-based) failed."""
     backoff = retries.get("backoff", "constant")
     if backoff == "exponential":
-        return base * 2 ** (attempt - 1)
+        return float(base * 2 ** (attempt - 1))
     if backoff == "linear":
         return base * attempt
     return base
@@ -249,7 +249,7 @@ def rebuild_error(info: dict[str, Any]) -> Exception:
         exc = WorkflowInternalError(message)
     else:
         exc = StepError(name, message)
-    exc._wf_error = {"name": name, "message": message}  # type: ignore[attr-defined]
+    exc._wf_error = {"name": name, "message": message}  # type: ignore[union-attr]
     return exc
 
 
@@ -450,9 +450,11 @@ class StepRunner:
                 retry = not is_non_retryable(exc) and failures <= limit
                 delay = 0.0
                 if retry:
-                    delay = await self._retry_delay(name, count, attempt, retries, delay_fn, exc)
-                    if isinstance(delay, Exception):
-                        retry, info = False, error_info(delay)
+                    outcome = await self._retry_delay(name, count, attempt, retries, delay_fn, exc)
+                    if isinstance(outcome, Exception):
+                        retry, info = False, error_info(outcome)
+                    else:
+                        delay = outcome
                 self._fail_attempt(row, entry, info, delay if retry else None)
                 self.engine.emit(
                     "step_failure",
