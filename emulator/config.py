@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import json
 import keyword
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
-
-import json5
 
 from emulator.cron import CronError, parse_cron
 
@@ -202,7 +201,19 @@ def _parse(path: Path) -> tuple[Any, dict[str, int]]:
     if not text.strip():
         raise ConfigError("syntax error: empty file", path=path, line=1, column=1)
     try:
-        raw = json5.loads(text)
+        # Most configs are plain JSON, which the C parser reads ~200x faster than json5 (pure
+        # Python). JSON5 is a superset of JSON: what both accept, they decode alike.
+        raw = json.loads(text)
+    except ValueError:
+        raw = _parse_json5(text, path)
+    return raw, _safe(_json_lines, text)
+
+
+def _parse_json5(text: str, path: Path) -> Any:
+    import json5
+
+    try:
+        return json5.loads(text)
     except ValueError as err:
         # json5 says '<string>:LINE Unexpected "x" at column COL'
         m = re.fullmatch(r"<string>:(\d+) (.*) at column (\d+)", str(err), re.DOTALL)
@@ -211,7 +222,6 @@ def _parse(path: Path) -> tuple[Any, dict[str, int]]:
                 f"syntax error: {_humanize(m[2])}", path=path, line=int(m[1]), column=int(m[3])
             ) from None
         raise ConfigError(f"syntax error: {err}", path=path) from None
-    return raw, _safe(_json_lines, text)
 
 
 def _humanize(msg: str) -> str:
@@ -221,7 +231,7 @@ def _humanize(msg: str) -> str:
     )
 
 
-def _safe(scan: Any, text: str) -> dict[str, int]:
+def _safe(scan: Callable[[str], dict[str, int]], text: str) -> dict[str, int]:
     # line numbers only decorate messages: a scanner bug must never hide the real error
     try:
         return scan(text)
@@ -278,7 +288,7 @@ def _json_lines(text: str) -> dict[str, int]:
         if tok == "{":
             while tokens[pos][1] != "}":
                 kind, key, at = tokens[pos]
-                key = json5.loads(key) if kind == "string" else key
+                key = _string(key) if kind == "string" else key
                 pos += 2  # key and ':'
                 value(_join(path, key))
                 lines[_join(path, key)] = at  # a key's line, not its value's
@@ -341,7 +351,18 @@ def _toml_lines(text: str) -> dict[str, int]:
 
 def _toml_parts(dotted: str) -> list[str]:
     parts = re.findall(_TOML_KEY, dotted)
-    return [json5.loads(p) if p[0] == '"' else p.strip("'") for p in parts]
+    return [_string(p) if p[0] == '"' else p.strip("'") for p in parts]
+
+
+def _string(literal: str) -> str:
+    """The value of a quoted string token (JSON's escapes; JSON5's and TOML's also)."""
+    try:
+        value = json.loads(literal)
+    except ValueError:
+        import json5
+
+        value = json5.loads(literal)
+    return str(value)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -379,6 +379,29 @@ def test_semantic_error_line_numbers_jsonc(tmp_path: Path) -> None:
     )
 
 
+def test_plain_json_reads_as_json5_would(tmp_path: Path) -> None:
+    # Plain JSON takes the json module's fast path; escapes and line numbers stay as in JSON5.
+    text = """\
+{
+  "name": "app",
+  "main": "src/entry.py",
+  "vars": {"caf\\u00e9": "\\ud83d\\ude00", "n": 1e3},
+  "workflows": [
+    {
+      "name": "a",
+      "binding": "A"
+    }
+  ]
+}
+"""
+    project(tmp_path, "wrangler.json", text)
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    assert str(info.value) == "wrangler.json:6: workflows[0].class_name: required"
+    (tmp_path / "wrangler.json").write_text(text.replace('"A"', '"A", "class_name": "A"'))
+    assert dict(load_config(tmp_path).vars) == {"caf\u00e9": "\U0001f600", "n": 1000.0}
+
+
 def test_semantic_error_line_numbers_toml(tmp_path: Path) -> None:
     text = TOML.replace("steps = 25_000", "steps = 25_001")
     project(tmp_path, "wrangler.toml", text)
