@@ -7,7 +7,11 @@ registered as an entry point) provides the ``wf`` fixture; ``emulator.testing.ht
 the same mocks over HTTP for ``wf dev``.
 """
 
-from emulator.testing._emulator import Emulator, TimeMode
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from emulator.testing._errors import (
     ReplayDivergence,
     StepFailed,
@@ -15,8 +19,11 @@ from emulator.testing._errors import (
     WorkflowFailed,
     WorkflowTestError,
 )
-from emulator.testing._introspect import InstanceIntrospector, WorkflowIntrospector
 from emulator.testing._modifier import Modifier, StepSelector
+
+if TYPE_CHECKING:
+    from emulator.testing._emulator import Emulator, TimeMode
+    from emulator.testing._introspect import InstanceIntrospector, WorkflowIntrospector
 
 # Tracebacks and reprs name the errors where users import them from.
 for _error in (ReplayDivergence, StepFailed, WaitTimeout, WorkflowFailed, WorkflowTestError):
@@ -36,3 +43,24 @@ __all__ = [
     "WorkflowIntrospector",
     "WorkflowTestError",
 ]
+
+# The emulator and the introspectors load on first use: `wf dev` imports emulator.testing.http
+# at start, which needs neither.
+_LAZY = {
+    "Emulator": "_emulator",
+    "TimeMode": "_emulator",
+    "InstanceIntrospector": "_introspect",
+    "WorkflowIntrospector": "_introspect",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
