@@ -2,31 +2,39 @@
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
 from emulator import __version__
 
+# Where each command lives. A command's module is imported only when that command runs (or
+# for --help), so `wf dev` does not load the client commands on its way to serving.
+COMMANDS = {
+    "dev": "cli.dev:dev",
+    "instances": "cli.instances:instances",
+    "mock": "cli.mock:mock",
+    "send-event": "cli.events:send_event",
+    "time": "cli.time:time_group",
+    "trigger": "cli.instances:trigger",
+    "workflows": "cli.workflows:workflows",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class CommandIndex(click.Group):
+    """A group that imports its commands from ``COMMANDS`` when they are asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS and cmd_name not in self.commands:
+            module, _, name = COMMANDS[cmd_name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), name), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=CommandIndex, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="wf")
 def main() -> None:
     """wf: run Cloudflare Workflows written in Python on your machine."""
-
-
-def _register_client_commands() -> None:
-    # Client commands talk to a running `wf dev`; they import only click and the stdlib.
-    from cli.events import send_event
-    from cli.instances import instances, trigger
-    from cli.mock import mock
-    from cli.time import time_group
-    from cli.workflows import workflows
-
-    for command in (trigger, send_event, instances, workflows, time_group, mock):
-        main.add_command(command)
-
-
-_register_client_commands()
-
-from cli.dev import dev  # noqa: E402  (the server command: imports the server only when run)
-
-main.add_command(dev)
