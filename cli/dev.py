@@ -58,9 +58,9 @@ def dev(
 
     Prints "Ready on http://IP:PORT" once it answers, and runs until Ctrl-C.
     """
-    from emulator.server.preload import start_preload
+    from emulator.server.preload import import_server
 
-    start_preload()
+    import_server()
     from emulator.server.dev import DevOptions, run
 
     options = DevOptions(

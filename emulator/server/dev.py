@@ -1,8 +1,8 @@
 """Running `wf dev`: open the state, load the code, serve, reload on edits, stop cleanly.
 
 ``serve(options)`` is what the CLI runs; tests and benches can await it in-process and stop it
-with their own ``asyncio.Event``. Nothing here imports aiohttp at module level, so the CLI can
-import aiohttp on a thread while the config, the state and the user's code load.
+with their own ``asyncio.Event``. Nothing here imports aiohttp at module level: the CLI imports
+it first, with its CA certificates deferred (``preload.import_server``).
 """
 
 from __future__ import annotations

@@ -1,15 +1,17 @@
-"""Keeping the slow imports of `wf dev` off the path to its first response.
+"""Keeping slow work off the path to the first response of `wf dev`.
 
-aiohttp is the slowest import: it loads on a thread while the config, the state and the engine
-load. rich (error lines) and watchfiles (hot reload) are only needed after "Ready on", so they
-load on a thread shortly after. The project loader walks ``sys.modules``, so every load of user
-code waits for these threads first (``join``).
+aiohttp is the slowest import of the start. It runs on the main thread (``import_server``):
+imports hold the GIL, and running it on a thread beside the config, state and engine loading
+cost 10-40 ms more than running it alone. rich (error lines) and watchfiles (hot reload) are
+only needed after "Ready on", so they load on a thread shortly after (``preload``). The
+project loader walks ``sys.modules``, so every load of user code waits for that thread first
+(``join``).
 
 The CA certificates. aiohttp builds two TLS client contexts at import, and each reads the
 system's CA bundle: about 50 ms each with OpenSSL 3, a third of aiohttp's import, for nothing
-`wf dev` needs before it answers. While the preload thread imports aiohttp, the contexts it
-creates record themselves instead of reading the bundle; ``load_ca_certs`` reads it into them
-later (`wf dev` starts it on a thread after "Ready on": OpenSSL releases the GIL meanwhile). A
+`wf dev` needs before it answers. While ``import_server`` runs, the contexts its thread creates
+record themselves instead of reading the bundle; ``load_ca_certs`` reads it into them later
+(`wf dev` starts it on a thread after "Ready on": OpenSSL releases the GIL meanwhile). A
 recorded context that is used first (``wrap_socket``/``wrap_bio``, where every TLS connection
 starts) loads the certificates before it goes on, so a connection is always verified against
 them.
@@ -39,24 +41,24 @@ _ca_lock = threading.Lock()
 _deferred: list[tuple[ssl.SSLContext, Callable[[ssl.SSLContext], None]]] = []
 
 
-def preload(modules: tuple[str, ...], *, defer_ca_certs: bool = False) -> None:
+def import_server() -> None:
+    """Import the server's modules on this thread, their CA certificates deferred."""
+    with _ca_certs_deferred():
+        for name in SERVER_MODULES:
+            importlib.import_module(name)
+
+
+def preload(modules: tuple[str, ...]) -> None:
     """Start importing ``modules`` in the background."""
 
     def load() -> None:
-        with _ca_certs_deferred() if defer_ca_certs else contextlib.nullcontext():
-            for name in modules:
-                with contextlib.suppress(Exception):  # the main thread's import reports it
-                    importlib.import_module(name)
+        for name in modules:
+            with contextlib.suppress(Exception):  # the main thread's import reports it
+                importlib.import_module(name)
 
     thread = threading.Thread(target=load, name="wf-preload", daemon=True)
     _threads.append(thread)
     thread.start()
-
-
-def start_preload() -> None:
-    """What the CLI calls first thing: the server's own imports."""
-    if not _threads:
-        preload(SERVER_MODULES, defer_ca_certs=True)
 
 
 def join() -> None:
@@ -83,7 +85,7 @@ def start_ca_loading() -> None:
 
 @contextlib.contextmanager
 def _ca_certs_deferred() -> Iterator[None]:
-    """The contexts this thread creates meanwhile record themselves instead of reading the CAs."""
+    """Contexts this thread creates meanwhile record themselves instead of reading the CAs."""
     import ssl
 
     loader = threading.current_thread()

@@ -14,8 +14,7 @@ import socket
 import ssl
 from emulator.server import preload
 
-preload.start_preload()
-preload.join()
+preload.import_server()
 import aiohttp.connector as connector
 
 contexts = (connector._SSL_CONTEXT_VERIFIED, connector._SSL_CONTEXT_UNVERIFIED)
