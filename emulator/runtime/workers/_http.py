@@ -7,6 +7,7 @@ workers-py where it is visible to user code (names, signatures, errors raised on
 from __future__ import annotations
 
 import asyncio
+import builtins
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
@@ -92,12 +93,12 @@ class Headers(MutableMapping[str, str]):
     def __repr__(self) -> str:
         return f"Headers({self.items()!r})"
 
-    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, name: str, default: Any = None) -> Any:
         """Return the (joined) value of a header, or `default` if it is absent."""
         value = self[name]
         return default if value is None else value
 
-    def setdefault(self, name: str, default: Any = "") -> str:  # type: ignore[override]
+    def setdefault(self, name: str, default: Any = "") -> str:
         """Set a header if absent; return its value."""
         if name not in self:
             self.set(name, default)
@@ -105,7 +106,7 @@ class Headers(MutableMapping[str, str]):
         assert value is not None
         return value
 
-    def pop(self, name: str, *default: Any) -> Any:  # type: ignore[override]
+    def pop(self, name: str, *default: Any) -> Any:
         """Remove a header and return its (joined) value; KeyError unless a default is given."""
         value = self[name]
         if value is None:
@@ -188,11 +189,11 @@ class _Body:
         """Read the body as bytes."""
         return self._consume()
 
-    async def buffer(self) -> bytes:
+    async def buffer(self) -> builtins.bytes:
         """Read the body as bytes (workers-py's name for arrayBuffer)."""
         return self._consume()
 
-    async def array_buffer(self) -> bytes:
+    async def array_buffer(self) -> builtins.bytes:
         """Read the body as bytes."""
         return self._consume()
 
@@ -218,6 +219,10 @@ class Request(_Body):
     Two call forms: the server's `Request(method, url, headers, body)`, and workers-py's
     `Request(url_or_request, method=..., headers=..., body=...)` for user code.
     """
+
+    _method: str
+    _url: str
+    _cf: JsDict
 
     def __init__(
         self,
@@ -256,6 +261,7 @@ class Request(_Body):
             if not parts.scheme or not parts.netloc:
                 raise TypeError(f"Invalid URL: {target!r} (a Request needs an absolute URL)")
         self._method = _normalise_method(method)
+        assert target is not None
         self._url = target
         self._headers = Headers(headers)
         if body is not None and not isinstance(body, _BODY_TYPES):
