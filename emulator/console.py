@@ -2,13 +2,20 @@
 
 ``DevConsole`` subscribes to ``engine.listeners``; ``AttributedStdout`` replaces ``sys.stdout``
 so that a ``print()`` inside workflow code comes out prefixed with its instance and step (read
-from the ContextVar ``emulator.step.current_step``), while the server's own output goes to the
-real stream untouched.
+from the ContextVar ``emulator.step.current_step``), while other output passes through as is.
+
+A busy server prints thousands of lines a second, so the console is cheap: lines are plain
+text, with ANSI colours when the stream is a terminal, and the lines of one event-loop iteration
+go out in one write. Text written off the loop (another thread, or no loop running) goes out at
+once, after what the loop had collected, so the order of lines holds.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import io
+import os
 import sys
 import threading
 from datetime import UTC, datetime
@@ -18,9 +25,6 @@ from emulator.durations import format_duration, to_iso
 from emulator.step import current_step
 
 if TYPE_CHECKING:
-    from rich.console import Console
-    from rich.text import Text
-
     from emulator.clock import Clock
     from emulator.engine import Engine, EngineEvent
 
@@ -45,6 +49,39 @@ _STYLES = {
     "restarted": "yellow",
     "warning": "bold yellow",
 }
+_SGR = {  # the ANSI codes of the words in _STYLES
+    "bold": "1",
+    "dim": "2",
+    "red": "31",
+    "green": "32",
+    "yellow": "33",
+    "blue": "34",
+    "magenta": "35",
+    "cyan": "36",
+}
+_RESET = "\x1b[0m"
+# Control characters that would move the cursor or ring the bell (as rich strips them).
+_CONTROL = str.maketrans("", "", "\a\b\v\f\r")
+
+
+@functools.cache
+def _sgr(style: str) -> str:
+    """The escape sequence that starts ``style`` ("bold green")."""
+    return "\x1b[" + ";".join(_SGR[word] for word in style.split()) + "m"
+
+
+def _wants_color(stream: TextIO) -> bool:
+    """Colour on a terminal, unless NO_COLOR is set or TERM is dumb; FORCE_COLOR forces it."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("TERM", "").lower() in ("dumb", "unknown"):
+        return False
+    try:
+        return stream.isatty()
+    except (AttributeError, OSError, ValueError):  # a closed or unusual stream
+        return False
 
 
 def _error_text(error: Any) -> str:
@@ -107,24 +144,13 @@ class DevConsole:
 
     def __init__(self, stream: TextIO | None = None, *, color: bool | None = None) -> None:
         self.stream = stream if stream is not None else sys.stdout
-        self._color = color
-        self._console: Console | None = None  # rich loads on first use: it costs ~40 ms
+        self.color = _wants_color(self.stream) if color is None else color
         self._lock = threading.Lock()
+        self._pending: list[str] = []
+        self._flush_scheduled = False
         self._clock: Clock | None = None
-
-    @property
-    def _rich(self) -> Console:
-        if self._console is None:
-            from rich.console import Console
-
-            self._console = Console(
-                file=self.stream,
-                highlight=False,
-                soft_wrap=True,
-                force_terminal=self._color,
-                no_color=self._color is False,
-            )
-        return self._console
+        self._stamp_key: tuple[float, bool] | None = None
+        self._stamp_text = ""
 
     # -- engine events ----------------------------------------------------------------------------
 
@@ -138,35 +164,29 @@ class DevConsole:
             engine.listeners.remove(self.on_event)
 
     def on_event(self, event: EngineEvent) -> None:
-        from rich.text import Text
-
-        line = Text()
-        line.append(self._stamp(event.at), style="dim")
-        line.append(" ")
-        line.append(f"{event.workflow}/{event.instance}", style="bold")
-        line.append(" ")
-        line.append(format_event(event), style=_STYLES.get(event.kind, ""))
-        self._emit(line)
+        stamp = self._span(self._stamp(event.at), "dim")
+        who = self._span(f"{event.workflow}/{event.instance}", "bold")
+        text = self._span(format_event(event).translate(_CONTROL), _STYLES.get(event.kind, ""))
+        self._write(f"{stamp} {who} {text}\n")
 
     def _stamp(self, at: float) -> str:
         """Virtual time in UTC; with the date once time no longer follows the wall clock."""
-        moment = datetime.fromtimestamp(at / 1000, tz=UTC)
-        if self._clock is not None and self._clock.mode != "real":
-            return moment.strftime("%Y-%m-%d %H:%M:%S")
-        return moment.strftime("%H:%M:%S")
+        dated = self._clock is not None and self._clock.mode != "real"
+        key = (at // 1000, dated)
+        if key != self._stamp_key:  # most events share their second with the previous one
+            moment = datetime.fromtimestamp(key[0], tz=UTC)
+            self._stamp_text = moment.strftime("%Y-%m-%d %H:%M:%S" if dated else "%H:%M:%S")
+            self._stamp_key = key
+        return self._stamp_text
 
     # -- server lines -----------------------------------------------------------------------------
 
     def plain(self, message: str) -> None:
-        """A line without styling (and without loading rich)."""
-        with self._lock:
-            self.stream.write(message + "\n")
-            self.stream.flush()
+        """A line without styling."""
+        self._write(message + "\n")
 
     def info(self, message: str, style: str = "") -> None:
-        from rich.text import Text
-
-        self._emit(Text(message, style=style))
+        self._write(self._paint(message, style))
 
     def success(self, message: str) -> None:
         self.info(message, "green")
@@ -175,27 +195,58 @@ class DevConsole:
         self.info(message, "yellow")
 
     def error(self, message: str, details: str | None = None) -> None:
-        """An error line in red, with optional details (a traceback) below it, dimmed."""
-        from rich.text import Text
-
-        text = Text(message, style="bold red")
+        """An error line in bold red, with optional details (a traceback) below it in red."""
+        text = self._paint(message, "bold red")
         if details:
-            text.append("\n" + details.rstrip("\n"), style="red")
-        self._emit(text)
+            text += self._paint(details.rstrip("\n"), "red")
+        self._write(text)
 
     def output(self, label: str, line: str) -> None:
         """One line printed by user code, attributed to ``label``."""
-        from rich.text import Text
+        self._write(f"{self._span(f'[{label}]', 'magenta')} {line.translate(_CONTROL)}\n")
 
-        text = Text()
-        text.append(f"[{label}] ", style="magenta")
-        text.append(line)
-        self._emit(text)
+    def write(self, text: str) -> None:
+        """Unstyled text, in order with the lines (``AttributedStdout`` passes prints here)."""
+        self._write(text)
 
-    def _emit(self, text: Text) -> None:
+    def _paint(self, text: str, style: str) -> str:
+        """``text`` with each of its lines in ``style``, and a final newline."""
+        lines = text.translate(_CONTROL).split("\n")
+        return "".join(self._span(line, style) + "\n" for line in lines)
+
+    def _span(self, text: str, style: str) -> str:
+        """``text`` in ``style`` on a colour stream, as is otherwise."""
+        if not self.color or not style:
+            return text
+        return f"{_sgr(style)}{text}{_RESET}"
+
+    # -- writing ----------------------------------------------------------------------------------
+
+    def _write(self, text: str) -> None:
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
         with self._lock:
-            self._rich.print(text)
-            self.stream.flush()
+            self._pending.append(text)
+            if loop is None:
+                self._flush_locked()
+            elif not self._flush_scheduled:
+                self._flush_scheduled = True
+                loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        """Write out every line collected so far."""
+        with self._lock:
+            self._flush_locked()
+
+    def _flush_locked(self) -> None:
+        self._flush_scheduled = False
+        if self._pending:
+            text = "".join(self._pending)
+            self._pending.clear()
+            self.stream.write(text)
+        self.stream.flush()
 
 
 def _label(context: tuple[str, str, str | None]) -> str:
@@ -206,7 +257,7 @@ def _label(context: tuple[str, str, str | None]) -> str:
 class AttributedStdout(io.TextIOBase):
     """``sys.stdout`` for `wf dev`: prints from workflow code get their instance and step.
 
-    Outside workflow code (no ``current_step``) writes pass straight to the real stream.
+    Outside workflow code (no ``current_step``) writes pass through the console unchanged.
     Inside, text is collected per step until a newline, then printed as attributed lines.
     """
 
@@ -232,9 +283,8 @@ class AttributedStdout(io.TextIOBase):
     def write(self, text: str) -> int:
         context = current_step.get()
         if context is None:
-            written = self.stream.write(text)
-            self.stream.flush()  # piped output must not sit in a buffer
-            return written
+            self.console.write(text)
+            return len(text)
         buffered = self._pending.pop(context, "") + text
         *lines, rest = buffered.split("\n")
         for line in lines:
@@ -247,4 +297,4 @@ class AttributedStdout(io.TextIOBase):
         for context, rest in list(self._pending.items()):
             del self._pending[context]
             self.console.output(_label(context), rest)
-        self.stream.flush()
+        self.console.flush()

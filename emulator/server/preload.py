@@ -2,10 +2,9 @@
 
 aiohttp is the slowest import of the start. It runs on the main thread (``import_server``):
 imports hold the GIL, and running it on a thread beside the config, state and engine loading
-cost 10-40 ms more than running it alone. rich (error lines) and watchfiles (hot reload) are
-only needed after "Ready on", so they load on a thread shortly after (``preload``). The
-project loader walks ``sys.modules``, so every load of user code waits for that thread first
-(``join``).
+cost 10-40 ms more than running it alone. watchfiles (hot reload) is only needed after
+"Ready on", so it loads on a thread shortly after (``preload``). The project loader walks
+``sys.modules``, so every load of user code waits for that thread first (``join``).
 
 The CA certificates. aiohttp builds two TLS client contexts at import, and each reads the
 system's CA bundle: about 50 ms each with OpenSSL 3, a third of aiohttp's import, for nothing
@@ -30,7 +29,7 @@ if TYPE_CHECKING:
     import ssl
 
 SERVER_MODULES = ("aiohttp.web",)
-LATER_MODULES = ("rich.console", "rich.text", "watchfiles")
+LATER_MODULES = ("watchfiles",)
 LATER_DELAY_S = 0.2  # after "Ready on", leave the first requests the CPU (imports hold the GIL)
 
 _threads: list[threading.Thread] = []

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+
+import pytest
 
 from emulator.console import AttributedStdout, DevConsole, format_event
 from emulator.engine import EngineEvent
@@ -77,3 +80,63 @@ def test_prints_are_attributed_to_their_step() -> None:
         "[wf/i1 charge-1] lines",
         "[wf/i1] in run()",
     ]
+
+
+class Terminal(io.StringIO):
+    """A stream that says it is a terminal and counts its writes."""
+
+    writes = 0
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        return super().write(text)
+
+
+def test_a_terminal_gets_colours_unless_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    out = Terminal()
+    console = DevConsole(out)
+    console.on_event(event("complete"))
+    console.error("boom", "Traceback\n  line\n")
+    assert out.getvalue().splitlines() == [
+        "\x1b[2m00:00:00\x1b[0m \x1b[1mwf/i1\x1b[0m \x1b[1;32mcomplete\x1b[0m",
+        "\x1b[1;31mboom\x1b[0m",
+        "\x1b[31mTraceback\x1b[0m",
+        "\x1b[31m  line\x1b[0m",
+    ]
+    monkeypatch.setenv("NO_COLOR", "1")
+    out = Terminal()
+    DevConsole(out).on_event(event("complete"))
+    assert out.getvalue() == "00:00:00 wf/i1 complete\n"
+
+
+async def test_the_lines_of_one_loop_iteration_go_out_in_one_write_in_order() -> None:
+    out = Terminal()
+    console = DevConsole(out, color=False)
+    stdout = AttributedStdout(console, out)
+    console.on_event(event("queued", trigger="api"))
+    print("from fetch", file=stdout)
+    token = current_step.set(("wf", "i1", "s-1"))
+    try:
+        print("in\rstep", file=stdout)
+    finally:
+        current_step.reset(token)
+    console.on_event(event("complete"))
+    assert out.getvalue() == ""
+    await asyncio.sleep(0)
+    assert out.writes == 1
+    assert out.getvalue().splitlines() == [
+        "00:00:00 wf/i1 queued (trigger: api)",
+        "from fetch",
+        "[wf/i1 s-1] instep",
+        "00:00:00 wf/i1 complete",
+    ]
+    # Off the loop's thread a line goes out at once, after those still collected.
+    console.on_event(event("started"))
+    await asyncio.to_thread(console.plain, "from a thread")
+    assert out.getvalue().splitlines()[-2:] == ["00:00:00 wf/i1 started", "from a thread"]
