@@ -14,7 +14,10 @@ import traceback
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+from multidict import CIMultiDict
 
+from emulator.engine import ExecutionContext
+from emulator.runtime.workers import Request, Response
 from emulator.server.context import session_of
 from emulator.server.envelope import ApiError
 from emulator.server.middleware import is_cdn_cgi
@@ -43,8 +46,6 @@ async def handle(request: web.Request) -> web.StreamResponse:
             status=503, text=f"The Worker failed to load: {reason}\n", content_type="text/plain"
         )
     body = await request.read()
-    from emulator.runtime.workers import Request
-
     worker_request = Request(request.method, str(request.url), list(request.headers.items()), body)
     try:
         result = await _call_fetch(code, worker_request, session)
@@ -64,8 +65,6 @@ async def handle(request: web.Request) -> web.StreamResponse:
 
 
 async def _call_fetch(code: LoadedCode, request: Any, session: DevSession) -> Any:
-    from emulator.engine import ExecutionContext
-
     env = session.engine.env
     ctx = ExecutionContext()
     if code.worker is not None:
@@ -113,14 +112,10 @@ def _on_fetch_args(handler: Any, request: Any, env: Any, ctx: Any) -> tuple[Any,
 
 
 def _to_web_response(result: Any) -> web.Response:
-    from emulator.runtime.workers import Response
-
     if not isinstance(result, Response):
         raise WorkerFailure(
             f"the fetch handler must return a workers.Response, got {type(result).__name__}"
         )
-    from multidict import CIMultiDict
-
     headers = CIMultiDict((k, v) for k, v in result.headers.items() if k not in _HOP_HEADERS)
     return web.Response(
         status=result.status,
