@@ -142,7 +142,6 @@ async def serve(
     try:
         session = build_session(options, console)
     except StartupError as exc:
-        console.flush()
         print(f"wf dev: {exc}", file=sys.stderr, flush=True)
         return 1
     engine = session.engine
