@@ -31,6 +31,8 @@ __all__ = [
     "LoadError",
     "LoadedCode",
     "Project",
+    "WorkerError",
+    "call_fetch",
     "ensure_workers_package",
 ]
 
@@ -98,7 +100,7 @@ def ensure_workers_package() -> ModuleType:
 
 def _is_runtime_module(module: ModuleType) -> bool:
     file = getattr(module, "__file__", None)
-    return bool(file) and Path(file).resolve().parent == RUNTIME_PATH / _WORKERS
+    return file is not None and Path(file).resolve().parent == RUNTIME_PATH / _WORKERS
 
 
 class _FreshSourceLoader(importlib.machinery.SourceFileLoader):
@@ -320,7 +322,7 @@ class Project:
             {
                 Path(module.__file__).resolve()
                 for module in modules.values()
-                if getattr(module, "__file__", None)
+                if module.__file__
             }
         )
         self._generation += 1
@@ -382,3 +384,50 @@ def _definition_line(value: Any) -> int | None:
         return inspect.getsourcelines(value)[1]
     except (OSError, TypeError):
         return None
+
+
+class WorkerError(TypeError):
+    """The Worker has no fetch handler, or its handler returned something not a Response."""
+
+
+async def call_fetch(code: LoadedCode, request: Any, env: Any, ctx: Any) -> Any:
+    """Run the Worker's fetch handler: ``Default(WorkerEntrypoint).fetch`` or ``on_fetch``.
+
+    Returns the handler's ``workers.Response``; its exceptions propagate to the caller.
+    """
+    from emulator.runtime.workers import Response
+
+    if code.worker is not None:
+        handler = getattr(code.worker(ctx, env), "fetch", None)
+        if handler is None:
+            raise WorkerError(
+                "the Worker's Default class has no fetch method: "
+                "define async def fetch(self, request)"
+            )
+        result = handler(request)
+    elif code.on_fetch is not None:
+        result = code.on_fetch(*_on_fetch_args(code.on_fetch, request, env, ctx))
+    else:
+        raise WorkerError(
+            "the project has no Worker: define class Default(WorkerEntrypoint) with "
+            "async def fetch(self, request), or async def on_fetch(request, env)"
+        )
+    if inspect.isawaitable(result):
+        result = await result
+    if not isinstance(result, Response):
+        raise WorkerError(
+            f"the fetch handler must return a workers.Response, got {type(result).__name__}"
+        )
+    return result
+
+
+def _on_fetch_args(handler: Any, request: Any, env: Any, ctx: Any) -> tuple[Any, ...]:
+    """``on_fetch(request)``, ``on_fetch(request, env)`` or ``on_fetch(request, env, ctx)``."""
+    try:
+        parameters = list(inspect.signature(handler).parameters.values())
+    except (TypeError, ValueError):
+        return (request, env)
+    if any(p.kind is p.VAR_POSITIONAL for p in parameters):
+        return (request, env, ctx)
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return (request, env, ctx)[: max(1, min(3, len(positional)))]

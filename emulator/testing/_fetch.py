@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 from emulator.engine import ExecutionContext
+from emulator.project import call_fetch
 from emulator.runtime.workers import Request, Response
 from emulator.runtime.workers._env import _set_current_env
 
@@ -57,33 +57,6 @@ async def call_worker(code: LoadedCode, env: Any, request: Request) -> Response:
     """
     _set_current_env(env)
     ctx = _Context()
-    if code.worker is not None:
-        handler = getattr(code.worker(ctx, env), "fetch", None)
-        if handler is None:
-            raise TypeError("the Worker's Default class has no fetch method")
-        result = handler(request)
-    elif code.on_fetch is not None:
-        result = code.on_fetch(*_on_fetch_args(code.on_fetch, request, env, ctx))
-    else:
-        raise TypeError(
-            "the project has no Worker: define class Default(WorkerEntrypoint) with "
-            "async def fetch(self, request), or async def on_fetch(request, env)"
-        )
-    if inspect.isawaitable(result):
-        result = await result
+    result: Response = await call_fetch(code, request, env, ctx)
     await ctx.drain()
-    if not isinstance(result, Response):
-        raise TypeError(f"the fetch handler returned {type(result).__name__}, not a Response")
     return result
-
-
-def _on_fetch_args(handler: Any, request: Any, env: Any, ctx: Any) -> tuple[Any, ...]:
-    """``on_fetch(request)``, ``(request, env)`` or ``(request, env, ctx)``, as declared."""
-    try:
-        parameters = list(inspect.signature(handler).parameters.values())
-    except (TypeError, ValueError):
-        return (request, env)
-    if any(p.kind is p.VAR_POSITIONAL for p in parameters):
-        return (request, env, ctx)
-    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    return (request, env, ctx)[: max(1, min(3, len(positional)))]
