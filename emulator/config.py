@@ -24,6 +24,7 @@ from types import MappingProxyType
 from typing import Any
 
 from emulator.cron import CronError, parse_cron
+from emulator.serialization import json_type
 
 __all__ = [
     "CONFIG_FILENAMES",
@@ -484,7 +485,7 @@ class _Builder:
             return None
         value = obj[key]
         if not isinstance(value, str):
-            raise self.error(field, f"must be a string (got {_describe(value)})")
+            raise self.error(field, f"must be a string (got {json_type(value)})")
         if required and not value:
             raise self.error(field, "must not be empty")
         return value
@@ -495,10 +496,10 @@ class _Builder:
         field = _join(parent, key) if parent is not None else self.at(key)
         value = obj.get(key, [])
         if not isinstance(value, list):
-            raise self.error(field, f"must be an array of strings (got {_describe(value)})")
+            raise self.error(field, f"must be an array of strings (got {json_type(value)})")
         for i, item in enumerate(value):
             if not isinstance(item, str):
-                raise self.error(_join(field, i), f"must be a string (got {_describe(item)})")
+                raise self.error(_join(field, i), f"must be a string (got {json_type(item)})")
         return tuple(value)
 
     # -- top-level fields
@@ -523,7 +524,7 @@ class _Builder:
         if isinstance(value, datetime.date):  # an unquoted TOML date: wrangler rejects it too
             raise self.error(field, f'must be a string: quote it, "{value.isoformat()}"')
         if not isinstance(value, str):
-            raise self.error(field, f"must be a string (got {_describe(value)})")
+            raise self.error(field, f"must be a string (got {json_type(value)})")
         try:
             if not _DATE_RE.match(value):
                 raise ValueError(value)
@@ -536,7 +537,7 @@ class _Builder:
         field = self.at("vars")
         value = top.get("vars", {})
         if not isinstance(value, dict):
-            raise self.error(field, f"must be an object (got {_describe(value)})")
+            raise self.error(field, f"must be an object (got {json_type(value)})")
         for key in value:
             if key in bindings:
                 raise self.error(_join(field, key), "name already used by a workflow binding")
@@ -564,7 +565,7 @@ class _Builder:
         field = self.at("workflows")
         entries = top.get("workflows", [])
         if not isinstance(entries, list):
-            raise self.error(field, f"must be an array (got {_describe(entries)})")
+            raise self.error(field, f"must be an array (got {json_type(entries)})")
         result: list[WorkflowConfig] = []
         for i, entry in enumerate(entries):
             wf = self.workflow(entry, _join(field, i))
@@ -582,7 +583,7 @@ class _Builder:
 
     def workflow(self, entry: Any, at: str) -> WorkflowConfig:
         if not isinstance(entry, dict):
-            raise self.error(at, f"must be an object (got {_describe(entry)})")
+            raise self.error(at, f"must be an object (got {json_type(entry)})")
 
         name = self.string(entry, "name", required=True, parent=at)
         assert name is not None
@@ -611,7 +612,7 @@ class _Builder:
         step_limit = DEFAULT_STEP_LIMIT
         limits = entry.get("limits", {})
         if not isinstance(limits, dict):
-            raise self.error(_join(at, "limits"), f"must be an object (got {_describe(limits)})")
+            raise self.error(_join(at, "limits"), f"must be an object (got {json_type(limits)})")
         if "steps" in limits:
             step_limit = limits["steps"]
             if (
@@ -644,22 +645,6 @@ class _Builder:
             step_limit=step_limit,
             schedules=schedules,
         )
-
-
-def _describe(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
 
 
 def _names(names: Any) -> str:

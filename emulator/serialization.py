@@ -44,6 +44,23 @@ def _encode(value: Any, path: str) -> Any:
     raise NotSerializable(f"{path}: {type(value).__name__} cannot be sent over RPC")
 
 
+def json_type(value: Any) -> str:
+    """What a decoded JSON value is, for error messages: "a string", "an array", "null"..."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
 def dumps(value: Any, what: str = "value") -> str:
     """Encode a value for storage; NotSerializable names the offending part."""
     return _ENCODER.encode(_encode(value, what))

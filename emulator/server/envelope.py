@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from emulator.errors import WorkflowError
+from emulator.serialization import json_type
 
 MAX_BODY = 1024 * 1024  # 1 MiB, the limit on params and event payloads in production
 CODE_NOT_FOUND = 10501  # Miniflare's WORKFLOW_ERROR_NOT_FOUND
@@ -129,19 +130,7 @@ async def read_json(request: web.BaseRequest, *, default: Any = _EMPTY) -> Any:
 def json_object(value: Any, what: str = "request body") -> dict[str, Any]:
     """``value`` when it is a JSON object, else a 400 naming what was expected."""
     if not isinstance(value, dict):
-        raise ApiError(400, f"{what} must be a JSON object, got {_json_type(value)}")
+        raise ApiError(400, f"{what} must be a JSON object, got {json_type(value)}")
     return value
 
 
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    return type(value).__name__
