@@ -39,6 +39,8 @@ CONFIG_FILENAMES = ("wrangler.jsonc", "wrangler.json", "wrangler.toml")
 
 WORKFLOW_NAME_RE = re.compile(r"^[a-zA-Z0-9_][a-zA-Z0-9-_]*$")
 WORKFLOW_NAME_MAX = 64
+DEFAULT_CPU_MS = 30_000  # Cloudflare's default CPU time per step or request (paid plans)
+MAX_CPU_MS = 300_000
 DEFAULT_STEP_LIMIT = 10_000
 MAX_STEP_LIMIT = 25_000
 CRON_MAX = 256  # Cloudflare's limit on a cron expression's length
@@ -106,6 +108,7 @@ class Config:
     vars: Mapping[str, Any] = dataclasses.field(hash=False)
     workflows: tuple[WorkflowConfig, ...]
     env_name: str | None
+    cpu_ms: int = 30_000  # limits.cpu_ms
 
     @property
     def implicit_dependencies(self) -> bool:
@@ -439,6 +442,7 @@ class _Builder:
             )
         workflows = self.workflows(top)
         vars_ = self.vars(top, env, {w.binding for w in workflows})
+        cpu_ms = self.cpu_ms(top)
         return Config(
             path=self.path,
             root=self.root,
@@ -449,7 +453,21 @@ class _Builder:
             vars=MappingProxyType(vars_),
             workflows=workflows,
             env_name=env,
+            cpu_ms=cpu_ms,
         )
+
+    def cpu_ms(self, top: dict[str, Any]) -> int:
+        """``limits.cpu_ms``: how long one step or request may hold the CPU."""
+        limits = top.get("limits", {})
+        field = self.at("limits")
+        if not isinstance(limits, dict):
+            raise self.error(field, f"must be an object (got {json_type(limits)})")
+        value = limits.get("cpu_ms", DEFAULT_CPU_MS)
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_CPU_MS:
+            raise self.error(
+                _join(field, "cpu_ms"), f"must be an integer between 1 and {MAX_CPU_MS}"
+            )
+        return value
 
     def select_env(self, raw: dict[str, Any], env: str | None) -> dict[str, Any]:
         envs = raw.get("env", {})

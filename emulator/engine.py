@@ -32,6 +32,7 @@ from emulator.errors import (
 )
 from emulator.step import LiveInstance, Modifiers, StepRunner, WorkflowStep, current_step
 from emulator.store import FINAL_STATUSES, InstanceRow, StepRow, Store
+from emulator.watchdog import user_code
 
 if TYPE_CHECKING:
     from emulator.config import Config, WorkflowConfig
@@ -568,10 +569,11 @@ class Engine:
             event["schedule"] = serialization.loads(row.schedule)
         token = current_step.set((row.workflow, row.id, None))
         try:
-            entry = cls(ExecutionContext(), self.env)
-            result = entry.run(event, step)
-            if inspect.isawaitable(result):
-                result = await result
+            with user_code(f"workflow {row.workflow}/{row.id}"):
+                entry = cls(ExecutionContext(), self.env)
+                result = entry.run(event, step)
+                if inspect.isawaitable(result):
+                    result = await result
             await runner.drain()
             try:
                 output = None if result is None else serialization.dumps(result, "run() result")

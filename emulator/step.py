@@ -33,6 +33,7 @@ from emulator.errors import (
 from emulator.runtime.workers import JsDict
 from emulator.runtime.workers.workflows import NonRetryableError
 from emulator.store import InstanceRow, StepRow
+from emulator.watchdog import user_code
 
 if TYPE_CHECKING:
     from emulator.engine import Engine
@@ -570,7 +571,8 @@ class StepRunner:
         token = current_step.set((self.workflow, self.instance_id, f"{name}-{count}"))
         self.live.executing += 1
         try:
-            return await _call(callback, ctx)
+            with user_code(f'step "{name}-{count}" of {self.workflow}/{self.instance_id}'):
+                return await _call(callback, ctx)
         except asyncio.CancelledError:
             if timed_out and task.uncancel() == 0:
                 raise WorkflowTimeoutError(

@@ -150,6 +150,9 @@ async def serve(
     sys.stdout = AttributedStdout(console, real_stdout)
     runner = None
     watcher: asyncio.Task[None] | None = None
+    from emulator.watchdog import Watchdog
+
+    watchdog = Watchdog(engine.config.cpu_ms)
     try:
         from aiohttp import web
 
@@ -173,6 +176,7 @@ async def serve(
         console.attach(engine)
         await session.start_engine()
         console.plain(f"Ready on {url}")
+        watchdog.start()  # user code that blocks the loop past limits.cpu_ms is stopped
         preload.start_ca_loading()
         asyncio.get_running_loop().call_later(
             preload.LATER_DELAY_S, preload.preload, preload.LATER_MODULES
@@ -188,6 +192,7 @@ async def serve(
         console.plain("Shutting down...")
         return 0
     finally:
+        watchdog.stop()
         if watcher is not None:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(watcher, timeout=1.0)

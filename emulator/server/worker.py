@@ -21,6 +21,7 @@ from emulator.runtime.workers import Request, Response
 from emulator.server.context import session_of
 from emulator.server.envelope import ApiError
 from emulator.server.middleware import is_cdn_cgi
+from emulator.watchdog import user_code
 
 if TYPE_CHECKING:
     from emulator.server.session import DevSession
@@ -43,7 +44,10 @@ async def handle(request: web.Request) -> web.StreamResponse:
     body = await request.read()
     worker_request = Request(request.method, str(request.url), list(request.headers.items()), body)
     try:
-        result = await call_fetch(code, worker_request, session.engine.env, ExecutionContext())
+        with user_code(f"the Worker's fetch of {request.method} {request.path}"):
+            result = await call_fetch(
+                code, worker_request, session.engine.env, ExecutionContext()
+            )
         return _to_web_response(result)
     except asyncio.CancelledError:
         raise

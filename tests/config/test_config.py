@@ -667,3 +667,18 @@ def test_implicit_dependencies(
     loaded = load_config(tmp_path)
     assert isinstance(loaded, Config)
     assert loaded.implicit_dependencies is expected
+
+
+def test_cpu_limit_defaults_and_bounds(tmp_path: Path) -> None:
+    from emulator.config import ConfigError, load_config
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "entry.py").write_text("")
+    base = '{"name": "w", "main": "src/entry.py"%s}'
+    (tmp_path / "wrangler.json").write_text(base % "")
+    assert load_config(tmp_path).cpu_ms == 30_000
+    (tmp_path / "wrangler.json").write_text(base % ', "limits": {"cpu_ms": 500}')
+    assert load_config(tmp_path).cpu_ms == 500
+    (tmp_path / "wrangler.json").write_text(base % ', "limits": {"cpu_ms": 0}')
+    with pytest.raises(ConfigError, match=r"limits\.cpu_ms: must be an integer between 1"):
+        load_config(tmp_path)

@@ -1,0 +1,97 @@
+"""Stops user code that blocks the event loop, so it cannot take `wf dev` down.
+
+Everything in `wf dev` shares one event loop. A step or Worker that blocks it (``time.sleep``,
+a busy loop, a synchronous network call) would freeze the server, every other instance and
+the clock. Production stops such code at the CPU limit (``limits.cpu_ms``, 30 s by default);
+the watchdog does the same locally: when the loop has not turned for that long, a thread sends
+the main thread a signal whose handler raises ``CpuLimitExceeded`` inside the blocking code,
+if that code is user code. The step's attempt fails (and is retried per its config), or the
+Worker answers 500, and the server carries on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from types import FrameType
+
+_SIGNAL = signal.SIGUSR1
+
+# What user code runs in this task (a step, the Worker): the signal handler runs in the context
+# of whatever the main thread was executing, so it reads the blocking code's own label.
+_running: contextvars.ContextVar[str | None] = contextvars.ContextVar("wf_user_code", default=None)
+
+
+class CpuLimitExceeded(Exception):
+    """User code held the event loop longer than ``limits.cpu_ms``."""
+
+
+class Watchdog:
+    """Watches the event loop from a thread and interrupts user code that blocks it."""
+
+    def __init__(self, limit_ms: float, *, poll_s: float = 0.05) -> None:
+        self.limit_ms = limit_ms
+        self._poll_s = poll_s
+        self._beat = time.monotonic()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._handle: asyncio.TimerHandle | None = None
+        self._previous: signal.Handlers | int | None = None
+
+    def start(self) -> bool:
+        """Install the signal handler and start watching; False off the main thread."""
+        if threading.current_thread() is not threading.main_thread():
+            return False  # signals reach only the main thread: nothing to interrupt with
+        self._previous = signal.signal(_SIGNAL, self._interrupt)  # type: ignore[assignment]
+        self._loop = asyncio.get_running_loop()
+        self._heartbeat()
+        self._thread = threading.Thread(target=self._watch, name="wf-watchdog", daemon=True)
+        self._thread.start()
+        return True
+
+    def stop(self) -> None:
+        """Stop watching and restore the previous signal handler."""
+        self._stop.set()
+        if self._handle is not None:
+            self._handle.cancel()
+        if self._thread is not None:
+            self._thread.join(timeout=1)
+            signal.signal(_SIGNAL, self._previous)
+            self._thread = None
+
+    def _heartbeat(self) -> None:
+        self._beat = time.monotonic()
+        if not self._stop.is_set():
+            self._handle = self._loop.call_later(self._poll_s, self._heartbeat)
+
+    def _watch(self) -> None:
+        fired_for = None
+        while not self._stop.wait(self._poll_s):
+            beat = self._beat
+            if (time.monotonic() - beat) * 1000 > self.limit_ms and fired_for != beat:
+                fired_for = beat  # once per stall
+                signal.pthread_kill(threading.main_thread().ident or 0, _SIGNAL)
+
+    def _interrupt(self, signum: int, frame: FrameType | None) -> None:
+        label = _running.get()
+        if label is None:
+            return  # the loop is held by wf itself, not by user code: nothing to stop
+        raise CpuLimitExceeded(
+            f"{label} blocked the event loop for more than {self.limit_ms:.0f} ms "
+            "(limits.cpu_ms): await asyncio.sleep() instead of time.sleep(), and await I/O"
+        )
+
+
+@contextlib.contextmanager
+def user_code(label: str) -> Iterator[None]:
+    """Mark the code run inside as user code, which the watchdog may interrupt."""
+    token = _running.set(label)
+    try:
+        yield
+    finally:
+        _running.reset(token)
