@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from emulator.server import control, explorer, worker
+from emulator.server import control, dashboard, explorer, worker
 from emulator.server.context import SESSION
 from emulator.server.middleware import error_envelope, loopback_guard
 from emulator.server.session import DevSession
@@ -47,6 +47,7 @@ def create_app(
     app[SESSION] = session
     explorer.add_routes(app)
     control.add_routes(app)
+    dashboard.add_routes(app)
     _add_testing_routes(app, session)
     # Everything outside /cdn-cgi/ is the Worker's; unknown /cdn-cgi/ paths stay 404/405.
     app.router.add_route("*", "/{tail:(?!cdn-cgi/).*}", worker.handle)

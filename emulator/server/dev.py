@@ -181,7 +181,7 @@ async def serve(
         asyncio.get_running_loop().call_later(
             preload.LATER_DELAY_S, preload.preload, preload.LATER_MODULES
         )
-        _describe(session, console, options)
+        _describe(session, console, options, url)
         if on_ready is not None:
             on_ready(url)
         if options.reload:
@@ -206,7 +206,7 @@ async def serve(
         restore_signals()
 
 
-def _describe(session: DevSession, console: DevConsole, options: DevOptions) -> None:
+def _describe(session: DevSession, console: DevConsole, options: DevOptions, url: str) -> None:
     engine = session.engine
     for workflow in engine.config.workflows:
         binding = f"env.{workflow.binding}"
@@ -214,6 +214,7 @@ def _describe(session: DevSession, console: DevConsole, options: DevOptions) -> 
     clock = engine.clock
     mode = f"scale x{clock.scale:g}" if clock.mode == "scale" else clock.mode
     console.plain(f"  time: {mode}; state: {engine.store.path}")
+    console.plain(f"  dashboard: {url}/cdn-cgi/wf/")
     if not options.reload:
         console.plain("  hot reload off (--no-reload)")
 
