@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-STATUSES = (
-    "queued",
-    "running",
-    "paused",
-    "errored",
-    "terminated",
-    "complete",
-    "waiting",
-    "waitingForPause",
-)
+from emulator.statuses import STATUSES
+
+__all__ = ["STATUSES"]
+
 
 _STATUS = {
     "complete": "✅ Completed",

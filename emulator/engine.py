@@ -30,24 +30,14 @@ from emulator.errors import (
     WorkflowError,
     error_info,
 )
+from emulator.statuses import FINAL_STATUSES
 from emulator.step import LiveInstance, Modifiers, StepRunner, WorkflowStep, current_step
-from emulator.store import FINAL_STATUSES, InstanceRow, StepRow, Store
+from emulator.store import InstanceRow, StepRow, Store
 from emulator.watchdog import user_code
 
 if TYPE_CHECKING:
     from emulator.config import Config, WorkflowConfig
 
-STATUSES = (
-    "queued",
-    "running",
-    "paused",
-    "errored",
-    "terminated",
-    "complete",
-    "waiting",
-    "waitingForPause",
-    "unknown",
-)
 ID_PATTERN = re.compile(r"^[a-zA-Z0-9_][a-zA-Z0-9\-_]*$")
 MAX_ID_LENGTH = 100
 MAX_BATCH = 100

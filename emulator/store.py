@@ -72,7 +72,6 @@ _MIGRATIONS: dict[int, str] = {
     2: "ALTER TABLE instances ADD COLUMN schedule TEXT;",
 }
 
-FINAL_STATUSES = frozenset({"complete", "errored", "terminated"})
 
 
 @dataclass

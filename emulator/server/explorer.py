@@ -15,10 +15,11 @@ from typing import Any
 from aiohttp import web
 
 from emulator.durations import to_iso
-from emulator.engine import MAX_BATCH, STATUSES, validate_event_type, validate_instance_id
+from emulator.engine import MAX_BATCH, validate_event_type, validate_instance_id
 from emulator.errors import WorkflowError
 from emulator.server.context import session_of
 from emulator.server.envelope import ApiError, json_object, ok, read_json
+from emulator.statuses import REPORTED_STATUSES as STATUSES
 from emulator.store import InstanceRow
 
 BASES = ("/cdn-cgi/explorer/api", "/cdn-cgi/local/explorer/api")

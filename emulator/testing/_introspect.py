@@ -15,7 +15,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 from emulator import serialization
-from emulator.store import FINAL_STATUSES
+from emulator.statuses import FINAL_STATUSES
 from emulator.testing._errors import WorkflowTestError
 from emulator.testing._modifier import Modifier, StepSelector, step_ref
 from emulator.testing._observer import Observer, observer_for

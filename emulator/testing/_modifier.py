@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 from emulator import serialization
 from emulator.engine import validate_event_type
 from emulator.errors import error_info
+from emulator.statuses import FINAL_STATUSES
 from emulator.step import Modifiers, StepRef
-from emulator.store import FINAL_STATUSES
 
 if TYPE_CHECKING:
     from emulator.engine import Engine

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from emulator import serialization
 from emulator.durations import to_iso
-from emulator.engine import STATUSES
-from emulator.store import FINAL_STATUSES
+from emulator.statuses import FINAL_STATUSES
+from emulator.statuses import REPORTED_STATUSES as STATUSES
 from emulator.testing._errors import ReplayDivergence, StepFailed, WaitTimeout, WorkflowFailed
 
 if TYPE_CHECKING:

@@ -26,7 +26,8 @@ from emulator.clock import Clock
 from emulator.config import load_config
 from emulator.engine import Engine
 from emulator.project import Project
-from emulator.store import FINAL_STATUSES, Store
+from emulator.statuses import FINAL_STATUSES
+from emulator.store import Store
 
 START = 1_767_225_600_000.0  # 2026-01-01T00:00:00Z, the manual clock's first now
 
