@@ -1,4 +1,8 @@
-"""What user code finds on ``env``: Workflow bindings, instance handles and ``vars``."""
+"""What user code finds on ``env``: Workflow bindings, instance handles and ``vars``.
+
+Every call that changes state returns only once the change is committed: user code that
+goes on to answer a request or start a side effect can rely on it surviving a crash.
+"""
 
 from __future__ import annotations
 
@@ -36,18 +40,22 @@ class WorkflowInstance:
 
     async def pause(self) -> None:
         await self._engine.pause(self._workflow, self.id)
+        await self._engine.durable()
 
     async def resume(self) -> None:
         await self._engine.resume(self._workflow, self.id)
+        await self._engine.durable()
 
     async def terminate(self, options: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         await self._engine.terminate(self._workflow, self.id)
+        await self._engine.durable()
 
     async def restart(self, options: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         """Run again from scratch, or from a step: ``restart(from_={"name": ..., "count": 1})``."""
         merged = _options(options, kwargs)
         from_step = merged.get("from") or merged.get("from_")
         await self._engine.restart(self._workflow, self.id, from_step)
+        await self._engine.durable()
 
     async def send_event(self, options: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         """``send_event(type=..., payload=...)``, or the same keys in one dict."""
@@ -55,11 +63,13 @@ class WorkflowInstance:
         if "type" not in merged:
             raise TypeError("send_event() needs a 'type'")
         self._engine.send_event(self._workflow, self.id, merged["type"], merged.get("payload"))
+        await self._engine.durable()
 
     sendEvent = send_event
 
     async def delete(self) -> None:
         await self._engine.delete(self._workflow, self.id)
+        await self._engine.durable()
 
 
 class Workflow:
@@ -77,11 +87,13 @@ class Workflow:
     ) -> WorkflowInstance:
         """Queue a new instance: ``create(id=..., params=...)`` or ``create({...})``."""
         row = self._engine.create(self.name, _options(options, kwargs), trigger="binding")
+        await self._engine.durable()
         return WorkflowInstance(self._engine, self.name, row.id)
 
     async def create_batch(self, batch: list[Mapping[str, Any]]) -> list[WorkflowInstance]:
         """Queue up to 100 instances; ids already in use are skipped and not returned."""
         rows = self._engine.create_batch(self.name, list(batch), trigger="binding")
+        await self._engine.durable()
         return [WorkflowInstance(self._engine, self.name, row.id) for row in rows]
 
     createBatch = create_batch

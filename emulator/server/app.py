@@ -9,6 +9,7 @@ from aiohttp import web
 
 from emulator.server import control, dashboard, explorer, worker
 from emulator.server.context import SESSION
+from emulator.server.durability import durable_answers
 from emulator.server.middleware import error_envelope, loopback_guard
 from emulator.server.session import DevSession
 
@@ -41,7 +42,7 @@ def create_app(
             session.console.error(message, details)
 
     app = web.Application(
-        middlewares=[error_envelope(log), loopback_guard(hosts)],
+        middlewares=[durable_answers(), error_envelope(log), loopback_guard(hosts)],
         client_max_size=worker.MAX_WORKER_BODY,
     )
     app[SESSION] = session
