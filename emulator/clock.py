@@ -14,6 +14,7 @@ never jumps past a timer that has not fired.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import itertools
 import time
@@ -21,10 +22,46 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from emulator.durations import parse_duration, parse_timestamp
+from emulator.durations import (
+    MAX_TIME,
+    MIN_TIME,
+    DurationError,
+    parse_duration,
+    parse_timestamp,
+    to_iso,
+)
 
 Mode = Literal["real", "scale", "manual", "auto"]
 MODES: tuple[Mode, ...] = ("real", "scale", "manual", "auto")
+MIN_SCALE = 0.001
+MAX_SCALE = 10_000_000.0  # 115 days per real second
+# In real and scale mode virtual time runs on by itself. The store holds a time a little
+# ahead of now (a lease of this many real seconds), renewed before now passes it, so a
+# reading the emulator has handed out is never ahead of what a restart resumes from.
+LEASE_S = 1.0
+
+
+def check_scale(scale: object) -> float:
+    """``scale`` as a float, or ValueError naming the allowed range."""
+    if (
+        isinstance(scale, bool)
+        or not isinstance(scale, int | float)
+        or not MIN_SCALE <= scale <= MAX_SCALE
+    ):
+        raise ValueError(
+            f"time scale must be a number from {MIN_SCALE:g} to {MAX_SCALE:,.0f}, got {scale!r}"
+        )
+    return float(scale)
+
+
+def check_time(ms: float) -> float:
+    """``ms`` when virtual time may be there, else DurationError naming the range."""
+    if not MIN_TIME <= ms <= MAX_TIME:
+        raise DurationError(
+            f"time cannot move to {to_iso(ms)}: virtual time stays between "
+            f"{to_iso(MIN_TIME)} and {to_iso(MAX_TIME)}"
+        )
+    return ms
 
 
 @dataclass(order=True)
@@ -60,11 +97,14 @@ class Clock:
             raise ValueError(f"unknown time mode {mode!r}: use one of {', '.join(MODES)}")
         self._wall = wall
         self.mode: Mode = mode
-        self.scale = float(scale) if mode == "scale" else 1.0
-        start = self._wall_ms() if now is None else float(now)
+        self.scale = check_scale(scale) if mode == "scale" else 1.0
+        start = self._wall_ms() if now is None else check_time(float(now))
         # virtual = anchor_virtual + (wall - anchor_wall) * rate; rate 0 when manual.
         self._anchor_virtual = start
         self._anchor_wall = self._wall_ms()
+        self._last = start  # the latest reading: now() never answers less
+        self.lease = start  # the time the store vouches for (see LEASE_S)
+        self.on_lease: Callable[[], None] = lambda: None
         self._heap: list[Timer] = []
         self._cancelled = 0
         self._seq = itertools.count()
@@ -85,10 +125,17 @@ class Clock:
         return 0.0 if self.mode == "manual" else self.scale
 
     def now(self) -> float:
-        """Virtual now, epoch milliseconds."""
+        """Virtual now, epoch milliseconds; never less than an earlier reading."""
         if self.mode == "manual":
             return self._anchor_virtual
-        return self._anchor_virtual + (self._wall_ms() - self._anchor_wall) * self.scale
+        now = self._anchor_virtual + (self._wall_ms() - self._anchor_wall) * self.scale
+        if now <= self._last:  # the wall clock stepped back (NTP): hold still instead
+            return self._last
+        self._last = now
+        if now > self.lease:
+            self.lease = now + LEASE_S * 1000.0 * self.scale
+            self.on_lease()
+        return now
 
     def next_due(self) -> float | None:
         """Due time of the earliest pending timer."""
@@ -101,25 +148,41 @@ class Clock:
 
     def snapshot(self) -> dict[str, Any]:
         """What the store keeps so a restart never moves time backwards."""
-        return {"mode": self.mode, "scale": self.scale, "now": self.now(), "wall": self._wall_ms()}
+        now = self.now()
+        return {
+            "mode": self.mode,
+            "scale": self.scale,
+            "now": now,
+            "wall": self._wall_ms(),
+            "lease": max(self.lease, now),
+        }
 
     def restore(
-        self, state: dict[str, Any], *, mode: Mode | None = None, scale: float | None = None
+        self,
+        state: dict[str, Any] | None,
+        *,
+        mode: Mode | None = None,
+        scale: float | None = None,
+        at_least: float | None = None,
     ) -> None:
         """Continue from a snapshot; real and auto keep their offset from the wall clock.
 
         ``mode`` and ``scale`` override the saved ones (a restart may choose another mode).
+        Time resumes at no earlier than the saved lease and ``at_least`` (the latest time
+        already stored anywhere), so it never runs backwards across a restart. A snapshot
+        with values out of range (written before they were checked) is ignored.
         """
-        saved_now = float(state["now"])
-        saved_mode = mode or state.get("mode", self.mode)
-        self.mode = saved_mode
-        chosen = scale if scale is not None else float(state.get("scale", 1.0))
-        self.scale = chosen if saved_mode == "scale" else 1.0
-        if saved_mode in ("real", "auto"):
-            offset = saved_now - float(state.get("wall", saved_now))
-            self._set_anchor(max(self._wall_ms() + offset, saved_now))
-        else:
-            self._set_anchor(saved_now)
+        state = valid_snapshot(state or {})
+        saved_now = state.get("now", self.now())
+        self.mode = mode or state.get("mode", self.mode)
+        chosen = scale if scale is not None else state.get("scale", 1.0)
+        self.scale = chosen if self.mode == "scale" else 1.0
+        start = saved_now
+        if self.mode in ("real", "auto") and "now" in state:
+            offset = saved_now - state.get("wall", saved_now)
+            start = self._wall_ms() + offset
+        floor = max(saved_now, state.get("lease", saved_now), at_least or 0.0)
+        self._set_anchor(min(max(start, floor), MAX_TIME))
         self._rearm()
 
     # -- changing -----------------------------------------------------------------------------
@@ -127,6 +190,7 @@ class Clock:
     def _set_anchor(self, virtual: float) -> None:
         self._anchor_virtual = virtual
         self._anchor_wall = self._wall_ms()
+        self._last = virtual
 
     def _move_to(self, virtual: float) -> None:
         if virtual > self.now():
@@ -136,11 +200,11 @@ class Clock:
         """Switch mode (and scale) without moving virtual time."""
         if mode not in MODES:
             raise ValueError(f"unknown time mode {mode!r}: use one of {', '.join(MODES)}")
-        if scale is not None and scale <= 0:
-            raise ValueError("time scale must be a positive number")
+        if scale is not None:
+            scale = check_scale(scale)
         current = self.now()
         self.mode = mode
-        self.scale = float(scale if scale is not None else self.scale) if mode == "scale" else 1.0
+        self.scale = (scale if scale is not None else self.scale) if mode == "scale" else 1.0
         self._set_anchor(current)
         self._rearm()
         self.on_change()
@@ -172,11 +236,11 @@ class Clock:
 
     async def advance(self, by: str | float) -> float:
         """Move time forward by a duration, firing every timer passed; returns the new now."""
-        return await self.advance_to(self.now() + parse_duration(by, lenient=True))
+        return await self.advance_to(check_time(self.now() + parse_duration(by, lenient=True)))
 
     async def advance_to(self, target: str | float) -> float:
         """Move time forward to a timestamp, firing every timer passed, each at its due time."""
-        goal = parse_timestamp(target) if isinstance(target, str) else float(target)
+        goal = check_time(parse_timestamp(target) if isinstance(target, str) else float(target))
         await self.settle()
         while True:
             due = self.next_due()
@@ -266,7 +330,7 @@ class Clock:
         if self.mode != "auto" or not self.is_idle():
             return
         due = self.next_due()
-        if due is None:
+        if due is None or due > MAX_TIME:
             return
         self._move_to(due)
         self._fire_due()
@@ -275,3 +339,19 @@ class Clock:
 
 async def _nothing() -> None:
     return None
+
+
+def valid_snapshot(state: dict[str, Any]) -> dict[str, Any]:
+    """The usable entries of a saved snapshot: known mode, scale in range, times in range."""
+    valid: dict[str, Any] = {}
+    if state.get("mode") in MODES:
+        valid["mode"] = state["mode"]
+    with contextlib.suppress(ValueError):
+        valid["scale"] = check_scale(state.get("scale", 1.0))
+    for key in ("now", "lease", "wall"):
+        value = state.get(key)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        if MIN_TIME <= value <= MAX_TIME:
+            valid[key] = float(value)
+    return valid

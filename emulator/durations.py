@@ -9,6 +9,7 @@ convenience (``lenient=True``).
 from __future__ import annotations
 
 import functools
+import math
 import re
 from datetime import UTC, datetime
 
@@ -46,6 +47,13 @@ _SHORT_UNITS: dict[str, int] = {
     "y": YEAR,
     "mo": MONTH,
 }
+# Bounds that keep every duration and every point in time representable (as a datetime, an
+# ISO string, a timer): the clock stays before MAX_TIME, and MAX_TIME plus the longest
+# duration is still before the end of year 9999.
+MAX_DURATION = 1000 * YEAR
+MIN_TIME = 0.0
+MAX_TIME = datetime(9000, 1, 1, tzinfo=UTC).timestamp() * 1000
+
 _SEGMENT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*([a-zA-Z]+)\s*$")
 _NUMBER = re.compile(r"^\s*\d+(?:\.\d+)?\s*$")
 
@@ -59,14 +67,20 @@ def parse_duration(value: object, *, lenient: bool = False) -> float:
     if isinstance(value, bool):
         raise DurationError(f"invalid duration {value!r}: expected milliseconds or '10 seconds'")
     if isinstance(value, int | float):
-        if value < 0 or value != value:
+        if not math.isfinite(value) or value < 0:
             raise DurationError(f"invalid duration {value!r}: must be a number >= 0")
-        return float(value)
+        return _bounded(float(value), value)
     if not isinstance(value, str):
         raise DurationError(
             f"invalid duration {value!r}: expected milliseconds or a string like '10 seconds'"
         )
-    return _parse_text(value, lenient)
+    return _bounded(_parse_text(value, lenient), value)
+
+
+def _bounded(ms: float, value: object) -> float:
+    if not ms <= MAX_DURATION:
+        raise DurationError(f"invalid duration {value!r}: at most 1000 years")
+    return ms
 
 
 @functools.lru_cache(maxsize=1024)
@@ -123,15 +137,34 @@ def format_duration(ms: float) -> str:
 
 
 def to_iso(ms: float | None) -> str | None:
-    """Epoch milliseconds to an ISO-8601 UTC string with milliseconds, as Cloudflare prints."""
+    """Epoch milliseconds to an ISO-8601 UTC string with milliseconds, as Cloudflare prints.
+
+    A time no datetime can hold (only state written before times were bounded has one) is
+    shown at the nearest end of the range rather than breaking the answer it is part of.
+    """
     if ms is None:
         return None
+    if not _MIN_ISO <= ms <= _MAX_ISO:
+        ms = _MIN_ISO if ms < _MAX_ISO else _MAX_ISO  # NaN lands here too
     moment = datetime.fromtimestamp(ms / 1000, tz=UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return f"{moment.year:04d}" + moment.strftime("-%m-%dT%H:%M:%S.") + (
+        f"{moment.microsecond // 1000:03d}Z"
+    )
 
 
 def parse_timestamp(value: str | float | int | datetime) -> float:
-    """Epoch milliseconds from an ISO-8601 string, a datetime, or a number of milliseconds."""
+    """Epoch milliseconds from an ISO-8601 string, a datetime, or a number of milliseconds,
+    between 1970 and MAX_TIME (year 9000)."""
+    ms = _timestamp(value)
+    if not MIN_TIME <= ms <= MAX_TIME:
+        raise DurationError(
+            f"invalid timestamp {value!r}: must be between {to_iso(MIN_TIME)} and "
+            f"{to_iso(MAX_TIME)}"
+        )
+    return ms
+
+
+def _timestamp(value: object) -> float:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
@@ -143,7 +176,11 @@ def parse_timestamp(value: str | float | int | datetime) -> float:
         if _NUMBER.match(text):
             return float(text)
         try:
-            return parse_timestamp(datetime.fromisoformat(text.replace("Z", "+00:00")))
+            return _timestamp(datetime.fromisoformat(text.replace("Z", "+00:00")))
         except ValueError:
             pass
     raise DurationError(f"invalid timestamp {value!r}: expected ISO-8601 or epoch milliseconds")
+
+
+_MIN_ISO = datetime(1, 1, 1, tzinfo=UTC).timestamp() * 1000 + DAY  # a day in: any timezone fits
+_MAX_ISO = datetime(9999, 12, 31, tzinfo=UTC).timestamp() * 1000

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from emulator import serialization
-from emulator.clock import Clock, Timer
+from emulator.clock import Clock, Timer, valid_snapshot
 from emulator.cron import Cron, parse_cron
 from emulator.durations import to_iso
 from emulator.errors import (
@@ -136,6 +136,7 @@ class Engine:
         self.clock.settle = self.settle
         self.clock.is_idle = lambda: not self._live
         self.clock.on_change = self._save_clock
+        self.clock.on_lease = self._save_lease
         from emulator.bindings import Env
 
         self.env = Env(self)
@@ -144,10 +145,14 @@ class Engine:
 
     async def start(self) -> None:
         """Resume every unfinished instance from the store."""
-        saved = self.store.get_meta("clock")
-        if saved:
-            # The position in time continues; mode and scale are the caller's choice.
-            self.clock.restore(json.loads(saved), mode=self.clock.mode, scale=self.clock.scale)
+        # The position in time continues, never earlier than any time already stored; mode
+        # and scale are the caller's choice.
+        self.clock.restore(
+            saved_clock(self.store),
+            mode=self.clock.mode,
+            scale=self.clock.scale,
+            at_least=self.store.latest_time(),
+        )
         self._save_clock()
         now = self.clock.now()
         for row in self.store.unfinished_instances():
@@ -159,6 +164,10 @@ class Engine:
                 self._save(row)
             elif row.status == "waiting":
                 self._schedule(key, row.wake_at if row.wake_at is not None else now)
+        # An event stored before a crash but not yet taken: its waiter takes it now, not at
+        # its timeout.
+        for key in self.store.waiting_with_events():
+            self._wake(key)
         self._arm_schedules()
         self.commit()
         if not self._live:
@@ -207,9 +216,10 @@ class Engine:
         """Commit every pending write now."""
         self._scheduled_commit()
 
-    def request_commit(self) -> None:
+    def request_commit(self, *, progress: bool = True) -> None:
         """Commit at the end of this event-loop tick, together with other instances' writes."""
-        self._progress += 1
+        if progress:
+            self._progress += 1
         if self._commit_scheduled:
             return
         self._commit_scheduled = True
@@ -223,8 +233,15 @@ class Engine:
         for row in self._unsaved_steps.values():  # steps whose code is still running
             self.store.save_step(row)
         self._unsaved_steps.clear()
-        self.store.commit()
         waiters, self._durable_waiters = self._durable_waiters, []
+        try:
+            self.store.commit()
+        except Exception as exc:
+            # Whoever waits to acknowledge a write hears that it failed, rather than hanging.
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_exception(exc)
+            raise
         for waiter in waiters:
             if not waiter.done():
                 waiter.set_result(None)
@@ -267,6 +284,11 @@ class Engine:
     def _save_clock(self) -> None:
         self.store.set_meta("clock", json.dumps(self.clock.snapshot()))
         self.request_commit()
+
+    def _save_lease(self) -> None:
+        # Commits with whatever read the new time (an answer waits for it): no progress.
+        self.store.set_meta("clock", json.dumps(self.clock.snapshot()))
+        self.request_commit(progress=False)
 
     def _save(self, row: InstanceRow) -> None:
         row.modified = self.clock.now()
@@ -701,11 +723,12 @@ class Engine:
         """Run again with the same id and params: from scratch, or from one step onwards."""
         self._row(workflow, instance_id)
         key = (workflow, instance_id)
+        # Validate first, change second: an unknown step leaves the instance as it was.
+        target = self._find_step(workflow, instance_id, from_step) if from_step else None
         await self._stop(key)
         row = self.store.get_instance(workflow, instance_id)
         assert row is not None
-        if from_step:
-            target = self._find_step(workflow, instance_id, from_step)
+        if target is not None:
             self.store.delete_steps(workflow, instance_id, from_pos=target.pos)
         else:
             self.store.delete_steps(workflow, instance_id)
@@ -730,7 +753,12 @@ class Engine:
         name = spec.get("name")
         count = int(spec.get("count") or 1)
         kind = spec.get("type")
-        for step in self.store.load_steps(workflow, instance_id):
+        unsaved = [
+            row
+            for row in self._unsaved_steps.values()
+            if row.workflow == workflow and row.instance == instance_id
+        ]
+        for step in [*self.store.load_steps(workflow, instance_id), *unsaved]:
             if step.name == name and step.count == count and kind in (None, step.kind):
                 return step
         raise WorkflowError(
@@ -861,6 +889,16 @@ class Engine:
             stuck = all(live.executing > 0 for live in self._live.values())
             if stuck and time.monotonic() - quiet_since >= self.settle_quiet:
                 return
+
+
+def saved_clock(store: Store) -> dict[str, Any] | None:
+    """The clock snapshot kept in the store, or None (unreadable counts as none)."""
+    text = store.get_meta("clock")
+    try:
+        state = json.loads(text) if text else None
+    except ValueError:
+        return None
+    return valid_snapshot(state) if isinstance(state, dict) else None
 
 
 def _copy_modifiers(template: Modifiers) -> Modifiers:

@@ -13,6 +13,7 @@ import contextvars
 import copy
 import inspect
 import json
+import math
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -20,7 +21,14 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from emulator import serialization
-from emulator.durations import DAY, SECOND, DurationError, parse_duration, parse_timestamp
+from emulator.durations import (
+    DAY,
+    SECOND,
+    DurationError,
+    format_duration,
+    parse_duration,
+    parse_timestamp,
+)
 from emulator.errors import (
     Hibernate,
     InstanceFatal,
@@ -212,7 +220,8 @@ def backoff_delay(retries: dict[str, Any], attempt: int, base: float) -> float:
     """Wait before the next attempt, after attempt number ``attempt`` (1-based) failed."""
     backoff = retries.get("backoff", "constant")
     if backoff == "exponential":
-        return float(base * 2 ** (attempt - 1))
+        # 2.0 ** 1024 is past a float; a delay that long is over the limit anyway.
+        return base * 2.0 ** min(attempt - 1, 1023) if base else 0.0
     if backoff == "linear":
         return base * attempt
     return base
@@ -518,13 +527,21 @@ class StepRunner:
                 result = delay_fn({"ctx": self._ctx(name, count, attempt, {}), "error": error})
                 if inspect.isawaitable(result):
                     result = await asyncio.wait_for(result, 5)
-                return parse_duration(result)
+                delay = parse_duration(result)
             except Exception as exc:
                 return WorkflowFatalError(
                     f'The delay function for step "{name}-{count}" failed: {exc}'
                 )
-        base = parse_duration(retries.get("delay", DEFAULT_RETRIES["delay"]))
-        return backoff_delay(retries, attempt, base)
+        else:
+            base = parse_duration(retries.get("delay", DEFAULT_RETRIES["delay"]))
+            delay = backoff_delay(retries, attempt, base)
+        if not delay <= MAX_SLEEP_MS:
+            # An instance can wait at most as long as a sleep may last.
+            return WorkflowFatalError(
+                f'Step "{name}-{count}": the delay before attempt {attempt + 1} would be '
+                f"{format_duration(delay)}, more than the 365 days a workflow can wait"
+            )
+        return delay
 
     def _ctx(self, name: str, count: int, attempt: int, config: dict[str, Any]) -> JsDict:
         return serialization.jsdict(
@@ -614,7 +631,7 @@ class StepRunner:
         await self._sleeping(row)
 
     def _check_sleep(self, name: str, ms: float) -> None:
-        if ms > MAX_SLEEP_MS:
+        if not ms <= MAX_SLEEP_MS:
             raise WorkflowFatalError(
                 f'Step "{name}": a sleep can last at most 365 days (asked for {ms:.0f} ms)'
             )
@@ -740,6 +757,8 @@ async def _call(callback: Callable[[JsDict], Any], ctx: JsDict) -> Any:
 
 def _epoch_ms(timestamp: Any, name: str) -> float:
     if isinstance(timestamp, int | float) and not isinstance(timestamp, bool):
+        if not math.isfinite(timestamp):
+            raise WorkflowFatalError(f'Step "{name}": sleep_until needs a finite time')
         # Cloudflare's docs disagree on seconds vs milliseconds; a number this small can
         # only be seconds (1e11 ms is 1973), so accept both.
         return float(timestamp) * (1000 if timestamp < 1e11 else 1)

@@ -397,10 +397,35 @@ class Store:
         )
         return [EventRow(*r) for r in rows]
 
+    def waiting_with_events(self) -> list[tuple[str, str]]:
+        """Waiting instances with a buffered event of the type their ``wait_for_event`` wants."""
+        rows = self._db.execute(
+            "SELECT DISTINCT s.workflow, s.instance FROM steps s "
+            "JOIN instances i ON i.workflow = s.workflow AND i.id = s.instance "
+            "JOIN events e ON e.workflow = s.workflow AND e.instance = s.instance "
+            "AND e.type = json_extract(s.config, '$.type') "
+            "WHERE i.status = 'waiting' AND s.kind = 'waitForEvent' AND s.state = 'waiting'"
+        )
+        return [(str(w), str(i)) for w, i in rows]
+
     def delete_events(self, workflow: str, instance_id: str) -> None:
         self._write(
             "DELETE FROM events WHERE workflow = ? AND instance = ?", (workflow, instance_id)
         )
+
+    # -- time ---------------------------------------------------------------------------------
+
+    def latest_time(self) -> float | None:
+        """The latest virtual time written anywhere (an instance change, a step, an event)."""
+        row = self._db.execute(
+            "SELECT MAX(t) FROM ("
+            "SELECT MAX(modified) AS t FROM instances UNION ALL "
+            "SELECT MAX(COALESCE(ended, started)) FROM instances UNION ALL "
+            "SELECT MAX(started) FROM steps UNION ALL "
+            "SELECT MAX(ended) FROM steps WHERE kind != 'sleep' UNION ALL "
+            "SELECT MAX(timestamp) FROM events)"
+        ).fetchone()
+        return None if row is None or row[0] is None else float(row[0])
 
     # -- size accounting (benchmarks, tests) ----------------------------------------------------
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from aiohttp import web
 
-from emulator.clock import MODES, Clock
+from emulator.clock import MODES, Clock, check_scale, check_time
 from emulator.durations import DurationError, parse_duration, parse_timestamp, to_iso
 from emulator.engine import validate_instance_id
 from emulator.server.context import session_of
@@ -95,10 +95,11 @@ async def set_time(request: web.Request) -> web.Response:
     scale = body.get("scale")
     if mode is None and scale is None:
         raise ApiError(400, 'give "mode" (real, scale, manual, auto) and/or "scale"')
-    if scale is not None and (
-        isinstance(scale, bool) or not isinstance(scale, int | float) or scale <= 0
-    ):
-        raise ApiError(400, f"scale must be a positive number, got {scale!r}")
+    if scale is not None:
+        try:
+            scale = check_scale(scale)
+        except ValueError as exc:
+            raise ApiError(400, str(exc)) from None
     if mode is None:
         mode = "scale"
     if mode not in MODES:
@@ -118,11 +119,12 @@ async def advance(request: web.Request) -> web.Response:
         now = clock.now()
         try:
             if "by" in body:
-                target = now + parse_duration(body["by"], lenient=True)
+                target = check_time(now + parse_duration(body["by"], lenient=True))
             else:
-                target = parse_timestamp(body["to"])
+                target = check_time(parse_timestamp(body["to"]))
         except (DurationError, TypeError) as exc:
-            raise ApiError(400, str(exc)) from None
+            # Checked before anything moves: a bad advance leaves the clock where it was.
+            raise ApiError(400, f"{'by' if 'by' in body else 'to'}: {exc}") from None
         if target < now:
             raise ApiError(
                 400, f"time only moves forward: {to_iso(target)} is before now ({to_iso(now)})"

@@ -82,7 +82,7 @@ def test_control_input_errors(server) -> None:
     mode = server.post("/cdn-cgi/wf/time", {"mode": "sideways"})
     assert mode.status == 400 and "sideways" in mode.error
     scale = server.post("/cdn-cgi/wf/time", {"scale": -2})
-    assert scale.status == 400 and "positive" in scale.error
+    assert scale.status == 400 and "from 0.001 to 10,000,000" in scale.error
     assert server.post("/cdn-cgi/wf/nope").status == 404
 
 
