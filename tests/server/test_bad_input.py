@@ -86,6 +86,45 @@ def test_control_input_errors(server) -> None:
     assert server.post("/cdn-cgi/wf/nope").status == 404
 
 
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ({"by": 1e300}, "at most 1000 years"),
+        ({"by": "300000 years"}, "at most 1000 years"),
+        ({"to": 1e20}, "must be between 1970"),
+        ({"to": "9999-01-01T00:00:00Z"}, "must be between 1970"),
+    ],
+)
+def test_time_out_of_range_is_400_and_moves_nothing(server, body, fragment) -> None:
+    before = server.get("/cdn-cgi/wf/time").result
+    answer = server.post("/cdn-cgi/wf/time/advance", body)
+    assert answer.status == 400 and fragment in answer.error, answer
+    after = server.get("/cdn-cgi/wf/time")
+    assert after.status == 200 and after.result["now_ms"] == before["now_ms"]
+
+
+@pytest.mark.parametrize("scale", [1e300, 0, 0.0001, "fast", True])
+def test_scale_out_of_range_is_400_and_changes_nothing(server, scale) -> None:
+    before = server.get("/cdn-cgi/wf/time").result
+    answer = server.post("/cdn-cgi/wf/time", {"scale": scale})
+    assert answer.status == 400 and "time scale must be a number" in answer.error
+    after = server.get("/cdn-cgi/wf/time").result
+    assert (after["mode"], after["scale"]) == (before["mode"], before["scale"])
+
+
+def test_restart_from_an_unknown_step_changes_nothing(server) -> None:
+    server.explorer("POST", INSTANCES, {"id": "waits"})
+    path = INSTANCES + "/waits"
+    before = server.explorer("GET", path).result
+    timers = server.get("/cdn-cgi/wf/time").result["pending_timers"]
+    answer = server.explorer("PATCH", path + "/status", {"action": "restart", "from": {"name": "nope"}})
+    assert answer.status == 404 and 'Step "nope" not found' in answer.error
+    after = server.explorer("GET", path).result
+    assert after["status"] == before["status"] == "waiting"
+    assert after["steps"] == before["steps"]
+    assert server.get("/cdn-cgi/wf/time").result["pending_timers"] == timers
+
+
 def test_bodies_over_one_mib_are_413(server) -> None:
     big = b'{"id": "big", "params": {"blob": "' + b"x" * (1024 * 1024) + b'"}}'
     answer = server.explorer("POST", INSTANCES, raw=big)
