@@ -672,11 +672,11 @@ class Chaos:
     def kill_plan(self) -> list[str]:
         kills = self.config.kills
         plan = ["random"] * kills
-        # Creates stop at CREATE_SPAN of the kills, events a little later.
+        # Creates stop at CREATE_SPAN of the kills, events a few seconds later.
         early = list(range(max(1, int(kills * (CREATE_SPAN - 0.05)))))
         for position in self.rng.sample(early, min(self.config.after_create_kills, len(early))):
             plan[position] = "after create ack"
-        within = int(kills * (CREATE_SPAN + 0.1))
+        within = max(1, int(kills * CREATE_SPAN))
         rest = [i for i in range(within) if plan[i] == "random"]
         for position in self.rng.sample(rest, min(self.config.after_event_kills, len(rest))):
             plan[position] = "after event ack"
