@@ -14,6 +14,7 @@ from aiohttp import web
 
 from emulator.errors import WorkflowError
 from emulator.serialization import json_type
+from emulator.server.jsonbody import BadJson, parse_json
 
 MAX_BODY = 1024 * 1024  # 1 MiB, the limit on params and event payloads in production
 CODE_NOT_FOUND = 10501  # Miniflare's WORKFLOW_ERROR_NOT_FOUND
@@ -59,7 +60,7 @@ def ok(
     body: dict[str, Any] = {"success": True, "errors": [], "messages": [], "result": result}
     if result_info is not None:
         body["result_info"] = result_info
-    return web.json_response(body, status=status, dumps=_dumps)
+    return _json_response(body, status)
 
 
 def failure(status: int, message: str, code: int | None = None) -> web.Response:
@@ -71,11 +72,23 @@ def failure(status: int, message: str, code: int | None = None) -> web.Response:
         "messages": [],
         "result": None,
     }
-    return web.json_response(body, status=status, dumps=_dumps)
+    return _json_response(body, status)
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str)
+def encode_json(value: Any) -> bytes:
+    """``value`` as UTF-8 JSON; text that UTF-8 cannot hold (a lone surrogate echoed back in a
+    message) is escaped rather than failing the answer."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value, default=str).encode("ascii")
+
+
+def _json_response(body: Any, status: int) -> web.Response:
+    return web.Response(
+        body=encode_json(body), status=status, content_type="application/json", charset="utf-8"
+    )
 
 
 async def read_body(request: web.BaseRequest, limit: int = MAX_BODY) -> bytes:
@@ -104,10 +117,12 @@ def _too_large(limit: int, size: int | None = None) -> ApiError:
 _EMPTY = object()
 
 
-async def read_json(request: web.BaseRequest, *, default: Any = _EMPTY) -> Any:
+async def read_json(request: web.BaseRequest, *, default: Any = _EMPTY, root: str = "") -> Any:
     """The body parsed as JSON; an empty body gives ``default`` (or a 400 when there is none).
 
-    Malformed JSON is a 400 whose message says where the parser stopped.
+    Every JSON route reads its body here. Malformed JSON is a 400 whose message says where the
+    parser stopped; NaN, Infinity, numbers beyond a double, lone surrogates and deep nesting are
+    400s naming the field (under ``root``, e.g. ``payload``), as in ``params.a[3]: ...``.
     """
     raw = await read_body(request)
     if not raw.strip():
@@ -119,7 +134,9 @@ async def read_json(request: web.BaseRequest, *, default: Any = _EMPTY) -> Any:
     except UnicodeDecodeError as exc:
         raise ApiError(400, f"request body is not UTF-8 (byte {exc.start})") from None
     try:
-        return json.loads(text)
+        return parse_json(text, root)
+    except BadJson as exc:
+        raise ApiError(400, exc.message) from None
     except json.JSONDecodeError as exc:
         raise ApiError(
             400,

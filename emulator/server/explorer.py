@@ -323,7 +323,7 @@ async def send_event(request: web.Request) -> web.Response:
     name = _workflow_name(request)
     instance_id = _instance_id(request)
     event_type = validate_event_type(request.match_info["event_type"])
-    payload = await read_json(request, default=None)
+    payload = await read_json(request, default=None, root="payload")
     engine = session_of(request).engine
     instance_id = engine.get(name, instance_id).id
     _require_code(request)
