@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from emulator import serialization
+from emulator.engine import validate_instance_id
 from emulator.errors import WorkflowError
 from emulator.server.envelope import ApiError, failure, json_object, ok, read_json
 from emulator.testing._errors import (
@@ -85,11 +86,20 @@ def _api(handler: Handler) -> Handler:
     return wrapped
 
 
-def _modifier(request: web.Request) -> Modifier:
+def _target(request: web.Request) -> tuple[Engine, str, str | None]:
+    """Engine, workflow and instance id of the path: 404 for an unknown workflow, 400 for an
+    invalid id (the rules of the explorer API), before anything waits or changes."""
     engine = request.app[_ENGINE]()
     workflow = request.match_info["workflow"]
-    engine.workflow(workflow)  # 404 for an unknown workflow
-    return Modifier(engine, workflow, request.match_info.get("instance"))
+    engine.workflow(workflow)
+    instance_id = request.match_info.get("instance")
+    if instance_id is not None:
+        validate_instance_id(instance_id)
+    return engine, workflow, instance_id
+
+
+def _modifier(request: web.Request) -> Modifier:
+    return Modifier(*_target(request))
 
 
 def _current(modifier: Modifier) -> dict[str, Any]:
@@ -131,9 +141,8 @@ def _seconds(body: dict[str, Any], key: str, default: float | None) -> float | N
 @_api
 async def wait(request: web.Request) -> web.StreamResponse:
     """Wait for a status or a step result; 409 when ruled out, 408 on timeout."""
-    engine = request.app[_ENGINE]()
-    workflow, instance_id = request.match_info["workflow"], request.match_info["instance"]
-    engine.workflow(workflow)
+    engine, workflow, instance_id = _target(request)
+    assert instance_id is not None  # the route has {instance}
     body = json_object(await read_json(request))
     unknown = set(body) - {"status", "step", "timeout", "stall_after"}
     if unknown:
