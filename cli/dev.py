@@ -43,6 +43,21 @@ import click
     help="N virtual seconds per real second (implies scale mode).",
 )
 @click.option("--no-reload", is_flag=True, help="Do not reload on file changes.")
+@click.option(
+    "--allow-origin",
+    "allow_origins",
+    multiple=True,
+    metavar="ORIGIN",
+    help="Let pages at ORIGIN (e.g. http://localhost:3000) call /cdn-cgi/; repeatable.",
+)
+# Listener limits: rarely worth changing, so out of --help.
+@click.option("--backlog", type=click.IntRange(1), default=2048, hidden=True)
+@click.option(
+    "--headers-timeout", type=click.FloatRange(min=0, min_open=True), default=10.0, hidden=True
+)
+@click.option(
+    "--body-timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, hidden=True
+)
 def dev(
     directory: Path,
     config: Path | None,
@@ -53,6 +68,10 @@ def dev(
     time_mode: str | None,
     time_scale: float | None,
     no_reload: bool,
+    allow_origins: tuple[str, ...],
+    backlog: int,
+    headers_timeout: float,
+    body_timeout: float,
 ) -> None:
     """Serve the Worker in DIRECTORY (default: here) with its Workflows.
 
@@ -62,6 +81,7 @@ def dev(
 
     import_server()
     from emulator.server.dev import DevOptions, run
+    from emulator.server.listener import ListenerOptions
 
     options = DevOptions(
         directory=directory,
@@ -73,5 +93,9 @@ def dev(
         time=time_mode,
         time_scale=time_scale,
         reload=not no_reload,
+        allow_origins=allow_origins,
+        listener=ListenerOptions(
+            backlog=backlog, headers_timeout=headers_timeout, body_timeout=body_timeout
+        ),
     )
     sys.exit(run(options))

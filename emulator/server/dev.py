@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from emulator.clock import Clock
     from emulator.config import Config
     from emulator.console import DevConsole
+    from emulator.server.listener import ListenerOptions
     from emulator.server.session import DevSession
     from emulator.store import Store
 
@@ -48,6 +49,8 @@ class DevOptions:
     time_scale: float | None = None  # implies scale mode
     reload: bool = True
     color: bool | None = None  # None: colour when stdout is a terminal
+    allow_origins: tuple[str, ...] = ()  # pages of other origins that may call /cdn-cgi/
+    listener: ListenerOptions | None = None  # backlog and timeouts; None: the defaults
 
 
 class StartupError(Exception):
@@ -154,14 +157,25 @@ async def serve(
 
     watchdog = Watchdog(engine.config.cpu_ms)
     try:
-        from aiohttp import web
-
         from emulator.server.app import create_app
+        from emulator.server.listener import DevRunner, ListenerOptions
+        from emulator.server.middleware import allow_origins
 
         app = create_app(engine, session=session, hosts=[options.ip])
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT_S)
+        try:
+            allow_origins(app, options.allow_origins)
+        except ValueError as exc:
+            print(f"wf dev: --allow-origin: {exc}", file=sys.stderr, flush=True)
+            return 1
+        runner = DevRunner(
+            app,
+            options=options.listener or ListenerOptions(),
+            report=console.error,
+            access_log=None,
+            shutdown_timeout=SHUTDOWN_TIMEOUT_S,
+        )
         await runner.setup()
-        site = web.TCPSite(runner, options.ip, options.port, reuse_address=True)
+        site = runner.site(options.ip, options.port)
         try:
             await site.start()
         except OSError as exc:

@@ -20,6 +20,7 @@ from emulator.project import WorkerError, call_fetch
 from emulator.runtime.workers import Request, Response
 from emulator.server.context import session_of
 from emulator.server.envelope import ApiError
+from emulator.server.listener import SlowBody
 from emulator.server.middleware import is_cdn_cgi
 from emulator.watchdog import user_code
 
@@ -41,7 +42,12 @@ async def handle(request: web.Request) -> web.StreamResponse:
         return web.Response(
             status=503, text=f"The Worker failed to load: {reason}\n", content_type="text/plain"
         )
-    body = await request.read()
+    try:
+        body = await request.read()
+    except SlowBody as exc:  # the listener wrote the console line
+        return web.Response(status=408, text=f"{exc}\n", content_type="text/plain")
+    except ConnectionError:  # the client left mid-body (one console line): nobody reads this
+        return web.Response(status=400, text="the client disconnected\n")
     worker_request = Request(request.method, str(request.url), list(request.headers.items()), body)
     try:
         with user_code(f"the Worker's fetch of {request.method} {request.path}"):
