@@ -11,9 +11,12 @@ from emulator import __version__
 # Where each command lives. A command's module is imported only when that command runs (or
 # for --help), so `wf dev` does not load the client commands on its way to serving.
 COMMANDS = {
+    "d1": "cli.d1:d1",
     "dev": "cli.dev:dev",
     "instances": "cli.instances:instances",
+    "kv": "cli.kv:kv",
     "mock": "cli.mock:mock",
+    "r2": "cli.r2:r2",
     "send-event": "cli.events:send_event",
     "time": "cli.time:time_group",
     "trigger": "cli.instances:trigger",

@@ -110,11 +110,12 @@ class Workflow:
 
 
 class Env(Mapping[str, Any]):
-    """``self.env``: workflow bindings by binding name, then ``vars``."""
+    """``self.env``: workflow bindings, the platform's bindings (D1, KV, R2...) and ``vars``."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, platform: Mapping[str, Any] | None = None) -> None:
         config = engine.config
         values: dict[str, Any] = dict(config.vars)
+        values.update(platform or {})  # D1, KV, R2...: the config rejects clashing names
         for workflow in config.workflows:
             values[workflow.binding] = Workflow(engine, workflow.name)
         object.__setattr__(self, "_values", values)

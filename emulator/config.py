@@ -1,8 +1,10 @@
 """Wrangler configuration: wrangler.jsonc|json|toml (+ .dev.vars) -> typed, validated `Config`.
 
 Only the keys the emulator uses are read and validated (name, main, compatibility_date,
-compatibility_flags, vars, workflows, env); every other key (kv_namespaces, observability,
-$schema...) is ignored, so a config that deploys to Cloudflare loads here unchanged.
+compatibility_flags, vars, workflows, d1_databases, kv_namespaces, r2_buckets, env); the
+bindings wf does not provide yet (queues, durable_objects, services, ai...) are listed in
+``Config.not_emulated``; every other key (observability, $schema...) is ignored, so a config that
+deploys to Cloudflare loads here unchanged.
 
 Errors are `ConfigError`s that point at the file, and at the line whenever it can be found:
 ``wrangler.jsonc:4:12: syntax error: Unexpected "}"`` or
@@ -21,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from emulator.cron import CronError, parse_cron
 from emulator.serialization import json_type
@@ -97,6 +99,64 @@ class WorkflowConfig:
 
 
 @dataclass(frozen=True)
+class D1Config:
+    """``d1_databases[]``: one D1 database."""
+
+    binding: str
+    database_name: str | None
+    database_id: str | None
+    preview_database_id: str | None = None
+    migrations_dir: str = "migrations"
+    migrations_table: str = "d1_migrations"
+
+    @property
+    def local_id(self) -> str:
+        """The id wrangler keys the local database by: preview id, else id, else binding."""
+        return self.preview_database_id or self.database_id or self.binding
+
+
+@dataclass(frozen=True)
+class KVConfig:
+    """``kv_namespaces[]``: one KV namespace."""
+
+    binding: str
+    id: str | None
+    preview_id: str | None = None
+
+    @property
+    def local_id(self) -> str:
+        """The id wrangler keys the local namespace by: preview id, else id, else binding."""
+        return self.preview_id or self.id or self.binding
+
+
+@dataclass(frozen=True)
+class R2Config:
+    """``r2_buckets[]``: one R2 bucket."""
+
+    binding: str
+    bucket_name: str | None
+    preview_bucket_name: str | None = None
+    jurisdiction: str | None = None
+
+    @property
+    def local_id(self) -> str:
+        """The name wrangler keys the local bucket by: preview name, else name, else binding."""
+        return self.preview_bucket_name or self.bucket_name or self.binding
+
+
+@dataclass(frozen=True)
+class NotEmulated:
+    """A binding in the config that wf does not provide yet: named at start-up, never dropped."""
+
+    field: str  # where it is: "queues.producers[0]"
+    binding: str
+    kind: str  # what it is: "Queue producer"
+
+    def describe(self) -> str:
+        return f"{self.field} ({self.binding}): {self.kind}, not emulated yet"
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     root: Path
@@ -109,6 +169,10 @@ class Config:
     workflows: tuple[WorkflowConfig, ...]
     env_name: str | None
     cpu_ms: int = 30_000  # limits.cpu_ms
+    d1_databases: tuple[D1Config, ...] = ()
+    kv_namespaces: tuple[KVConfig, ...] = ()
+    r2_buckets: tuple[R2Config, ...] = ()
+    not_emulated: tuple[NotEmulated, ...] = ()
 
     @property
     def implicit_dependencies(self) -> bool:
@@ -441,7 +505,22 @@ class _Builder:
                 f"{_IMPLICIT_ON} and {_IMPLICIT_OFF} cannot both be set",
             )
         workflows = self.workflows(top)
-        vars_ = self.vars(top, env, {w.binding for w in workflows})
+        d1 = self.storage(top, "d1_databases", _D1_FIELDS, D1Config)
+        kv = self.storage(top, "kv_namespaces", _KV_FIELDS, KVConfig)
+        r2 = self.storage(top, "r2_buckets", _R2_FIELDS, R2Config)
+        not_emulated = self.not_emulated(top)
+        bindings: dict[str, str] = {w.binding: "a workflow binding" for w in workflows}
+        named = [
+            *(("d1_databases", i, e.binding) for i, e in enumerate(d1)),
+            *(("kv_namespaces", i, e.binding) for i, e in enumerate(kv)),
+            *(("r2_buckets", i, e.binding) for i, e in enumerate(r2)),
+        ]
+        for group, i, binding in named:
+            field = _join(_join(self.at(group), i), "binding")
+            if binding in bindings:
+                raise self.error(field, f"{_quote(binding)} is already {bindings[binding]}")
+            bindings[binding] = f"bound at {field}"
+        vars_ = self.vars(top, env, set(bindings))
         cpu_ms = self.cpu_ms(top)
         return Config(
             path=self.path,
@@ -454,7 +533,61 @@ class _Builder:
             workflows=workflows,
             env_name=env,
             cpu_ms=cpu_ms,
+            d1_databases=d1,
+            kv_namespaces=kv,
+            r2_buckets=r2,
+            not_emulated=not_emulated,
         )
+
+    # -- storage bindings (D1, KV, R2) and the ones not emulated yet
+
+    def storage(
+        self, top: dict[str, Any], key: str, fields: dict[str, bool], cls: Callable[..., _T]
+    ) -> tuple[_T, ...]:
+        """An array of binding objects whose ``fields`` are strings (True: required)."""
+        field = self.at(key)
+        entries = top.get(key, [])
+        if not isinstance(entries, list):
+            raise self.error(field, f"must be an array (got {json_type(entries)})")
+        result: list[_T] = []
+        for i, entry in enumerate(entries):
+            at = _join(field, i)
+            if not isinstance(entry, dict):
+                raise self.error(at, f"must be an object (got {json_type(entry)})")
+            values = {
+                name: self.string(entry, name, required=required, parent=at)
+                for name, required in fields.items()
+            }
+            binding = values["binding"]
+            assert binding is not None
+            if not binding.isidentifier() or keyword.iskeyword(binding):
+                raise self.error(
+                    _join(at, "binding"),
+                    f"must be a valid Python identifier (got {_quote(binding)})",
+                )
+            if any(binding == getattr(other, "binding", None) for other in result):
+                raise self.error(_join(at, "binding"), f"duplicate binding {_quote(binding)}")
+            result.append(
+                cls(**{k: v for k, v in values.items() if v is not None or k in _OPTIONAL_NONE})
+            )
+        return tuple(result)
+
+    def not_emulated(self, top: dict[str, Any]) -> tuple[NotEmulated, ...]:
+        found: list[NotEmulated] = []
+        for path, (name_key, kind) in _NOT_EMULATED.items():
+            head, _, sub = path.partition(".")
+            value = top.get(head)
+            if sub and isinstance(value, dict):
+                value = value.get(sub)
+            field = _join(self.at(head), sub) if sub else self.at(head)
+            entries = value if isinstance(value, list) else [value] if value else []
+            for i, entry in enumerate(entries):
+                at = _join(field, i) if isinstance(value, list) else field
+                name = entry.get(name_key) if isinstance(entry, dict) else None
+                if name_key and not isinstance(name, str):
+                    continue  # e.g. assets without a binding: nothing on env
+                found.append(NotEmulated(at, name or head, kind))
+        return tuple(found)
 
     def cpu_ms(self, top: dict[str, Any]) -> int:
         """``limits.cpu_ms``: how long one step or request may hold the CPU."""
@@ -663,6 +796,46 @@ class _Builder:
             step_limit=step_limit,
             schedules=schedules,
         )
+
+
+_T = TypeVar("_T")
+_D1_FIELDS = {
+    "binding": True,
+    "database_name": False,
+    "database_id": False,
+    "preview_database_id": False,
+    "migrations_dir": False,
+    "migrations_table": False,
+}
+_KV_FIELDS = {"binding": True, "id": False, "preview_id": False}
+_R2_FIELDS = {
+    "binding": True,
+    "bucket_name": False,
+    "preview_bucket_name": False,
+    "jurisdiction": False,
+}
+# Optional fields whose None is passed on (the others keep their dataclass default).
+_OPTIONAL_NONE = frozenset({"database_name", "database_id", "id", "bucket_name"})
+# Bindings wf does not provide yet: config path -> (key naming the binding, what it is).
+_NOT_EMULATED: dict[str, tuple[str, str]] = {
+    "queues.producers": ("binding", "Queue producer"),
+    "queues.consumers": ("queue", "Queue consumer"),
+    "durable_objects.bindings": ("name", "Durable Object namespace"),
+    "services": ("binding", "service binding"),
+    "ai": ("binding", "Workers AI"),
+    "vectorize": ("binding", "Vectorize index"),
+    "hyperdrive": ("binding", "Hyperdrive"),
+    "analytics_engine_datasets": ("binding", "Analytics Engine dataset"),
+    "browser": ("binding", "Browser Rendering"),
+    "images": ("binding", "Images"),
+    "send_email": ("name", "Email sender"),
+    "mtls_certificates": ("binding", "mTLS certificate"),
+    "dispatch_namespaces": ("binding", "dispatch namespace"),
+    "assets": ("binding", "static assets"),
+    "version_metadata": ("binding", "version metadata"),
+    "secrets_store_secrets": ("binding", "Secrets Store secret"),
+    "pipelines": ("binding", "Pipeline"),
+}
 
 
 def _names(names: Any) -> str:

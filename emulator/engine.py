@@ -36,6 +36,7 @@ from emulator.store import InstanceRow, StepRow, Store
 from emulator.watchdog import user_code
 
 if TYPE_CHECKING:
+    from emulator.bindings import Env
     from emulator.config import Config, WorkflowConfig
 
 ID_PATTERN = re.compile(r"^[a-zA-Z0-9_][a-zA-Z0-9\-_]*$")
@@ -111,8 +112,11 @@ class Engine:
         clock: Clock | None = None,
         evict_after_steps: bool = False,
         settle_quiet: float = 1.0,
+        platform: Callable[[Config], Mapping[str, Any]] | None = None,
     ) -> None:
         self.config = config
+        # The other bindings on env (D1, KV, R2...), built for each config by their owner.
+        self.platform = platform
         self.store = store or Store()
         self.clock = clock or Clock()
         self.evict_after_steps = evict_after_steps
@@ -137,9 +141,7 @@ class Engine:
         self.clock.is_idle = lambda: not self._live
         self.clock.on_change = self._save_clock
         self.clock.on_lease = self._save_lease
-        from emulator.bindings import Env
-
-        self.env = Env(self)
+        self.env = self._make_env()
 
     # -- lifecycle of the engine ----------------------------------------------------------------
 
@@ -197,15 +199,18 @@ class Engine:
         if config is not None:
             self.config = config
             self._workflows = {w.name: w for w in config.workflows}
-            from emulator.bindings import Env
-
-            self.env = Env(self)
+            self.env = self._make_env()
             self._arm_schedules()
         self.version = str(uuid.uuid4())
         for key, live in list(self._live.items()):
             if live.task is not None:
                 live.task.cancel()
                 live.task.add_done_callback(functools.partial(self._rewake_after_reload, key))
+
+    def _make_env(self) -> Env:
+        from emulator.bindings import Env
+
+        return Env(self, self.platform(self.config) if self.platform else None)
 
     def _rewake_after_reload(self, key: tuple[str, str], _task: asyncio.Task[None]) -> None:
         self._wake(key)

@@ -22,6 +22,7 @@ from emulator.server import preload
 if TYPE_CHECKING:
     from emulator.console import DevConsole
     from emulator.engine import Engine
+    from emulator.platform import Platform
     from emulator.project import LoadedCode
 
 
@@ -49,8 +50,10 @@ class DevSession:
         console: DevConsole | None = None,
         env_name: str | None = None,
         engine_started: bool = True,
+        platform: Platform | None = None,
     ) -> None:
         self.engine = engine
+        self.platform = platform  # D1, KV, R2 data: closed with the session
         self.project = project
         self.console = console
         self.env_name = env_name
@@ -66,6 +69,10 @@ class DevSession:
                 self.code = project.code
             except RuntimeError:
                 self.code = None
+
+    def close_platform(self) -> None:
+        if self.platform is not None:
+            self.platform.close()
 
     @property
     def config_path(self) -> Path:

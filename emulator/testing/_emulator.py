@@ -17,6 +17,7 @@ from emulator.config import Config, find_config, load_config
 from emulator.durations import parse_timestamp
 from emulator.engine import Engine, EngineEvent
 from emulator.errors import WorkflowError
+from emulator.platform import Platform
 from emulator.project import LoadedCode, Project
 from emulator.runtime.workers import Response
 from emulator.runtime.workers._env import _set_current_env
@@ -120,6 +121,8 @@ class Emulator:
         else:
             store = Store()
         self.hibernate = hibernate
+        # Each emulator has its own empty D1/KV/R2: in memory, or beside its state.
+        self._platform = Platform(None if persist_to is None else Path(persist_to), clock)
         self._engine = Engine(
             self.config,
             {},
@@ -127,6 +130,7 @@ class Emulator:
             clock=clock,
             evict_after_steps=hibernate,
             settle_quiet=settle_quiet,
+            platform=self._platform.bindings,
         )
         self._observer: Observer = observer_for(self._engine)
         self._options = WaitOptions(wait_timeout, stall_after, strict_replay=hibernate)
@@ -147,6 +151,7 @@ class Emulator:
             code = Project(self.config).load()
         except BaseException:
             self._engine.store.close()
+            self._platform.close()
             raise
         self._engine.reload(code.workflow_classes)
         return code
@@ -189,6 +194,7 @@ class Emulator:
             await asyncio.gather(*self._stopping.values(), return_exceptions=True)
             await self._engine.close()
         self._engine.store.close()
+        self._platform.close()
 
     def close_outside_loop(self) -> None:
         """Close from synchronous code (a fixture's teardown) once the test's loop stopped.
@@ -206,6 +212,7 @@ class Emulator:
         if self._state != "closed":
             self._state = "closed"
             self._engine.store.close()
+            self._platform.close()
 
     @property
     def running(self) -> bool:
@@ -228,6 +235,18 @@ class Emulator:
     def engine(self) -> Engine:
         """The engine itself, for anything this class does not wrap."""
         return self._engine
+
+    def d1(self, binding: str) -> Any:
+        """Seed and inspect a D1 database: ``emu.d1("DB").execute("INSERT ...")``."""
+        return self._platform.admin("d1", binding)
+
+    def kv(self, binding: str) -> Any:
+        """Seed and inspect a KV namespace: ``emu.kv("KV").put("key", "value")``."""
+        return self._platform.admin("kv", binding)
+
+    def r2(self, binding: str) -> Any:
+        """Seed and inspect an R2 bucket: ``emu.r2("BUCKET").put("key", b"bytes")``."""
+        return self._platform.admin("r2", binding)
 
     @property
     def env(self) -> Env:

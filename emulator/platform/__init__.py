@@ -1,0 +1,97 @@
+"""The platform a Worker's code talks to besides Workflows: D1, KV, R2 (and, later, the rest).
+
+One module per binding type, each with ``bindings(platform, config) -> {name: object}`` (what
+user code finds on ``env``) and ``admin(platform, binding) -> object`` (the handle tests and the
+CLI use to seed and inspect). Binding data lives where ``wrangler dev`` keeps it, under
+``<project>/.wrangler/state`` (or ``--persist-to DIR``), so the real ``wrangler ... --local``
+shares it; in tests it lives in memory or a temporary folder.
+
+A binding wf does not provide yet is still put on ``env``, as an object whose every use says
+what it is and that it is not emulated, so nothing is silently dropped.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from emulator.clock import Clock
+    from emulator.config import Config, NotEmulated
+
+KINDS = ("d1", "kv", "r2")
+
+
+class _Module(Protocol):
+    def bindings(self, platform: Platform, config: Config) -> dict[str, Any]: ...
+
+    def admin(self, platform: Platform, binding: str) -> Any: ...
+
+
+class Platform:
+    """Every non-Workflow binding of a project, over one folder (None: in memory)."""
+
+    def __init__(self, root: Path | None, clock: Clock) -> None:
+        self.root = root
+        self.clock = clock
+        self.config: Config | None = None
+        # Objects that hold data or connections, kept across reloads: (kind, local id) -> obj.
+        self.resources: dict[tuple[str, str], Any] = {}
+        self._closers: list[Any] = []
+
+    def bindings(self, config: Config) -> dict[str, Any]:
+        """What ``env`` carries besides workflows and vars, for this config."""
+        self.config = config
+        values: dict[str, Any] = {}
+        for kind in KINDS:
+            values.update(_module(kind).bindings(self, config))
+        for missing in config.not_emulated:
+            values.setdefault(missing.binding, Unavailable(missing))
+        return values
+
+    def admin(self, kind: str, binding: str) -> Any:
+        """The seeding and inspection handle of one binding (``emu.d1("DB")``...)."""
+        if self.config is None:
+            raise RuntimeError("the platform has no config yet: call bindings(config) first")
+        return _module(kind).admin(self, binding)
+
+    def resource(self, kind: str, local_id: str, make: Any) -> Any:
+        """The one object for a database, namespace or bucket, made on first use."""
+        key = (kind, local_id)
+        found = self.resources.get(key)
+        if found is None:
+            found = self.resources[key] = make()
+            if hasattr(found, "close"):
+                self._closers.append(found)
+        return found
+
+    def close(self) -> None:
+        """Close every database and file the bindings opened."""
+        for item in reversed(self._closers):
+            item.close()
+        self._closers.clear()
+        self.resources.clear()
+
+
+class Unavailable:
+    """``env.X`` for a binding wf does not provide yet: every use names it."""
+
+    def __init__(self, missing: NotEmulated) -> None:
+        object.__setattr__(self, "_missing", missing)
+
+    def __getattr__(self, name: str) -> Any:
+        missing: NotEmulated = object.__getattribute__(self, "_missing")
+        raise NotImplementedError(
+            f"env.{missing.binding} is a {missing.kind} ({missing.field}): not emulated by wf "
+            "yet, so it cannot be used locally"
+        )
+
+    def __repr__(self) -> str:
+        missing: NotEmulated = object.__getattribute__(self, "_missing")
+        return f"<{missing.kind} {missing.binding}: not emulated>"
+
+
+def _module(kind: str) -> _Module:
+    module: Any = importlib.import_module(f"emulator.platform.{kind}")
+    return module  # type: ignore[no-any-return]

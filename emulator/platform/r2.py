@@ -1,0 +1,19 @@
+"""R2 bindings (placeholder until implemented)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from emulator.config import Config
+    from emulator.platform import Platform
+
+
+def bindings(platform: Platform, config: Config) -> dict[str, Any]:
+    """``env`` entries for every R2 binding of the config."""
+    return {}
+
+
+def admin(platform: Platform, binding: str) -> Any:
+    """The seeding and inspection handle of one R2 binding."""
+    raise KeyError(f"no R2 binding {binding!r}")
