@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import signal
 import sys
@@ -17,7 +16,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from emulator.server import preload
 
@@ -69,6 +68,14 @@ def state_path(options: DevOptions, config: Config) -> Path:
     return Path(config.root) / STATE_DIR / STATE_FILE
 
 
+def bindings_root(options: DevOptions, config: Config) -> Path:
+    """Where D1, KV and R2 data live: where ``wrangler dev`` keeps them, so both share it
+    (``<project>/.wrangler/state``, or ``--persist-to DIR`` as wrangler reads it)."""
+    if options.persist_to is not None:
+        return Path(options.persist_to)
+    return Path(config.root) / ".wrangler" / "state"
+
+
 def load_dev_config(options: DevOptions) -> Config:
     from emulator.config import ConfigError, load_config
 
@@ -95,20 +102,21 @@ def make_clock(options: DevOptions, store: Store) -> Clock:
 
     ``Engine.start`` then continues virtual time from the store in this clock's mode and scale.
     """
-    from emulator.clock import Clock
+    from emulator.clock import Clock, check_scale
+    from emulator.engine import saved_clock
 
-    saved_text = store.get_meta("clock")
-    saved: dict[str, Any] | None = json.loads(saved_text) if saved_text else None
+    saved = saved_clock(store)
     if options.time_scale is not None:
-        if options.time_scale <= 0:
-            raise StartupError("--time-scale must be a positive number")
-        mode, scale = "scale", float(options.time_scale)
+        try:
+            mode, scale = "scale", check_scale(options.time_scale)
+        except ValueError as exc:
+            raise StartupError(f"--time-scale: {exc}") from None
     elif options.time is not None:
         if options.time not in TIME_MODES:
             raise StartupError(f"--time must be one of {', '.join(TIME_MODES)}")
         mode, scale = options.time, 1.0
     elif saved is not None:
-        mode, scale = saved.get("mode", "real"), float(saved.get("scale", 1.0))
+        mode, scale = saved.get("mode", "real"), saved.get("scale", 1.0)
     else:
         mode, scale = "real", 1.0
     return Clock(mode, scale=scale)  # type: ignore[arg-type]
@@ -117,15 +125,22 @@ def make_clock(options: DevOptions, store: Store) -> Clock:
 def build_session(options: DevOptions, console: DevConsole | None) -> DevSession:
     """Config, state, clock, engine and the first load of the code (not started yet)."""
     from emulator.engine import Engine
+    from emulator.platform import Platform
     from emulator.project import Project
     from emulator.server.session import DevSession
 
     config = load_dev_config(options)
     store = open_store(state_path(options, config))
     clock = make_clock(options, store)
-    engine = Engine(config, {}, store=store, clock=clock)
+    platform = Platform(bindings_root(options, config), clock)
+    engine = Engine(config, {}, store=store, clock=clock, platform=platform.bindings)
     session = DevSession(
-        engine, Project(config), console=console, env_name=options.env, engine_started=False
+        engine,
+        Project(config),
+        console=console,
+        env_name=options.env,
+        engine_started=False,
+        platform=platform,
     )
     session.load()
     return session
@@ -214,6 +229,7 @@ async def serve(
             await runner.cleanup()
         await engine.close()
         engine.store.close()
+        session.close_platform()
         console.detach(engine)
         sys.stdout.flush()
         sys.stdout = real_stdout
@@ -222,6 +238,8 @@ async def serve(
 
 def _describe(session: DevSession, console: DevConsole, options: DevOptions, url: str) -> None:
     engine = session.engine
+    for missing in engine.config.not_emulated:
+        console.error(f"{engine.config.path.name}: {missing.describe()}")
     for workflow in engine.config.workflows:
         binding = f"env.{workflow.binding}"
         console.plain(f"  workflow {workflow.name} -> {binding} ({workflow.class_name})")
