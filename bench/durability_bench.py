@@ -3,7 +3,7 @@ became durable, side by side in one run, over HTTP and in-process (issue 7).
 
 Usage (from the repository root)::
 
-    .venv/bin/python bench/durability_bench.py               # 5 alternating runs per tree
+    nice -n -10 .venv/bin/python bench/durability_bench.py   # 5 alternating runs per tree
     .venv/bin/python bench/durability_bench.py --quick       # 1 run, 200 instances
     .venv/bin/python bench/durability_bench.py --markdown    # also print the RESULTS.md table
     .venv/bin/python bench/durability_bench.py --before REV --after REV2 --runs 7 --n 1000
@@ -26,10 +26,14 @@ of load weighs on both):
 - **in-process**: a child process builds an Engine on a file Store (manual clock, as
   bench/engine_bench.py does) and calls the Worker-binding path, ``await env.WAITER.create(id=,
   params=)`` then ``await handle.send_event(type=, payload=)``, ``--concurrency`` at a time.
+  Throughput is N / (first call to every call returned and the engine idle): the instances the
+  calls start (up to their wait, then to completion) run inside the window in both trees, as
+  they do over HTTP. CPU is the child's own.
 
-Figures are the medians over the runs; the ratio is after / before (for throughput, >= 0.90
-meets the issue's target of "no worse than 10 % below"). Only loopback is used; every process
-started here is stopped by PID.
+Figures are the medians over the runs (min-max). Two ratios after / before: of the medians,
+and the median of each run's pair (the two trees measured back to back, so a change of load
+weighs on both); the target, "no worse than 10 % below", is judged on the paired one (>= 0.90).
+Only loopback is used; every process started here is stopped by PID.
 """
 
 from __future__ import annotations
@@ -171,8 +175,15 @@ async def child_inproc(project: Path, db: Path, n: int, limit: int) -> dict[str,
         await handles[f"{prefix}{i}"].send_event(type="go", payload={"i": i})
 
     async def phase(prefix: str, count: int, call: Callable[[str, int], Awaitable[None]]) -> Phase:
+        """Until every call returned and the engine is idle: the before-tree's calls return
+        without yielding, so the instances they start would otherwise run after the clock
+        stopped, and only the after-tree would pay for them."""
         cpu = time.process_time()
-        wall, latencies = await concurrently(count, limit, lambda i: call(prefix, i))
+        t0 = time.perf_counter()
+        _, latencies = await concurrently(count, limit, lambda i: call(prefix, i))
+        while not engine.idle():
+            await asyncio.sleep(0)
+        wall = time.perf_counter() - t0
         return Phase(count, wall, latencies, time.process_time() - cpu)
 
     try:
@@ -425,9 +436,11 @@ ROWS = (
     ("inproc", "creates", "rate", "in-process: env.WF.create()/s"),
     ("inproc", "creates", "p50", "in-process: create latency p50 (ms)"),
     ("inproc", "creates", "p99", "in-process: create latency p99 (ms)"),
+    ("inproc", "creates", "cpu_ms_per_1000", "in-process: CPU per 1,000 creates (ms)"),
     ("inproc", "events", "rate", "in-process: send_event()/s"),
     ("inproc", "events", "p50", "in-process: send_event latency p50 (ms)"),
     ("inproc", "events", "p99", "in-process: send_event latency p99 (ms)"),
+    ("inproc", "events", "cpu_ms_per_1000", "in-process: CPU per 1,000 send_event (ms)"),
 )
 
 
@@ -439,6 +452,11 @@ class Results:
 
     def median(self, tree: str, kind: str, phase: str, key: str) -> float:
         return statistics.median(r[phase][key] for r in self.runs[tree][kind])
+
+    def paired(self, kind: str, phase: str, key: str) -> float:
+        """Median of after / before over the runs' adjacent pairs (robust to load drift)."""
+        pairs = zip(self.runs["before"][kind], self.runs["after"][kind], strict=True)
+        return statistics.median(a[phase][key] / b[phase][key] for b, a in pairs)
 
     def spread(self, tree: str, kind: str, phase: str, key: str) -> str:
         values = [r[phase][key] for r in self.runs[tree][kind]]
@@ -456,21 +474,25 @@ def fmt(value: float, key: str) -> str:
 def table(results: Results, markdown: bool) -> str:
     lines = []
     if markdown:
-        lines.append("| figure | before | after | after / before | target met? |")
-        lines.append("|---|---|---|---|---|")
+        lines.append(
+            "| figure | before | after | after / before (medians) | after / before "
+            "(median of paired runs) | target met? |"
+        )
+        lines.append("|---|---|---|---|---|---|")
     for kind, phase, key, label in ROWS:
         before = results.median("before", kind, phase, key)
         after = results.median("after", kind, phase, key)
         ratio = after / before if before else float("nan")
+        paired = results.paired(kind, phase, key)
         met = "-"
         if key == "rate":
-            met = "yes" if ratio >= TARGET_RATIO else "**no**"
+            met = "yes" if paired >= TARGET_RATIO else "**no**"
         b = f"{fmt(before, key)} ({results.spread('before', kind, phase, key)})"
         a = f"{fmt(after, key)} ({results.spread('after', kind, phase, key)})"
         if markdown:
-            lines.append(f"| {label} | {b} | {a} | {ratio:.2f}x | {met} |")
+            lines.append(f"| {label} | {b} | {a} | {ratio:.2f}x | {paired:.2f}x | {met} |")
         else:
-            lines.append(f"  {label:44} {b:>24} {a:>24}  {ratio:5.2f}x  {met}")
+            lines.append(f"  {label:44} {b:>24} {a:>24}  {ratio:5.2f}x  {paired:5.2f}x  {met}")
     return "\n".join(lines)
 
 
@@ -508,7 +530,10 @@ async def main_async(args: argparse.Namespace) -> int:
                     flush=True,
                 )
         load = os.getloadavg()
-        print(f"\nmedians of {args.runs} runs (min-max); load at the end {load[0]:.2f}")
+        print(
+            f"\nmedians of {args.runs} runs (min-max), after / before of the medians and "
+            f"the median of the paired runs' ratios; load at the end {load[0]:.2f}"
+        )
         print(table(results, markdown=False))
         if args.markdown:
             print()
