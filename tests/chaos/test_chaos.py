@@ -3,8 +3,9 @@ event) while instances run with sleeps, events and retries; then every acknowled
 every step execution, every instance's output and virtual time are audited.
 
 This is the short version for CI (8 kills, 30 instances, ~20 s). The full run (50 kills,
-200 instances) is ``.venv/bin/python bench/chaos.py``. ``WF_CHAOS_SEED`` picks another seed.
-The audit's rules are in tests/chaos/driver.py.
+200 instances) is ``.venv/bin/python bench/chaos.py``. ``WF_CHAOS_SEED`` picks another seed;
+``WF_CHAOS_CODE=DIR`` serves another source tree's ``cli``/``emulator`` (e.g. an older revision
+from ``git archive REV | tar -x -C DIR``). The audit's rules are in tests/chaos/driver.py.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ CI = ChaosConfig(
     interval=(0.4, 1.0),
     seed=int(os.environ.get("WF_CHAOS_SEED", "7")),
     deadline_s=150,
+    code=Path(os.environ["WF_CHAOS_CODE"]).resolve() if os.environ.get("WF_CHAOS_CODE") else None,
 )
 
 
