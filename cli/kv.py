@@ -1,10 +1,222 @@
-"""`wf kv ...`: the project's local KV data, as `wrangler kv ... --local` reaches it."""
+"""`wf kv ...`: the project's local KV data, as `wrangler kv ... --local` reaches it.
+
+The commands open the namespace's file directly (with or without `wf dev` running: SQLite in
+WAL lets both write), so they need no server. Expiry compares against the project's virtual
+time, read from the clock `wf dev` persisted in its state file.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
 import click
+
+from cli.errors import CliError
+from cli.options import parse_json_option
 
 
 @click.group("kv")
 def kv() -> None:
     """Read and write the project's local KV data."""
+
+
+@kv.group("key")
+def key_group() -> None:
+    """Put, get, list and delete keys of a local KV namespace."""
+
+
+def _namespace_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--binding/--namespace-id and the project flags wrangler takes (--cwd, -c, -e)."""
+    options = [
+        click.option("--binding", metavar="NAME", help="The KV binding in the config."),
+        click.option("--namespace-id", metavar="ID", help="The namespace id in the config."),
+        click.option(
+            "--cwd",
+            "directory",
+            type=click.Path(exists=True, file_okay=False, path_type=Path),
+            default=".",
+            help="The project folder (default: the current one).",
+        ),
+        click.option(
+            "--config",
+            "-c",
+            "config",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Path to wrangler.jsonc|json|toml.",
+        ),
+        click.option("--env", "-e", "env", metavar="NAME", help="Use the config's env.NAME."),
+        click.option(
+            "--persist-to",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="The folder `wf dev --persist-to` uses.",
+        ),
+        click.option("--local", is_flag=True, help="Accepted for wrangler parity: always local."),
+        click.option("--preview", is_flag=True, hidden=True),
+        click.option("--remote", is_flag=True, hidden=True),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+@contextmanager
+def _open(params: dict[str, Any]) -> Iterator[tuple[Any, str]]:
+    """The KV admin handle of the chosen namespace and its id; closed afterwards."""
+    from emulator.platform import kv as kv_binding
+    from emulator.server.dev import (
+        DevOptions,
+        StartupError,
+        bindings_root,
+        load_dev_config,
+        state_path,
+    )
+
+    if params.pop("remote"):
+        raise CliError("wf works on local data only: drop --remote")
+    params.pop("local")
+    params.pop("preview")
+    options = DevOptions(
+        directory=params.pop("directory"),
+        config=params.pop("config"),
+        env=params.pop("env"),
+        persist_to=params.pop("persist_to"),
+    )
+    try:
+        config = load_dev_config(options)
+    except StartupError as exc:
+        raise CliError(str(exc)) from None
+    chosen = _choose(config.kv_namespaces, params.pop("binding"), params.pop("namespace_id"))
+    now = _virtual_now(state_path(options, config))
+    path = kv_binding.namespace_path(bindings_root(options, config), chosen.local_id)
+    namespace = kv_binding.Namespace(path)
+    try:
+        yield kv_binding.KVAdmin(namespace, lambda: now), chosen.local_id
+    except kv_binding.JsException as exc:
+        raise CliError(exc.message) from None
+    finally:
+        namespace.close()
+
+
+def _choose(namespaces: Any, binding: str | None, namespace_id: str | None) -> Any:
+    if binding is not None and namespace_id is not None:
+        raise CliError("pass either --binding or --namespace-id, not both")
+    for kv_config in namespaces:
+        if binding is not None and kv_config.binding == binding:
+            return kv_config
+        if namespace_id is not None and namespace_id in (kv_config.id, kv_config.preview_id):
+            return kv_config
+    names = ", ".join(n.binding for n in namespaces) or "none"
+    if binding is None and namespace_id is None:
+        if len(namespaces) == 1:
+            return namespaces[0]
+        raise CliError(f"pass --binding NAME or --namespace-id ID (KV bindings: {names})")
+    wanted = f"binding {binding!r}" if binding is not None else f"namespace id {namespace_id!r}"
+    raise CliError(f"no KV namespace with {wanted} in the config (KV bindings: {names})")
+
+
+def _virtual_now(state: Path) -> float:
+    """The project's virtual now in epoch ms, from the clock `wf dev` saved (else the wall)."""
+    wall = time.time() * 1000.0
+    if not state.exists():
+        return wall
+    from emulator.engine import saved_clock
+    from emulator.store import Store
+
+    store = Store(state)
+    try:
+        saved = saved_clock(store)
+    finally:
+        store.close()
+    if not saved or "now" not in saved:
+        return wall
+    now = float(saved["now"])
+    if saved.get("mode") == "manual":
+        return now
+    rate = float(saved.get("scale", 1.0)) if saved.get("mode") == "scale" else 1.0
+    return max(now, now + (wall - float(saved.get("wall", now))) * rate)
+
+
+@key_group.command("put")
+@click.argument("key")
+@click.argument("value", required=False)
+@click.option(
+    "--path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read the value from this file.",
+)
+@click.option("--ttl", type=int, help="Seconds until the key expires (at least 60).")
+@click.option("--expiration", type=int, help="Epoch seconds at which the key expires.")
+@click.option("--metadata", help="JSON metadata for the key (at most 1024 bytes).")
+@_namespace_options
+def put(
+    key: str,
+    value: str | None,
+    path: Path | None,
+    ttl: int | None,
+    expiration: int | None,
+    metadata: str | None,
+    **params: Any,
+) -> None:
+    """Write VALUE (or the file at --path) to KEY."""
+    if (value is None) == (path is None):
+        raise CliError("pass exactly one of VALUE or --path")
+    data: str | bytes = path.read_bytes() if path is not None else value  # type: ignore[assignment]
+    meta = None if metadata is None else parse_json_option(metadata, "metadata")
+    with _open(params) as (handle, namespace_id):
+        handle.put(key, data, expiration=expiration, expiration_ttl=ttl, metadata=meta)
+        shown = f"the contents of {path}" if path is not None else f'the value "{value}"'
+        click.echo(f'Writing {shown} to key "{key}" on namespace {namespace_id}.')
+
+
+@key_group.command("get")
+@click.argument("key")
+@click.option("--text", is_flag=True, help="Decode the value as UTF-8 text.")
+@_namespace_options
+def get(key: str, text: bool, **params: Any) -> None:
+    """Print the value of KEY ("Value not found" when there is none)."""
+    with _open(params) as (handle, _):
+        entry = handle.entry(key)
+    if entry is None:
+        click.echo("Value not found")
+        return
+    if text:
+        click.echo(entry.value.decode("utf-8", "replace"))
+    else:
+        sys.stdout.buffer.write(entry.value)
+        sys.stdout.buffer.write(b"\n")
+        sys.stdout.buffer.flush()
+
+
+@key_group.command("list")
+@click.option("--prefix", default="", help="Only keys starting with this prefix.")
+@_namespace_options
+def list_command(prefix: str, **params: Any) -> None:
+    """Print the namespace's live keys as JSON: name, expiration, metadata."""
+    from emulator.platform.kv import parse_json
+
+    with _open(params) as (handle, _):
+        keys = []
+        for entry in handle.entries(prefix):
+            item: dict[str, Any] = {"name": entry.key}
+            if entry.expiration is not None:
+                item["expiration"] = entry.expiration
+            if entry.metadata is not None:
+                item["metadata"] = parse_json(entry.metadata)
+            keys.append(item)
+    click.echo(json.dumps(keys, indent=2, ensure_ascii=False))
+
+
+@key_group.command("delete")
+@click.argument("key")
+@_namespace_options
+def delete(key: str, **params: Any) -> None:
+    """Remove KEY."""
+    with _open(params) as (handle, namespace_id):
+        handle.delete(key)
+        click.echo(f'Deleting the key "{key}" on namespace {namespace_id}.')

@@ -1,0 +1,161 @@
+"""Values crossing between Python and JS as production converts them (SDK, Pyodide, V8).
+
+Arguments: the SDK's ``python_to_rpc`` refusals, JS ``String()`` coercion, UTF-8 as JS writes
+it. Results: ``JSON.parse`` with Pyodide's number rules and JS key order, as ``JsDict``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import math
+from decimal import Decimal
+from typing import Any
+
+from emulator.platform.kv._errors import JsException
+from emulator.runtime.workers import JsDict
+
+
+def utf8(text: str) -> bytes:
+    """UTF-8 as JS writes it: a lone surrogate becomes U+FFFD."""
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace").encode("utf-8")
+
+
+def check_rpc(value: Any) -> None:
+    """The SDK's ``python_to_rpc`` refusals, raised at the call as in production."""
+    if callable(value) and not isinstance(value, type):
+        return
+    if isinstance(value, tuple | bytearray):
+        raise TypeError(f"{type(value)} cannot be sent over RPC.")
+    if inspect.isawaitable(value):
+        raise TypeError(f"Awaitable {type(value)} cannot be sent over RPC.")
+    if isinstance(value, dict):
+        for item in value.values():
+            check_rpc(item)
+    elif isinstance(value, list):
+        for item in value:
+            check_rpc(item)
+
+
+def js_number_string(value: float) -> str:
+    """``String(x)`` for a JS number (ECMAScript Number::toString)."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    if value == 0:
+        return "0"
+    sign = "-" if value < 0 else ""
+    # value = 0.digits * 10^n, digits without trailing zeros (repr gives the shortest digits)
+    _, raw, exponent = Decimal(repr(abs(value))).as_tuple()
+    digits = "".join(map(str, raw)).rstrip("0")
+    assert isinstance(exponent, int)
+    n = len(raw) + exponent
+    k = len(digits)
+    if k <= n <= 21:
+        text = digits + "0" * (n - k)
+    elif 0 < n <= 21:
+        text = digits[:n] + "." + digits[n:]
+    elif -6 < n <= 0:
+        text = "0." + "0" * -n + digits
+    else:
+        e = n - 1
+        text = digits[0] + ("." + digits[1:] if k > 1 else "") + ("e+" if e >= 0 else "e-")
+        text += str(abs(e))
+    return sign + text
+
+
+def js_string(value: Any) -> str:
+    """``String(v)`` of the JS value Python's ``value`` becomes (JSG's string coercion)."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return js_number_string(value)
+    if isinstance(value, list):
+        return ",".join("" if item is None else js_string(item) for item in value)
+    if isinstance(value, bytes | memoryview):
+        return ",".join(str(b) for b in bytes(value))
+    return "[object Object]"
+
+
+def js_order(pairs: list[tuple[str, Any]]) -> JsDict:
+    """A JS object's own keys in JS order: array indices ascending first, then insertion."""
+    values: dict[str, Any] = {}
+    for key, value in pairs:
+        values.pop(key, None)
+        values[key] = value
+    indices = sorted((k for k in values if _is_index(k)), key=int)
+    ordered = JsDict()
+    for key in indices + [k for k in values if not _is_index(k)]:
+        dict.__setitem__(ordered, key, values[key])
+    return ordered
+
+
+def _is_index(key: str) -> bool:
+    return (
+        key.isdigit() and key.isascii() and (key == "0" or key[0] != "0") and int(key) < 2**32 - 1
+    )
+
+
+def js_number(value: float) -> int | float:
+    """A JS number as Pyodide hands it to Python: int when it is a safe integer."""
+    if value.is_integer() and abs(value) <= 2**53 - 1:
+        return int(value)
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"Unexpected token '{name[0]}'")
+
+
+def parse_json(text: str) -> Any:
+    """``JSON.parse(text)`` converted as Pyodide converts it; SyntaxError as V8 words it."""
+    try:
+        return json.loads(
+            text,
+            object_pairs_hook=js_order,
+            parse_int=lambda s: js_number(float(s)),
+            parse_float=lambda s: js_number(float(s)),
+            parse_constant=_no_constant,
+        )
+    except ValueError as exc:
+        raise JsException("SyntaxError", _json_error(text, exc)) from None
+
+
+def _json_error(text: str, exc: ValueError) -> str:
+    pos = getattr(exc, "pos", None)
+    if not text.strip() or (pos is not None and pos >= len(text)):
+        return "Unexpected end of JSON input"
+    if isinstance(exc, json.JSONDecodeError) and exc.msg == "Extra data":
+        return f"Unexpected non-whitespace character after JSON at position {exc.pos}"
+    snippet = text if len(text) <= 30 else text[:30] + "..."
+    char = text[pos] if pos is not None and pos < len(text) else text.lstrip()[0]
+    return f"Unexpected token '{char}', \"{snippet}\" is not valid JSON"
+
+
+def metadata_json(metadata: Any) -> str:
+    """``JSON.stringify(metadata)`` (compact; NaN and Infinity become null, as in JS)."""
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if isinstance(value, dict):
+            return {js_string(k): clean(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        if isinstance(value, bytes | memoryview):  # a typed array: {"0": b0, "1": b1...}
+            return {str(i): b for i, b in enumerate(bytes(value))}
+        return value
+
+    try:
+        return json.dumps(clean(metadata), separators=(",", ":"), ensure_ascii=False)
+    except TypeError:
+        raise JsException(
+            "TypeError", "Failed to execute 'put' on 'KvNamespace': metadata is not JSON"
+        ) from None
