@@ -50,6 +50,7 @@ IMPLICIT_DEPENDENCIES_DATE = "2026-02-25"
 _IMPLICIT_ON = "python_workflows_implicit_dependencies"
 _IMPLICIT_OFF = "no_python_workflows_implicit_dependencies"
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_SQL_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")  # D1 migrations_table goes into SQL
 
 
 class ConfigError(Exception):
@@ -111,8 +112,11 @@ class D1Config:
 
     @property
     def local_id(self) -> str:
-        """The id wrangler keys the local database by: preview id, else id, else binding."""
-        return self.preview_database_id or self.database_id or self.binding
+        """The id wrangler keys the local database by: preview id, else id, else binding
+        (the name Miniflare's D1 Durable Object is named by: see platform/d1/_location.py)."""
+        if self.preview_database_id is not None:
+            return self.preview_database_id
+        return self.database_id if self.database_id is not None else self.binding
 
 
 @dataclass(frozen=True)
@@ -506,6 +510,7 @@ class _Builder:
             )
         workflows = self.workflows(top)
         d1 = self.storage(top, "d1_databases", _D1_FIELDS, D1Config)
+        self.check_d1(d1)
         kv = self.storage(top, "kv_namespaces", _KV_FIELDS, KVConfig)
         r2 = self.storage(top, "r2_buckets", _R2_FIELDS, R2Config)
         not_emulated = self.not_emulated(top)
@@ -571,6 +576,20 @@ class _Builder:
                 cls(**{k: v for k, v in values.items() if v is not None or k in _OPTIONAL_NONE})
             )
         return tuple(result)
+
+    def check_d1(self, databases: tuple[D1Config, ...]) -> None:
+        """D1 fields wf puts into SQL or paths: a table name, a folder, non-empty ids."""
+        for i, entry in enumerate(databases):
+            at = _join(self.at("d1_databases"), i)
+            for name in ("database_id", "preview_database_id", "migrations_dir"):
+                if getattr(entry, name) == "":
+                    raise self.error(_join(at, name), "must not be empty")
+            if not _SQL_NAME_RE.match(entry.migrations_table):
+                raise self.error(
+                    _join(at, "migrations_table"),
+                    f"must be a table name of letters, digits and _ "
+                    f"(got {_quote(entry.migrations_table)})",
+                )
 
     def not_emulated(self, top: dict[str, Any]) -> tuple[NotEmulated, ...]:
         found: list[NotEmulated] = []
