@@ -194,6 +194,14 @@ async def test_keys_are_coerced_to_strings(emu):
     assert js_string({"a": 1}) == "[object Object]"
 
 
+async def test_lone_surrogates_become_replacement_characters_as_in_js(emu):
+    await emu.env.KV.put("a\ud800", "v\udfff")
+    assert (await emu.env.KV.list())["keys"] == [{"name": "a\ufffd"}]
+    assert await emu.env.KV.get("a\ufffd") == "v\ufffd"
+    await emu.env.KV.put("\U0001f600" * 128, "v")  # 4 bytes each: exactly 512
+    assert await emu.env.KV.get("\U0001f600" * 128) == "v"
+
+
 async def test_delete_removes_and_missing_delete_is_fine(emu):
     await emu.env.KV.put("k", "v")
     assert await emu.env.KV.delete("k") is None

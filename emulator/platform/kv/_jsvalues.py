@@ -17,12 +17,21 @@ from emulator.runtime.workers import JsDict
 
 
 def utf8(text: str) -> bytes:
-    """UTF-8 as JS writes it: a lone surrogate becomes U+FFFD."""
-    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace").encode("utf-8")
+    """UTF-8 as JS writes it: surrogate pairs join, a lone surrogate becomes U+FFFD."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # surrogates: go through UTF-16 code units, as JS holds them
+        units = text.encode("utf-16-le", "surrogatepass")
+        return units.decode("utf-16-le", "replace").encode("utf-8")
+
+
+_PLAIN = frozenset({str, int, float, bool, bytes})
 
 
 def check_rpc(value: Any) -> None:
     """The SDK's ``python_to_rpc`` refusals, raised at the call as in production."""
+    if value is None or type(value) in _PLAIN:  # the common case, at the cost of one lookup
+        return
     if callable(value) and not isinstance(value, type):
         return
     if isinstance(value, tuple | bytearray):
