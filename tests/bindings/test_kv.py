@@ -18,7 +18,7 @@ from emulator.platform.kv import JsException, ReadableStream, js_string, namespa
 from emulator.runtime.workers import JsDict
 from emulator.testing import Emulator
 from tests.conftest import START
-from tests.devserver import DevServer, run_wf
+from tests.devserver import DevServer, run_wf, wf_command
 
 START_S = int(START // 1000)
 
@@ -294,6 +294,7 @@ async def test_list_orders_by_utf8_bytes_and_shows_expiration_and_metadata(emu):
     assert result.list_complete is True and "cursor" not in result
     assert result.cacheStatus is None
     assert [k.name for k in (await kv.list(prefix="a"))["keys"]] == ["a", "a/1"]
+    assert [k.name for k in (await kv.list({"prefix": "a/"}))["keys"]] == ["a/1"]
 
 
 async def test_list_pages_with_cursor(emu):
@@ -569,6 +570,17 @@ def test_cli_put_get_list_delete(project):
     ]
     assert "Deleting the key" in wf_kv(project, "delete", "greeting").stdout
     assert wf_kv(project, "get", "greeting").stdout == "Value not found\n"
+
+
+def test_cli_put_from_a_file_with_an_absolute_expiration(project, tmp_path):
+    source = tmp_path / "blob.bin"
+    source.write_bytes(b"\x00\xffdata")
+    when = int(__import__("time").time()) + 3600
+    put = wf_kv(project, "put", "blob", "--path", str(source), "--expiration", str(when))
+    assert put.returncode == 0, put.stderr
+    command = [*wf_command(), "kv", "key", "get", "blob", "--cwd", str(project)]
+    assert subprocess.run(command, capture_output=True, timeout=60).stdout == b"\x00\xffdata\n"
+    assert json.loads(wf_kv(project, "list").stdout) == [{"name": "blob", "expiration": when}]
 
 
 def test_cli_errors_are_one_line(project):
