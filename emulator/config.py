@@ -26,6 +26,7 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from emulator.cron import CronError, parse_cron
+from emulator.dev_vars import DevVarsError, load_dev_vars, parse_dotenv
 from emulator.serialization import json_type
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "WorkflowConfig",
     "find_config",
     "load_config",
+    "parse_dotenv",
 ]
 
 CONFIG_FILENAMES = ("wrangler.jsonc", "wrangler.json", "wrangler.toml")
@@ -177,6 +179,9 @@ class Config:
     kv_namespaces: tuple[KVConfig, ...] = ()
     r2_buckets: tuple[R2Config, ...] = ()
     not_emulated: tuple[NotEmulated, ...] = ()
+    secrets_required: tuple[str, ...] = ()  # secrets.required
+    dev_vars_files: tuple[Path, ...] = ()  # the .dev.vars or .env files the vars came from
+    warnings: tuple[str, ...] = ()  # to print at start-up: FILE[:LINE]: field: message
 
     @property
     def implicit_dependencies(self) -> bool:
@@ -223,11 +228,16 @@ def find_config(directory: Path | str) -> Path:
     raise ConfigError(f"no {', '.join(CONFIG_FILENAMES)} found", path=directory)
 
 
-def load_config(path: Path | str, env: str | None = None) -> Config:
+def load_config(
+    path: Path | str, env: str | None = None, *, environ: Mapping[str, str] | None = None
+) -> Config:
     """Load and validate the config at `path` (a config file, or a directory holding one).
 
     With `env`, the ``env.<env>`` section applies as wrangler applies it: its keys override the
-    top level; `vars` and `workflows` are not inherited; `name` defaults to ``<name>-<env>``.
+    top level; `vars`, `secrets` and `workflows` are not inherited; `name` defaults to
+    ``<name>-<env>``. Local secrets come from ``.dev.vars`` or ``.env`` files next to the
+    config (see `emulator.dev_vars`); `environ` (default: ``os.environ``) is the process
+    environment wrangler's CLOUDFLARE_* switches and ``.env`` expansion read.
     """
     path = Path(path)
     if path.is_dir():
@@ -236,7 +246,7 @@ def load_config(path: Path | str, env: str | None = None) -> Config:
         raise ConfigError("no such file", path=path)
     path = Path(os.path.abspath(path))
     raw, lines = _parse(path)
-    return _Builder(path, lines).build(raw, env)
+    return _Builder(path, lines, os.environ if environ is None else environ).build(raw, env)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -438,41 +448,18 @@ def _string(literal: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# .dev.vars
-
-# A port of the `dotenv` npm package's line pattern, which wrangler uses for .dev.vars:
-# KEY=VALUE, optional `export `, '#' comments, '', "" or `` quotes (which may span lines).
-_DOTENV_LINE = re.compile(
-    r"""^\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)"""
-    r"""(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*`(?:\\`|[^`])*`|[^#\r\n]+)?"""
-    r"""\s*(?:#.*)?$""",
-    re.MULTILINE,
-)
-
-
-def parse_dotenv(text: str) -> dict[str, str]:
-    """Parse dotenv text as wrangler does; malformed lines are skipped, as dotenv skips them."""
-    result: dict[str, str] = {}
-    for m in _DOTENV_LINE.finditer(re.sub(r"\r\n?", "\n", text)):
-        value = (m[2] or "").strip()
-        quote = value[:1]
-        value = re.sub(r"""^(['"`])([\s\S]*)\1$""", r"\2", value)
-        if quote == '"':
-            value = value.replace("\\n", "\n").replace("\\r", "\r")
-        result[m[1]] = value
-    return result
-
-
-# ---------------------------------------------------------------------------------------------
 # Validation: plain dict -> Config
 
 
-_NOT_INHERITED = ("vars", "workflows")  # wrangler's "non-inheritable" keys that we read
+_NOT_INHERITED = ("vars", "secrets", "workflows")  # wrangler's "non-inheritable" keys we read
 
 
 class _Builder:
-    def __init__(self, path: Path, lines: dict[str, int]) -> None:
+    def __init__(self, path: Path, lines: dict[str, int], environ: Mapping[str, str]) -> None:
         self.path = path
+        self.environ = environ
+        self.warnings: list[str] = []
+        self.dev_vars_files: tuple[Path, ...] = ()
         self.root = path.parent
         self.lines = lines
         self.origin: dict[str, str] = {}  # top-level key -> path prefix it came from ("env.x")
@@ -525,7 +512,8 @@ class _Builder:
             if binding in bindings:
                 raise self.error(field, f"{_quote(binding)} is already {bindings[binding]}")
             bindings[binding] = f"bound at {field}"
-        vars_ = self.vars(top, env, set(bindings))
+        secrets = self.secrets(top)
+        vars_ = self.vars(top, env, set(bindings), secrets)
         cpu_ms = self.cpu_ms(top)
         return Config(
             path=self.path,
@@ -542,6 +530,9 @@ class _Builder:
             kv_namespaces=kv,
             r2_buckets=r2,
             not_emulated=not_emulated,
+            secrets_required=secrets or (),
+            dev_vars_files=self.dev_vars_files,
+            warnings=tuple(self.warnings),
         )
 
     # -- storage bindings (D1, KV, R2) and the ones not emulated yet
@@ -703,7 +694,14 @@ class _Builder:
             raise self.error(field, f"must be YYYY-MM-DD (got {value!r})") from None
         return value
 
-    def vars(self, top: dict[str, Any], env: str | None, bindings: set[str]) -> dict[str, Any]:
+    def vars(
+        self,
+        top: dict[str, Any],
+        env: str | None,
+        bindings: set[str],
+        secrets: tuple[str, ...] | None,
+    ) -> dict[str, Any]:
+        """`vars` from the config, then the local secrets over them, as wrangler dev merges."""
         field = self.at("vars")
         value = top.get("vars", {})
         if not isinstance(value, dict):
@@ -713,21 +711,58 @@ class _Builder:
                 raise self.error(_join(field, key), "name already used by a workflow binding")
         result = dict(value)
 
-        dev_vars = self.root / ".dev.vars"
-        if env is not None and (self.root / f".dev.vars.{env}").is_file():
-            dev_vars = self.root / f".dev.vars.{env}"
-        if dev_vars.is_file():
-            try:
-                parsed = parse_dotenv(dev_vars.read_text(encoding="utf-8-sig"))
-            except (OSError, UnicodeDecodeError) as err:
-                raise ConfigError(f"cannot read: {err}", path=dev_vars) from None
-            for key in parsed:
-                if key in bindings:
-                    raise ConfigError(
-                        "name already used by a workflow binding", path=dev_vars, field=key
-                    )
-            result.update(parsed)  # .dev.vars wins: it holds the local secrets
+        try:
+            # secrets.required also looks in the process environment, as wrangler dev does
+            local = load_dev_vars(
+                self.root, env, self.environ, process_env=True if secrets is not None else None
+            )
+        except DevVarsError as err:
+            raise ConfigError(err.message, path=err.path) from None
+        self.dev_vars_files = local.files
+        values = local.values
+        if secrets is not None:  # only the declared secrets are loaded
+            values = {k: v for k, v in values.items() if k in secrets}
+            missing = [name for name in secrets if name not in values and name not in result]
+            if missing:
+                self.warnings.append(self.missing_secrets(missing, local.files))
+        for key in [k for k in values if k in bindings]:
+            if key not in local.origins:
+                del values[key]  # a process variable: the binding keeps its name
+                continue
+            raise ConfigError(
+                "name already used by a workflow binding", path=local.origins[key], field=key
+            )
+        result.update(values)  # local secrets win over vars
         return result
+
+    def secrets(self, top: dict[str, Any]) -> tuple[str, ...] | None:
+        """``secrets.required``: the secret names the Worker needs (None: no ``secrets``)."""
+        if "secrets" not in top:
+            return None
+        field = self.at("secrets")
+        value = top["secrets"]
+        if not isinstance(value, dict):
+            raise self.error(field, f"must be an object (got {json_type(value)})")
+        names = self.string_list(value, "required", parent=field)
+        for i, name in enumerate(names):
+            if not name:
+                raise self.error(_join(_join(field, "required"), i), "must not be empty")
+        return names
+
+    def missing_secrets(self, missing: list[str], files: tuple[Path, ...]) -> str:
+        field = _join(self.at("secrets"), "required")
+        where = " or ".join(p.name for p in files) or ".dev.vars or .env"
+        listed = ", ".join(missing)
+        plural = "s" if len(missing) > 1 else ""
+        return str(
+            ConfigError(
+                f"missing required secret{plural} {listed}: define them in {where} "
+                "for local development",
+                path=self.path,
+                line=self.line_of(field),
+                field=field,
+            )
+        )
 
     # -- workflows
 
