@@ -568,3 +568,60 @@ def test_kill_during_a_batch_in_a_step_keeps_all_or_nothing_and_reruns_the_step(
         wait_for(complete, timeout=60, what="the instance to complete")
     assert count("SELECT count(*) FROM items") == BATCH_ROWS
     assert count("SELECT count(*) FROM attempts") == 2  # the step ran again after the crash
+
+
+def test_cli_execute_file_runs_in_one_transaction(tmp_path: Path) -> None:
+    project = copy_reminders(tmp_path)
+    at = ("--cwd", str(project))
+    wf_ok("d1", "migrations", "apply", "DB", *at)
+    seed = tmp_path / "seed.sql"
+    seed.write_text(
+        "-- two users, then a duplicate: nothing of it must stay\n"
+        "INSERT INTO users (id, name, email) VALUES (1, 'Ada', 'a@x');\n"
+        "INSERT INTO users (id, name, email) VALUES (2, 'Bob', 'b@x');\n"
+        "INSERT INTO users (id, name, email) VALUES (1, 'Again', 'c@x');\n"
+    )
+    failed = run_wf("d1", "execute", "DB", *at, "--file", str(seed))
+    assert failed.returncode == 1 and "UNIQUE constraint failed: users.id" in failed.stderr
+    out = json.loads(
+        wf_ok("d1", "execute", "DB", *at, "--json", "--command", "SELECT count(*) AS n FROM users")
+    )
+    assert out[0]["results"] == [{"n": 0}]
+    seed.write_text(seed.read_text().rsplit("INSERT", 1)[0])
+    done = wf_ok("d1", "execute", "DB", *at, "--file", str(seed))
+    assert "2 commands executed successfully" in done
+
+
+def test_the_readme_flow_of_the_reminders_project(tmp_path: Path) -> None:
+    project = copy_reminders(tmp_path)
+    at = ("--cwd", str(project))
+    wf_ok("d1", "migrations", "apply", "DB", *at)
+    wf_ok(
+        "d1",
+        "execute",
+        "DB",
+        *at,
+        "--command",
+        "INSERT INTO users (id, name, email) VALUES (1, 'Ada', 'ada@example.com')",
+    )
+    with DevServer(project, "--time", "manual").wait_ready() as server:
+        result = run_wf("trigger", "reminders", '{"user_id": 1}', "--id", "ada", port=server.port)
+        assert result.returncode == 0, result.stderr
+        assert run_wf("time", "advance", "7 days", port=server.port).returncode == 0
+
+        def reminders() -> list[dict[str, Any]]:
+            out = wf_ok(
+                "d1",
+                "execute",
+                "DB",
+                *at,
+                "--json",
+                "--command",
+                "SELECT user_id, sent_at FROM reminders",
+            )
+            rows: list[dict[str, Any]] = json.loads(out)[0]["results"]
+            return rows if rows and rows[0]["sent_at"] is not None else []
+
+        [row] = wait_for(reminders, timeout=30, what="the reminder to be sent")
+        assert row["user_id"] == 1
+        server.wait_log("to ada@example.com")
