@@ -449,7 +449,11 @@ async def test_two_hours_later_a_one_hour_key_is_gone(emu):
     await emu.env.KV.put("k", "v", expirationTtl=3600)
     await emu.clock.advance("2 hours")
     assert await emu.env.KV.get("k") is None
-    assert emu.kv("KV").get("k") is None
+    seed = emu.kv("KV")
+    assert seed.get("k") is None and seed.keys() == [] and seed.list()["keys"] == []
+    assert seed.namespace.count() == 1  # still on disk: reads skip it
+    await emu.env.KV.list()  # the binding's list prunes
+    assert seed.namespace.count() == 0
 
 
 # -- user code, seeding, isolation, persistence -------------------------------------------------

@@ -143,4 +143,6 @@ class KVNamespace:
         return self._list(arg(js, 0))
 
     async def _list(self, options: Any) -> JsDict:
-        return list_keys(self._namespace, self._now(), options)
+        now = self._now()
+        self._namespace.prune(now)
+        return list_keys(self._namespace, now, options)

@@ -69,10 +69,12 @@ class Namespace:
 
     def scan(self, prefix: str, after: bytes | None, limit: int, now_ms: float) -> list[Entry]:
         """Up to ``limit`` live keys starting with ``prefix``, after ``after``, in byte order."""
-        self.prune(now_ms)
         low = utf8(prefix)
-        sql = "SELECT key, expiration, metadata FROM entries WHERE key >= ?"
-        args: list[Any] = [low]
+        sql = (
+            "SELECT key, expiration, metadata FROM entries WHERE key >= ? "
+            "AND (expiration IS NULL OR expiration * 1000 > ?)"
+        )
+        args: list[Any] = [low, now_ms]
         high = _successor(low)
         if high is not None:
             sql += " AND key < ?"
@@ -88,11 +90,20 @@ class Namespace:
         ]
 
     def prune(self, now_ms: float) -> None:
-        """Drop expired keys (reads already ignore them; this keeps the file small)."""
+        """Drop expired keys: reads already ignore them, this keeps the file small.
+
+        Only the binding prunes (at each list): the CLI's idea of virtual now is an estimate,
+        and must never delete what ``wf dev`` still serves.
+        """
         self._db.execute(
             "DELETE FROM entries WHERE expiration IS NOT NULL AND expiration * 1000 <= ?",
             (now_ms,),
         )
+
+    def count(self) -> int:
+        """Rows stored, expired ones included."""
+        row = self._db.execute("SELECT count(*) FROM entries").fetchone()
+        return int(row[0])
 
     def clear(self) -> None:
         self._db.execute("DELETE FROM entries")
