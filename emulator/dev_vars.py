@@ -20,7 +20,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["DevVars", "DevVarsError", "expand_dotenv", "load_dev_vars", "parse_dotenv"]
+__all__ = [
+    "DevVars",
+    "DevVarsError",
+    "candidate_files",
+    "expand_dotenv",
+    "load_dev_vars",
+    "parse_dotenv",
+]
 
 LOAD_FROM_DOT_ENV = "CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV"
 INCLUDE_PROCESS_ENV = "CLOUDFLARE_INCLUDE_PROCESS_ENV"
@@ -129,6 +136,13 @@ def _read(path: Path) -> str | None:
         return None
     except (OSError, UnicodeDecodeError) as err:
         raise DevVarsError(f"cannot read: {err}", path) from None
+
+
+def candidate_files(root: Path, env: str | None) -> tuple[Path, ...]:
+    """Every file whose creation, edit or removal can change the local secrets (to watch)."""
+    suffixes = ["", ".local"] + ([f".{env}", f".{env}.local"] if env is not None else [])
+    dev_vars = [root / ".dev.vars"] + ([root / f".dev.vars.{env}"] if env is not None else [])
+    return (*dev_vars, *(root / f".env{suffix}" for suffix in suffixes))
 
 
 def load_dev_vars(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from emulator.config import ConfigError, load_config
-from emulator.dev_vars import expand_dotenv, parse_dotenv
+from emulator.dev_vars import candidate_files, expand_dotenv, parse_dotenv
 
 
 @pytest.fixture(autouse=True)
@@ -240,3 +240,16 @@ def test_a_malformed_secrets_key_is_a_config_error(
         load_config(tmp_path, environ={})
     assert str(info.value).split(": ", 1)[1] == message
     assert str(info.value).startswith("wrangler.jsonc:")
+
+
+def test_candidate_files_list_every_source_to_watch(tmp_path: Path) -> None:
+    names = [p.name for p in candidate_files(tmp_path, "staging")]
+    assert names == [
+        ".dev.vars",
+        ".dev.vars.staging",
+        ".env",
+        ".env.local",
+        ".env.staging",
+        ".env.staging.local",
+    ]
+    assert [p.name for p in candidate_files(tmp_path, None)] == [".dev.vars", ".env", ".env.local"]
