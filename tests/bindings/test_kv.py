@@ -202,6 +202,13 @@ async def test_lone_surrogates_become_replacement_characters_as_in_js(emu):
     assert await emu.env.KV.get("\U0001f600" * 128) == "v"
 
 
+async def test_an_empty_value_is_a_value_not_a_missing_key(emu):
+    await emu.env.KV.put("empty", "", metadata=None)
+    assert await emu.env.KV.get("empty") == ""
+    assert await emu.env.KV.get(["empty"]) == {"empty": ""}
+    assert (await emu.env.KV.getWithMetadata("empty")).metadata is None
+
+
 async def test_delete_removes_and_missing_delete_is_fine(emu):
     await emu.env.KV.put("k", "v")
     assert await emu.env.KV.delete("k") is None
