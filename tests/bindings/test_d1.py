@@ -4,6 +4,7 @@ and a kill -9 in the middle of a D1 batch inside a step."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import sqlite3
@@ -133,6 +134,9 @@ async def test_a_query_runs_when_called_even_if_never_awaited(db: D1Database) ->
     pending = db.prepare("INSERT INTO users (name) VALUES ('Quiet')").run()
     assert await db.prepare("SELECT count(*) AS n FROM users").first("n") == 3
     await pending
+    # What comes back is a coroutine, as workers-py returns: tasks and gather take it.
+    task = asyncio.create_task(db.prepare("SELECT count(*) AS n FROM users").first("n"))
+    assert await task == 3
 
 
 async def test_several_statements_in_one_prepare_return_the_last(db: D1Database) -> None:
@@ -378,19 +382,20 @@ def test_bad_d1_fields_are_config_errors(tmp_path: Path, entry: str, field: str)
     assert f"d1_databases[0].{field}" in str(caught.value)
 
 
-def test_a_write_is_committed_in_the_file_before_the_call_returns(tmp_path: Path) -> None:
+async def test_a_write_is_committed_in_the_file_before_the_call_returns(tmp_path: Path) -> None:
     write_d1_project(tmp_path, '[{"binding": "DB", "database_id": "db-1"}]')
     config = load_config(tmp_path)
     platform = Platform(tmp_path / "state", Clock("manual", now=START))
     try:
         env = platform.bindings(config)
         path = database_path(tmp_path / "state", "db-1")
-        env["DB"].exec("CREATE TABLE t (x)")
-        env["DB"].prepare("INSERT INTO t VALUES (?)").bind(42).run()
-        # A second connection, as another process would read it.
+        await env["DB"].exec("CREATE TABLE t (x)")
+        pending = env["DB"].prepare("INSERT INTO t VALUES (?)").bind(42).run()
+        # Before it is even awaited, a second connection (another process) sees the row.
         with sqlite3.connect(path) as other:
             assert other.execute("SELECT x FROM t").fetchall() == [(42,)]
             assert other.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        await pending
     finally:
         platform.close()
 

@@ -3,13 +3,14 @@
 Methods keep their JavaScript names (``withSession``, ``getBookmark``); keyword arguments
 become one options object, as Pyodide passes them (``raw(columnNames=True)``); results are
 ``JsDict``s and lists, as ``python_from_rpc`` makes them. As in production the query runs when
-the method is called, not when it is awaited: an un-awaited ``run()`` still writes.
+the method is called and the method returns a coroutine for its result: an un-awaited
+``run()`` still writes, and ``asyncio.create_task(stmt.run())`` works.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
 from emulator.platform.d1._errors import D1Error, SqlFailure
 from emulator.platform.d1._sql import Database, Outcome
@@ -22,27 +23,21 @@ FIRST_PRIMARY = "first-primary"
 _UNSET: Any = object()
 
 
-class Settled(Generic[T]):
-    """The already-settled promise a D1 call returns: awaiting gives its value or error."""
-
-    __slots__ = ("_error", "_value")
-
-    def __init__(self, value: T | None = None, error: BaseException | None = None) -> None:
-        self._value = value
-        self._error = error
-
-    def __await__(self) -> Generator[Any, None, T]:
-        if self._error is not None:
-            raise self._error
-        return self._value  # type: ignore[return-value]
-        yield  # a generator, so that `await` accepts it
+async def _resolved(value: T) -> T:
+    return value
 
 
-def _settle(call: Any, *args: Any) -> Settled[Any]:
+async def _rejected(error: BaseException) -> Any:
+    raise error
+
+
+def _settle(call: Callable[..., T], *args: Any) -> Coroutine[Any, Any, T]:
+    # Run now, hand back a coroutine: what workers-py returns for a JavaScript promise.
     try:
-        return Settled(call(*args))
+        value = call(*args)
     except D1Error as exc:
-        return Settled(error=exc)
+        return _rejected(exc)
+    return _resolved(value)
 
 
 def _d1_error(failure: SqlFailure) -> D1Error:
@@ -82,7 +77,7 @@ class D1DatabaseSession:
         """A statement of this session."""
         return D1PreparedStatement(self, query, [])
 
-    def batch(self, statements: list[D1PreparedStatement]) -> Settled[list[JsDict]]:
+    def batch(self, statements: list[D1PreparedStatement]) -> Coroutine[Any, Any, list[JsDict]]:
         """Run the statements in one transaction; one result per statement."""
         check_rpc(statements)
         if not isinstance(statements, list) or not all(
@@ -144,11 +139,11 @@ class D1Database:
         """A statement to bind and run: ``env.DB.prepare("SELECT ...").bind(1).first()``."""
         return self._primary.prepare(query)
 
-    def batch(self, statements: list[D1PreparedStatement]) -> Settled[list[JsDict]]:
+    def batch(self, statements: list[D1PreparedStatement]) -> Coroutine[Any, Any, list[JsDict]]:
         """Run the statements in one transaction (all or nothing); one result each."""
         return self._primary.batch(statements)
 
-    def exec(self, query: str) -> Settled[JsDict]:
+    def exec(self, query: str) -> Coroutine[Any, Any, JsDict]:
         """Run SQL without bindings, one query per line; ``{count, duration}``."""
         if not isinstance(query, str):
             raise TypeError("exec() takes the SQL as a string")
@@ -197,19 +192,19 @@ class D1PreparedStatement:
         check_rpc(list(args))
         return D1PreparedStatement(self._session, self.statement, [to_sqlite(v) for v in args])
 
-    def first(self, *args: Any, **options: Any) -> Settled[Any]:
+    def first(self, *args: Any, **options: Any) -> Coroutine[Any, Any, Any]:
         """The first row as a JsDict (None if none); with a column name, that cell."""
         return _settle(self._first, _options(args, options))
 
-    def all(self) -> Settled[JsDict]:
+    def all(self) -> Coroutine[Any, Any, JsDict]:
         """``{success, meta, results}`` with every row."""
         return _settle(self._all)
 
-    def run(self) -> Settled[JsDict]:
+    def run(self) -> Coroutine[Any, Any, JsDict]:
         """As ``all()``: D1 returns the rows of a run too."""
         return _settle(self._all)
 
-    def raw(self, *args: Any, **options: Any) -> Settled[list[list[Any]]]:
+    def raw(self, *args: Any, **options: Any) -> Coroutine[Any, Any, list[list[Any]]]:
         """The rows as lists; ``raw(columnNames=True)`` puts the column names first."""
         return _settle(self._raw, _options(args, options))
 
