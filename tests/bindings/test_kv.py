@@ -647,3 +647,31 @@ def test_wf_dev_put_acknowledged_then_kill_9_is_kept(project):
     assert [p.name for p in root.glob("wf-*.sqlite")] == [
         "wf-0f2ac74b498b48028cb68387c421e279.sqlite"
     ]
+
+
+USER_TESTS = """
+import pytest
+
+
+@pytest.mark.parametrize("run", [1, 2])
+async def test_each_test_starts_empty(wf, run):
+    assert (await wf.env.KV.list())["keys"] == []
+    wf.kv("KV").put("seeded", "yes", expiration_ttl=3600)
+    await wf.env.KV.put(f"run-{run}", "v")
+    assert await wf.env.KV.get("seeded") == "yes"
+    await wf.clock.advance("2 hours")
+    assert await wf.env.KV.get("seeded") is None
+"""
+
+
+def test_the_pytest_fixture_gives_each_test_its_own_empty_namespace(project):
+    from tests.testing.test_plugin import run_pytest
+
+    (project / "tests").mkdir()
+    (project / "tests" / "test_user.py").write_text(USER_TESTS)
+    (project / "pytest.ini").write_text("[pytest]\n")
+    outcomes = run_pytest(project)
+    assert outcomes == {
+        "test_each_test_starts_empty[1]": "passed",
+        "test_each_test_starts_empty[2]": "passed",
+    }
