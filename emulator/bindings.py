@@ -6,7 +6,7 @@ goes on to answer a request or start a side effect can rely on it surviving a cr
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from emulator.errors import WorkflowError
@@ -109,16 +109,25 @@ class Workflow:
         return WorkflowInstance(self._engine, self.name, instance_id)
 
 
-class Env(Mapping[str, Any]):
-    """``self.env``: workflow bindings, the platform's bindings (D1, KV, R2...) and ``vars``."""
+class Env:
+    """``self.env``: workflow bindings, the platform's bindings (D1, KV, R2...) and ``vars``.
+
+    Shaped like production's env (workers-py's ``_EnvWrapper`` over the JS env): names are
+    attributes only, so ``env["NAME"]``, ``"NAME" in env`` and iteration raise TypeError as
+    there; ``getattr(env, name)`` and ``hasattr`` work. A var reaches code as the JS runtime
+    hands it over: strings as str, numbers as int (safe integers) or float, booleans as bool,
+    and JSON objects and arrays as JsProxy objects (attribute access, ``.to_py()``).
+    """
 
     def __init__(self, engine: Engine, platform: Mapping[str, Any] | None = None) -> None:
         config = engine.config
-        values: dict[str, Any] = dict(config.vars)
+        values: dict[str, Any] = {name: _var(value) for name, value in config.vars.items()}
         values.update(platform or {})  # D1, KV, R2...: the config rejects clashing names
         for workflow in config.workflows:
             values[workflow.binding] = Workflow(engine, workflow.name)
         object.__setattr__(self, "_values", values)
+        # js.Date.now() reads the running emulator's virtual clock through the env
+        object.__setattr__(self, "_clock", engine.clock)
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -128,11 +137,20 @@ class Env(Mapping[str, Any]):
                 f"env has no binding or var {name!r} (have: {', '.join(sorted(self._values))})"
             ) from None
 
-    def __getitem__(self, name: str) -> Any:
-        return self._values[name]
+    def __dir__(self) -> list[str]:
+        return sorted(self._values)
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._values)
+    def __repr__(self) -> str:
+        return f"<env: {', '.join(sorted(self._values))}>"
 
-    def __len__(self) -> int:
-        return len(self._values)
+
+# Production's env is workers-py's _EnvWrapper: Python's own errors then read alike
+# ("'_EnvWrapper' object is not subscriptable").
+Env.__name__ = "_EnvWrapper"
+
+
+def _var(value: Any) -> Any:
+    """A config var as the JS runtime hands it to Python (a `json` binding for non-strings)."""
+    from emulator.runtime.pyodide._values import as_jsproxy
+
+    return as_jsproxy(value)

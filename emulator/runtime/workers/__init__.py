@@ -35,30 +35,62 @@ if __name__ != _CANONICAL:
     # and the import system hands importers sys.modules[__name__], i.e. the canonical package.
 
 from . import workflows
-from ._entrypoints import WorkerEntrypoint, WorkflowEntrypoint, handler
+from ._entrypoints import DurableObject, WorkerEntrypoint, WorkflowEntrypoint, handler
 from ._env import _get_current_env
 from ._http import Headers, Request, Response, fetch
 from ._jsdict import JsDict, to_js_dict
+from ._rpc import python_from_rpc, python_to_rpc
+from ._sdk import import_from_javascript, patch_env
+from ._types import Body, Context, FetchKwargs, JSBody, RequestInitCfProperties
 from .workflows import NonRetryableError
 
+FetchResponse = Response  # workers-py's fetch() result type; here one class serves both
+
 __all__ = [
+    "Body",
+    "Context",
+    "DurableObject",
+    "FetchKwargs",
+    "FetchResponse",
     "Headers",
+    "JSBody",
     "JsDict",
     "NonRetryableError",
     "Request",
+    "RequestInitCfProperties",
     "Response",
     "WorkerEntrypoint",
     "WorkflowEntrypoint",
     "env",
     "fetch",
     "handler",
+    "import_from_javascript",
+    "patch_env",
+    "python_from_rpc",
+    "python_to_rpc",
     "to_js_dict",
     "workflows",
 ]
+
+# workers-py exports these too; wf does not provide them yet.
+_NOT_EMULATED = {
+    "Blob": "use bytes",
+    "BlobEnding": "use bytes",
+    "BlobValue": "use bytes",
+    "File": "use bytes",
+    "FormData": "parse the body yourself (urllib.parse.parse_qs for urlencoded forms)",
+    "FormDataValue": "use str or bytes",
+    "wait_until": "use self.ctx.wait_until(...)",
+    "waitUntil": "use self.ctx.wait_until(...)",
+}
 
 
 def __getattr__(name: str) -> _Any:
     """Module attributes computed on access: `env` is whatever the emulator set last."""
     if name == "env":
         return _get_current_env()
+    if name in _NOT_EMULATED:
+        from emulator.runtime.pyodide._not_emulated import not_emulated
+
+        raise not_emulated(__name__, name, _NOT_EMULATED[name])
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

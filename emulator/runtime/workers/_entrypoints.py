@@ -33,3 +33,18 @@ class WorkerEntrypoint:
 def handler(func: _F) -> _F:
     """Decorator of old-style `on_fetch` handlers; arguments are already Python objects here."""
     return func
+
+
+class DurableObject:
+    """Base class of a Durable Object.
+
+    Subclasses load as in production, but wf does not run Durable Objects yet: a
+    ``durable_objects`` binding in the config is named at start-up as not emulated.
+    """
+
+    ctx: Any
+    env: Any
+
+    def __init__(self, ctx: Any, env: Any) -> None:
+        self.ctx = ctx
+        self.env = env

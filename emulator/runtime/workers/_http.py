@@ -329,6 +329,12 @@ def _normalise_method(method: str | HTTPMethod | None) -> str:
     return text.upper() if text.upper() in _NORMALISED_METHODS else text
 
 
+def _is_js_proxy(value: Any) -> bool:
+    from emulator.runtime.pyodide.ffi import JsProxy
+
+    return isinstance(value, JsProxy)
+
+
 class _JsonAccessor:
     """`Response.json(data)` builds a JSON response; `await response.json()` parses one."""
 
@@ -473,6 +479,10 @@ class Response(_Body):
         merged = Headers(headers)
         if "content-type" not in merged:
             merged.set("content-type", "application/json")
+        if _is_js_proxy(data):  # a JS value (a JSON var, say): serialised as JS would
+            from emulator.runtime.js import JSON
+
+            return Response(JSON.stringify(data), status, status_text, merged)
         return Response(json.dumps(data), status, status_text, merged)
 
     @staticmethod
