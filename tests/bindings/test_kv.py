@@ -114,9 +114,20 @@ async def test_get_json_of_invalid_json_is_a_syntax_error(emu):
         "SyntaxError",
         "Unexpected token 'h', \"hello\" is not valid JSON",
     )
-    await emu.env.KV.put("nan", "NaN")
-    with pytest.raises(JsException, match="SyntaxError"):
-        await emu.env.KV.get("nan", "json")
+    await emu.env.KV.put("nan", "[1,NaN]")  # Python's json takes NaN; JSON.parse does not
+    await raises(
+        emu.env.KV.get("nan", "json"),
+        "SyntaxError",
+        "Unexpected token 'N', \"[1,NaN]\" is not valid JSON",
+    )
+    await emu.env.KV.put("comma", '{"a": 1,}')
+    await raises(
+        emu.env.KV.get("comma", "json"),
+        "SyntaxError",
+        "Expected double-quoted property name in JSON at position 8 (line 1 column 9)",
+    )
+    await emu.env.KV.put("empty", "")
+    await raises(emu.env.KV.get("empty", "json"), "SyntaxError", "Unexpected end of JSON input")
 
 
 async def test_array_buffer_is_a_memoryview_and_bytes_round_trip(emu):

@@ -119,8 +119,16 @@ def js_number(value: float) -> int | float:
     return value
 
 
+class _Constant(ValueError):
+    """NaN, Infinity or -Infinity: Python's JSON extensions, which JSON.parse refuses."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
 def _no_constant(name: str) -> Any:
-    raise ValueError(f"Unexpected token '{name[0]}'")
+    raise _Constant(name)
 
 
 def parse_json(text: str) -> Any:
@@ -137,15 +145,74 @@ def parse_json(text: str) -> Any:
         raise JsException("SyntaxError", _json_error(text, exc)) from None
 
 
+# Python's json messages -> V8's, for the errors V8 reports with a position.
+_AT_POSITION = {
+    "Expecting ':' delimiter": "Expected ':' after property name in JSON",
+    "Invalid control character at": "Bad control character in string literal in JSON",
+    "Invalid \\escape": "Bad escaped character in JSON",
+    "Invalid \\uXXXX escape": "Bad Unicode escape in JSON",
+    "Extra data": "Unexpected non-whitespace character after JSON",
+}
+_CONTEXT = 10  # characters V8 quotes on each side of a bad token in a long text
+
+
 def _json_error(text: str, exc: ValueError) -> str:
-    pos = getattr(exc, "pos", None)
-    if not text.strip() or (pos is not None and pos >= len(text)):
+    """V8's SyntaxError message for the first error Python's parser found."""
+    if isinstance(exc, _Constant):
+        return _unexpected_token(text, max(text.find(exc.name), 0))
+    if not isinstance(exc, json.JSONDecodeError) or exc.pos >= len(text):
         return "Unexpected end of JSON input"
-    if isinstance(exc, json.JSONDecodeError) and exc.msg == "Extra data":
-        return f"Unexpected non-whitespace character after JSON at position {exc.pos}"
-    snippet = text if len(text) <= 30 else text[:30] + "..."
-    char = text[pos] if pos is not None and pos < len(text) else text.lstrip()[0]
-    return f"Unexpected token '{char}', \"{snippet}\" is not valid JSON"
+    pos, msg = exc.pos, exc.msg
+    if msg.startswith("Unterminated string"):
+        return _at(text, "Unterminated string in JSON", len(text))
+    if msg == "Expecting property name enclosed in double quotes":
+        after_comma = text[:pos].rstrip().endswith(",")
+        what = (
+            "Expected double-quoted property name"
+            if after_comma
+            else ("Expected property name or '}'")
+        )
+        return _at(text, f"{what} in JSON", pos)
+    if msg == "Expecting ',' delimiter":
+        inside = "array element" if _innermost(text, pos) == "[" else "property value"
+        close = "]" if inside == "array element" else "}"
+        return _at(text, f"Expected ',' or '{close}' after {inside} in JSON", pos)
+    if msg in _AT_POSITION:
+        return _at(text, _AT_POSITION[msg], pos)
+    return _unexpected_token(text, pos)
+
+
+def _at(text: str, what: str, pos: int) -> str:
+    line = text.count("\n", 0, pos) + 1
+    column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    return f"{what} at position {pos} (line {line} column {column})"
+
+
+def _unexpected_token(text: str, pos: int) -> str:
+    token = text[pos]
+    if len(text) <= 2 * _CONTEXT:
+        return f"Unexpected token '{token}', \"{text}\" is not valid JSON"
+    start, end = max(0, pos - _CONTEXT), min(len(text), pos + _CONTEXT)
+    before = "..." if start > 0 else ""
+    after = "..." if end < len(text) else ""
+    return f"Unexpected token '{token}', {before}\"{text[start:end]}\"{after} is not valid JSON"
+
+
+def _innermost(text: str, pos: int) -> str | None:
+    """The bracket (``[`` or ``{``) open at ``pos``, skipping strings."""
+    stack: list[str] = []
+    in_string = escaped = False
+    for char in text[:pos]:
+        if in_string:
+            escaped = not escaped and char == "\\"
+            in_string = escaped or char != '"'
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            stack.append(char)
+        elif char in "]}" and stack:
+            stack.pop()
+    return stack[-1] if stack else None
 
 
 def metadata_json(metadata: Any) -> str:
