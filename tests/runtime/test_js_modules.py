@@ -310,3 +310,37 @@ def test_patch_env_overrides_workers_env_inside_the_block(monkeypatch: pytest.Mo
     )
     assert ns["inside"] == ("patched", "kept")
     assert ns["after"] == "base"
+
+
+async def test_js_fetch_and_pyfetch_reach_a_real_server(js: ModuleType) -> None:
+    from aiohttp import web
+
+    async def answer(request: web.Request) -> web.Response:
+        return web.json_response({"method": request.method, "seen": request.headers.get("x-a")})
+
+    app = web.Application()
+    app.router.add_route("*", "/", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        port = runner.addresses[0][1]
+        url = f"http://127.0.0.1:{port}/"
+        response = await js.fetch(url, method="POST", body="x", headers={"x-a": "1"})
+        data = await response.json()
+        assert (response.status, response.ok, data.method, data.seen) == (200, True, "POST", "1")
+        # keyword arguments after an init object are an extra JS argument: fetch ignores them
+        init = js.Object.fromEntries([("method", "PUT")])
+        data = await (await js.fetch(url, init, headers={"x-a": "ignored"})).json()
+        assert (data.method, data.seen) == ("PUT", None)
+        pyfetch = importlib.import_module("pyodide.http").pyfetch
+        assert (await (await pyfetch(url)).json()) == {"method": "GET", "seen": None}
+    finally:
+        await runner.cleanup()
+
+
+async def test_workers_response_json_takes_a_js_value(js: ModuleType) -> None:
+    workers = importlib.import_module("workers")
+    response = workers.Response.json(js.JSON.parse('{"a": [1, 2]}'))
+    assert await response.text() == '{"a":[1,2]}'

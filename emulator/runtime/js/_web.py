@@ -23,16 +23,18 @@ from ._json import JSON
 
 
 def _init(init: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
-    """A JS init dictionary: a JsProxy object, a Python mapping, or Pyodide's trailing kwargs."""
-    merged: dict[str, Any] = {}
+    """A JS init dictionary: a JsProxy object, a Python mapping, or Pyodide's trailing kwargs.
+
+    Pyodide passes keyword arguments as one more, last, JS argument: after an explicit init
+    that is an extra argument JS ignores, so it is ignored here too.
+    """
+    if init is None:
+        return dict(kwargs)
     if isinstance(init, JsProxy) and isinstance(init._js, JsObject):
-        merged.update({k: to_python(v) for k, v in init._js.items()})
-    elif isinstance(init, Mapping):
-        merged.update(init)
-    elif init is not None:
-        raise JsException("TypeError", f"expected an init object, got {type(init).__name__}")
-    merged.update(kwargs)
-    return merged
+        return {k: to_python(v) for k, v in init._js.items()}
+    if isinstance(init, Mapping):
+        return dict(init)
+    raise JsException("TypeError", f"expected an init object, got {type(init).__name__}")
 
 
 def _headers(init: Any) -> _Headers:
