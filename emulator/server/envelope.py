@@ -106,6 +106,13 @@ async def read_body(request: web.BaseRequest, limit: int = MAX_BODY) -> bytes:
         if size > limit:
             raise _too_large(limit)
         chunks.append(chunk)
+    encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
+    if not chunks and encoding not in ("", "identity"):
+        # aiohttp decodes a truncated gzip body to nothing without an error: an empty body
+        # would then pass for "no body" and create an instance with defaults.
+        raise ApiError(
+            400, f"malformed request body: Can not decode content-encoding: {encoding} (empty)"
+        )
     return b"".join(chunks)
 
 

@@ -33,7 +33,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.http_parser import RawRequestMessage
 from aiohttp.streams import StreamReader
-from aiohttp.web_protocol import RequestHandler
+from aiohttp.web_protocol import RequestHandler, RequestPayloadError
 
 from emulator.server.envelope import encode_json, failure
 
@@ -63,7 +63,14 @@ Report = Callable[[str, str | None], None]
 
 def is_client_fault(exc: BaseException | None) -> bool:
     """An error the client caused (bad HTTP, disconnect, stall): one line, never a traceback."""
-    return isinstance(exc, HttpProcessingError | ConnectionError | SlowBody)
+    return isinstance(exc, HttpProcessingError | RequestPayloadError | ConnectionError | SlowBody)
+
+
+def bad_body_message(exc: RequestPayloadError) -> str:
+    """What is wrong with a body aiohttp could not decode (a corrupt gzip body, say)."""
+    cause = exc.__cause__
+    text = cause.message if isinstance(cause, HttpProcessingError) else str(exc)
+    return f"malformed request body: {_summary(text)}"
 
 
 def _summary(message: str) -> str:
@@ -73,7 +80,8 @@ def _summary(message: str) -> str:
         line = line.strip()
         if line and not line.startswith(("b'", 'b"', "bytearray(", "^")):
             kept.append(re.sub(r"(?::\s*|\s+)(?:bytearray\()?b['\"].*$", "", line).rstrip(": ."))
-    return ": ".join(part for part in kept if part) or "malformed request"
+    text = ": ".join(part for part in kept if part)
+    return text if re.search(r"[A-Za-z]{3}", text) else f"invalid request {text!r}"
 
 
 def _target_path(data: bytes) -> str | None:
@@ -126,6 +134,7 @@ class _Protocol(RequestHandler):
         "_body_request",
         "_headers_handle",
         "_options",
+        "_peer_name",
         "_recent",
         "_report",
     )
@@ -149,6 +158,13 @@ class _Protocol(RequestHandler):
         self._body_deadline = 0.0
         self._body_handle: asyncio.TimerHandle | None = None
         self._headers_handle: asyncio.TimerHandle | None = None
+        self._peer_name = "a client"
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        peer = transport.get_extra_info("peername")
+        if isinstance(peer, tuple):
+            self._peer_name = f"{peer[0]}:{peer[1]}"
+        super().connection_made(transport)
 
     # -- reading ----------------------------------------------------------------------------------
 
@@ -234,7 +250,8 @@ class _Protocol(RequestHandler):
     def connection_lost(self, exc: BaseException | None) -> None:
         self._cancel_headers_timer()
         body = self._body
-        if body is not None and not body.is_eof():
+        # _force_close: we closed it (after an error already reported), not the client.
+        if body is not None and not body.is_eof() and not self._force_close:
             self._report(
                 f"{self._peer()}: {self._body_request}: "
                 "the client disconnected before the end of the body",
@@ -244,9 +261,7 @@ class _Protocol(RequestHandler):
         super().connection_lost(exc)
 
     def _peer(self) -> str:
-        transport = self.transport
-        peer = transport.get_extra_info("peername") if transport is not None else None
-        return f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else "a client"
+        return self._peer_name
 
     # -- errors -----------------------------------------------------------------------------------
 
@@ -267,6 +282,10 @@ class _Protocol(RequestHandler):
             response = self._answer(status, text, target)
         elif isinstance(exc, SlowBody):
             response = self._answer(408, str(exc), request.path)
+        elif isinstance(exc, RequestPayloadError):
+            text = bad_body_message(exc)
+            self._report(f"{self._peer()} ({request.method} {request.path}): {text}", None)
+            response = self._answer(400, text, request.path)
         elif isinstance(exc, ConnectionError):
             response = self._answer(400, "the client disconnected", request.path)
         else:  # the server's own fault: the traceback helps

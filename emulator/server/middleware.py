@@ -9,10 +9,11 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
+from aiohttp.web_protocol import RequestPayloadError
 
 from emulator.errors import WorkflowError
 from emulator.server.envelope import ApiError, failure
-from emulator.server.listener import SlowBody
+from emulator.server.listener import SlowBody, bad_body_message
 
 CDN_CGI = "/cdn-cgi/"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -45,6 +46,10 @@ def error_envelope(log: Callable[[str, str], None]) -> Middleware:
             return failure(exc.status, _http_message(request, exc))
         except SlowBody as exc:  # the listener wrote the console line
             return failure(408, str(exc))
+        except RequestPayloadError as exc:  # a body aiohttp could not decode (corrupt gzip)
+            message = bad_body_message(exc)
+            log(f"{request.method} {request.path}: {message}", "")
+            return failure(400, message)
         except ConnectionError:  # the client left mid-body: nobody reads this answer
             return failure(400, "the client disconnected")
         except asyncio.CancelledError:
@@ -121,6 +126,10 @@ def loopback_guard(extra_hosts: Iterable[str] = ()) -> Middleware:
         host = request.headers.get("Host")
         if host is not None and _hostname(f"//{host}") not in allowed:
             raise ApiError(403, f"Host {host!r} is not allowed: use 127.0.0.1 or localhost")
+        target = request.raw_path
+        # An absolute-form target (GET http://name/...) names the host instead of Host.
+        if not target.startswith("/") and _hostname(target) not in allowed:
+            raise ApiError(403, f"request target {target[:100]!r} is not allowed: use a path")
         origin = request.headers.get("Origin")
         if origin is None or _same_origin(request, origin, host):
             return await handler(request)

@@ -13,6 +13,7 @@ import traceback
 from typing import TYPE_CHECKING
 
 from aiohttp import web
+from aiohttp.web_protocol import RequestPayloadError
 from multidict import CIMultiDict
 
 from emulator.engine import ExecutionContext
@@ -20,7 +21,7 @@ from emulator.project import WorkerError, call_fetch
 from emulator.runtime.workers import Request, Response
 from emulator.server.context import session_of
 from emulator.server.envelope import ApiError
-from emulator.server.listener import SlowBody
+from emulator.server.listener import SlowBody, bad_body_message
 from emulator.server.middleware import is_cdn_cgi
 from emulator.watchdog import user_code
 
@@ -46,14 +47,17 @@ async def handle(request: web.Request) -> web.StreamResponse:
         body = await request.read()
     except SlowBody as exc:  # the listener wrote the console line
         return web.Response(status=408, text=f"{exc}\n", content_type="text/plain")
+    except RequestPayloadError as exc:  # a body aiohttp could not decode (corrupt gzip)
+        message = bad_body_message(exc)
+        if session.console is not None:
+            session.console.error(f"{request.method} {request.path}: {message}")
+        return web.Response(status=400, text=f"{message}\n", content_type="text/plain")
     except ConnectionError:  # the client left mid-body (one console line): nobody reads this
         return web.Response(status=400, text="the client disconnected\n")
     worker_request = Request(request.method, str(request.url), list(request.headers.items()), body)
     try:
         with user_code(f"the Worker's fetch of {request.method} {request.path}"):
-            result = await call_fetch(
-                code, worker_request, session.engine.env, ExecutionContext()
-            )
+            result = await call_fetch(code, worker_request, session.engine.env, ExecutionContext())
         return _to_web_response(result)
     except asyncio.CancelledError:
         raise

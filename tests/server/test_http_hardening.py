@@ -207,6 +207,28 @@ def test_malformed_http_to_the_worker_is_plain_text(server) -> None:
     assert len(lines_about(server, answer.client_port)) == 1
 
 
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+def test_a_body_that_does_not_decode_is_a_400_and_one_line(server, encoding) -> None:
+    before = snapshot(server)
+    for path, json_api in ((EXPLORER + INSTANCES, True), ("/request", False)):
+        body = b'{"id": "not-compressed"}'
+        answer = server.request("POST", path, raw=body, headers={"Content-Encoding": encoding})
+        assert answer.status == 400, answer
+        message = answer.error if json_api else answer.text
+        assert f"malformed request body: Can not decode content-encoding: {encoding}" in message
+        server.wait_log(f"POST {path}: malformed request body")
+    assert "Traceback" not in server.log
+    assert snapshot(server) == before
+
+
+def test_an_absolute_target_naming_another_host_is_refused(server) -> None:
+    request = b"GET http://evil.example/cdn-cgi/wf/time HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    answer = send_raw(server.port, request)
+    assert answer.status == 403 and "evil.example" in answer.error
+    local = b"GET http://127.0.0.1/cdn-cgi/wf/time HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    assert send_raw(server.port, local).status == 200
+
+
 def test_a_client_that_disconnects_mid_body_is_one_line(server) -> None:
     before = snapshot(server)
     for path in (EXPLORER + INSTANCES, "/request"):
