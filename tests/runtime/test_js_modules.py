@@ -78,6 +78,18 @@ def test_as_object_map_allows_subscripts(js: ModuleType) -> None:
     assert obj.b == 2
 
 
+def test_a_proxy_cannot_be_pickled_or_copied(js: ModuleType) -> None:
+    import copy
+    import pickle
+
+    obj = js.JSON.parse('{"_id": 1}')
+    assert obj._id == 1  # a leading underscore is still a property
+    with pytest.raises(TypeError, match=r"cannot pickle 'pyodide\.ffi\.JsProxy' object"):
+        pickle.dumps(obj)
+    with pytest.raises(TypeError, match="cannot pickle"):
+        copy.deepcopy(obj)
+
+
 def test_proxies_compare_by_js_identity(js: ModuleType) -> None:
     obj = js.JSON.parse('{"a": 1}')
     assert obj != {"a": 1}

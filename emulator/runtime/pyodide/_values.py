@@ -152,8 +152,8 @@ class JsProxy:
 
     # properties are attributes
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__") and name.endswith("__"):
-            raise AttributeError(name)  # copy, pickle and friends probe dunders
+        if name == "_js" or (name.startswith("__") and name.endswith("__")):
+            raise AttributeError(name)  # an unset slot, or a protocol probe (copy, pickle)
         try:
             return to_python(self._js[name])
         except (KeyError, TypeError):
@@ -171,6 +171,10 @@ class JsProxy:
     def __dir__(self) -> list[str]:
         own = [k for k in self._js if isinstance(k, str)] if isinstance(self._js, dict) else []
         return sorted({*own, *object.__dir__(self)})
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        # A JS object lives in the JS heap: Pyodide cannot pickle or copy its proxy either.
+        raise TypeError(f"cannot pickle '{type(self).__name__}' object")
 
     # identity is JS identity (===)
     def __eq__(self, other: object) -> bool:
