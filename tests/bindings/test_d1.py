@@ -630,3 +630,42 @@ def test_the_readme_flow_of_the_reminders_project(tmp_path: Path) -> None:
         [row] = wait_for(reminders, timeout=30, what="the reminder to be sent")
         assert row["user_id"] == 1
         server.wait_log("to ada@example.com")
+
+
+async def test_foreign_keys_are_enforced_and_stay_on(db: D1Database) -> None:
+    await db.exec(
+        "CREATE TABLE p (id INTEGER PRIMARY KEY)\nCREATE TABLE c (pid INTEGER REFERENCES p (id))"
+    )
+    orphan = db.prepare("INSERT INTO c VALUES (5)")
+    message = (
+        "FOREIGN KEY constraint failed: SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_FOREIGNKEY)"
+    )
+    assert await error_of(orphan.run()) == f"D1_ERROR: {message}"
+    await db.prepare("PRAGMA foreign_keys = OFF").run()  # a no-op in D1's implicit transaction
+    assert await error_of(orphan.run()) == f"D1_ERROR: {message}"
+    assert await db.prepare("PRAGMA foreign_keys").first("foreign_keys") == 1
+    # defer_foreign_keys lets one batch hold a violation it repairs before committing.
+    await db.batch(
+        [
+            db.prepare("PRAGMA defer_foreign_keys = ON"),
+            db.prepare("INSERT INTO c VALUES (7)"),
+            db.prepare("INSERT INTO p VALUES (7)"),
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    "pragma", ["page_count", "user_version", "journal_mode = DELETE", "cache_size"]
+)
+async def test_pragmas_workerd_refuses_are_not_authorized(db: D1Database, pragma: str) -> None:
+    assert (
+        await error_of(db.prepare(f"PRAGMA {pragma}").all())
+        == "D1_ERROR: not authorized: SQLITE_AUTH"
+    )
+
+
+async def test_pragmas_workerd_allows_answer(db: D1Database) -> None:
+    await users(db)
+    columns = await db.prepare("PRAGMA table_info(users)").all()
+    assert [c["name"] for c in columns["results"]] == ["id", "name", "email"]
+    assert await db.prepare("PRAGMA quick_check").first("quick_check") == "ok"

@@ -35,6 +35,29 @@ SERVED_BY = "miniflare.db"  # what `wrangler dev` reports for a local database
 
 _COMMENTS = re.compile(r"--[^\n]*|/\*.*?(\*/|$)", re.DOTALL)
 _RESERVED_PREFIX = "_cf_"  # workerd's own tables (_cf_METADATA, _cf_KV) are off limits
+# The PRAGMAs workerd lets a query run (checked against `wrangler d1 execute --local` 4.86.0);
+# every other one is "not authorized".
+_ALLOWED_PRAGMAS = frozenset(
+    {
+        "case_sensitive_like",
+        "data_version",
+        "defer_foreign_keys",
+        "foreign_key_check",
+        "foreign_key_list",
+        "foreign_keys",
+        "index_info",
+        "index_list",
+        "index_xinfo",
+        "legacy_alter_table",
+        "optimize",
+        "quick_check",
+        "recursive_triggers",
+        "reverse_unordered_selects",
+        "table_info",
+        "table_list",
+        "table_xinfo",
+    }
+)
 _TABLE_ACTIONS = frozenset(
     {
         sqlite3.SQLITE_READ,
@@ -99,15 +122,16 @@ class Database:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        self._db.execute("PRAGMA foreign_keys=ON")  # D1 enforces foreign keys
         self._db.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, MAX_BOUND_PARAMETERS)
         self._db.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, MAX_SQL_BYTES)
         self._db.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
+        self._page_size = int(self._db.execute("PRAGMA page_size").fetchone()[0])
+        self._internal = False  # our own BEGIN, COMMIT and PRAGMAs pass the authorizer
+        self._refused: str | None = None
         self._db.set_authorizer(self._authorize)
         self._cursor = self._db.cursor()  # one is enough: queries never overlap
-        self._internal = False  # our own BEGIN/COMMIT pass the authorizer
-        self._refused: str | None = None
         self._last_row_id = 0
-        self._page_size = int(self._db.execute("PRAGMA page_size").fetchone()[0])
         self._size = self._database_size()
         self._commits = 0
         self._tag = hashlib.sha256(local_id.encode()).hexdigest()[:32]
@@ -123,7 +147,8 @@ class Database:
         statements = split_statements(sql)
         if not statements:
             raise SqlFailure(NO_STATEMENTS)
-        if len(statements) == 1:
+        # Inside a transaction `PRAGMA foreign_keys = off` is a no-op, as D1 makes it.
+        if len(statements) == 1 and "foreign_keys" not in sql.lower():
             outcome = self._run(statements, params)
             if outcome.meta["changed_db"]:
                 self._commits += 1
@@ -221,7 +246,11 @@ class Database:
             raise SqlFailure(sqlite_text(exc)) from None
 
     def _database_size(self) -> int:
-        (page_count,) = self._db.execute("PRAGMA page_count").fetchone()
+        self._internal = True  # a PRAGMA queries may not use
+        try:
+            (page_count,) = self._db.execute("PRAGMA page_count").fetchone()
+        finally:
+            self._internal = False
         return int(page_count) * self._page_size
 
     def _authorize(
@@ -234,6 +263,9 @@ class Database:
             return sqlite3.SQLITE_DENY
         if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH):
             return sqlite3.SQLITE_DENY
+        if action == sqlite3.SQLITE_PRAGMA:
+            allowed = (arg1 or "").lower() in _ALLOWED_PRAGMAS
+            return sqlite3.SQLITE_OK if allowed else sqlite3.SQLITE_DENY
         table = arg2 if action == sqlite3.SQLITE_ALTER_TABLE else arg1
         if (
             (action in _TABLE_ACTIONS or action == sqlite3.SQLITE_ALTER_TABLE)
