@@ -126,7 +126,7 @@ def d1() -> None:
     """Read and write the project's local D1 data."""
 
 
-@d1.command("execute")
+@d1.command("execute", short_help="Run SQL on a local D1 database.")
 @click.argument("database")
 @click.option("--command", "command", metavar="SQL", help="The SQL to run.")
 @click.option(
@@ -188,7 +188,7 @@ def execute(
             )
 
 
-@d1.group("migrations")
+@d1.group("migrations", short_help="Create, list and apply D1 migrations.")
 def migrations() -> None:
     """Create, list and apply D1 migrations (wrangler's files and table)."""
 
