@@ -95,6 +95,8 @@ def ensure_workers_package() -> ModuleType:
             del sys.modules[name]
         current = importlib.import_module(_WORKERS)
     importlib.import_module("emulator.runtime.workers")  # aliases the emulator-side name
+    # Our `pyodide` stand-in, never an installed pyodide-py, is what `pyodide.ffi` finds.
+    importlib.import_module("emulator.runtime.pyodide")
     return current
 
 

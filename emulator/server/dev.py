@@ -240,6 +240,8 @@ def _describe(session: DevSession, console: DevConsole, options: DevOptions, url
     engine = session.engine
     for missing in engine.config.not_emulated:
         console.error(f"{engine.config.path.name}: {missing.describe()}")
+    for warning in engine.config.warnings:  # e.g. a missing secrets.required entry
+        console.error(warning)
     for workflow in engine.config.workflows:
         binding = f"env.{workflow.binding}"
         console.plain(f"  workflow {workflow.name} -> {binding} ({workflow.class_name})")

@@ -20,7 +20,10 @@ STEP_MS = 50  # a batch of changes is handed over once the files are quiet this 
 
 
 def is_config(path: Path, config_path: Path) -> bool:
-    return path.name in CONFIG_NAMES or path == config_path
+    # .dev.vars(.<env>) and .env(.local, .<env>, .<env>.local) hold the local secrets
+    name = path.name
+    secrets = name.startswith(".dev.vars") or name == ".env" or name.startswith(".env.")
+    return name in CONFIG_NAMES or secrets or path == config_path
 
 
 def source_filter(config_path: Path) -> Any:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from emulator.config import ConfigError, load_config
+from emulator.dev_vars import candidate_files
 from emulator.project import LoadError, Project
 from emulator.server import preload
 
@@ -172,7 +173,7 @@ class DevSession:
         if self.project is not None:
             files.add(self.project.main)
         files.add(self.config_path)
-        files.add(self.root / ".dev.vars")
+        files.update(candidate_files(self.root, self.env_name))
         return {path.resolve() for path in files}
 
     def _remember_files(self, *, fresh: bool = True) -> None:

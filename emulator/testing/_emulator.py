@@ -14,6 +14,7 @@ from typing import Any, Literal, Self
 from emulator.bindings import Env, Workflow
 from emulator.clock import Clock
 from emulator.config import Config, find_config, load_config
+from emulator.dev_vars import candidate_files
 from emulator.durations import parse_timestamp
 from emulator.engine import Engine, EngineEvent
 from emulator.errors import WorkflowError
@@ -48,7 +49,7 @@ def _load_config(project: str | os.PathLike[str], env: str | None) -> Config:
     path = Path(project)
     file = Path(os.path.abspath(find_config(path) if path.is_dir() else path))
     root = file.parent
-    dev_vars = [root / ".dev.vars"] + ([root / f".dev.vars.{env}"] if env else [])
+    dev_vars = candidate_files(root, env)
     key = (str(file), env, _stamp(file), *(_stamp(p) for p in dev_vars))
     config = _CONFIGS.get(key)
     if config is None:
