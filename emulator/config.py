@@ -260,7 +260,13 @@ def _parse(path: Path) -> tuple[Any, dict[str, int]]:
         raise ConfigError(f"not valid UTF-8 ({err.reason})", path=path) from None
     except OSError as err:
         raise ConfigError(f"cannot read: {err.strerror}", path=path) from None
+    try:
+        return _decode(path, text)
+    except RecursionError:  # every parser here recurses per level of nesting
+        raise ConfigError("syntax error: arrays or objects nested too deeply", path=path) from None
 
+
+def _decode(path: Path, text: str) -> tuple[Any, dict[str, int]]:
     if path.suffix == ".toml":
         import tomlkit  # only TOML projects pay for its import
         import tomlkit.exceptions
