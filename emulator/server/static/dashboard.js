@@ -1,6 +1,8 @@
-// The wf dashboard: a client of `wf dev`'s explorer REST API and control API, nothing else.
-// Its state lives in the URL hash (#/workflows/NAME?status=S&page=N and
-// #/workflows/NAME/instances/ID); it polls every second while the tab is visible.
+// The wf dashboard: a client of `wf dev`'s explorer REST API, control API and data API, nothing
+// else. Its state lives in the URL hash (#/workflows/NAME?status=S&page=N,
+// #/workflows/NAME/instances/ID, and for binding data, read-only: #/data, #/data/d1/DB,
+// #/data/d1/DB/tables/T?page=N, #/data/kv/KV?prefix=P, #/data/kv/KV/keys/K,
+// #/data/r2/BUCKET?prefix=P, #/data/r2/BUCKET/objects/K); it polls every second while visible.
 // Every value from the server enters the DOM as text (append, textContent), never as markup.
 
 const EXPLORER = "/cdn-cgi/explorer/api";
@@ -22,6 +24,7 @@ const STEP_TYPE = {
 };
 const RESTART_TYPE = { step: "do", sleep: "sleep", waitForEvent: "waitForEvent" };
 const TRIGGER = { api: "🌎 API", binding: "🔗 Binding", cron: "⌛ Cron", event: "📩 Event" };
+const BINDING_TYPE = { d1: "D1 database", kv: "KV namespace", r2: "R2 bucket" };
 const UNITS = [["year", 31536e3], ["month", 2592e3], ["day", 86400], ["hour", 3600],
   ["minute", 60], ["second", 1]];
 
@@ -193,15 +196,49 @@ function decode(part) {
 
 function readRoute() {
   const [path, query = ""] = location.hash.replace(/^#\/?/, "").split("?");
-  const [section, workflow, sub, id] = path.split("/").filter(Boolean).map(decode);
-  if (section !== "workflows" || !workflow) return { view: "home" };
-  if (sub === "instances" && id) return { view: "instance", workflow, id };
+  const parts = path.split("/").filter(Boolean).map(decode);
   const params = new URLSearchParams(query);
   const page = Math.max(1, Number.parseInt(params.get("page"), 10) || 1);
+  if (parts[0] === "data") return dataRoute(parts.slice(1), params, page);
+  const [section, workflow, sub, id] = parts;
+  if (section !== "workflows" || !workflow) return { view: "home" };
+  if (sub === "instances" && id) return { view: "instance", workflow, id };
   return { view: "workflow", workflow, status: params.get("status") || "", page };
 }
 
+/** #/data/TYPE/BINDING[/tables|keys|objects/NAME]: a key may hold "/" (sent as %2F, or not). */
+function dataRoute([type, binding, sub, ...rest], params, page) {
+  if (!BINDING_TYPE[type] || !binding) return { view: "data" };
+  const name = rest.join("/");
+  const item = { d1: "tables", kv: "keys", r2: "objects" }[type];
+  if (sub === item && name) {
+    if (type === "d1") return { view: "d1-table", binding, table: name, page };
+    return { view: `${type}-${type === "kv" ? "key" : "object"}`, binding, key: name };
+  }
+  return { view: type, binding, prefix: type === "d1" ? "" : params.get("prefix") || "" };
+}
+
+function dataLink(route) {
+  if (route.view === "data") return "#/data";
+  const [type] = route.view.split("-");
+  let path = `#/data/${type}/${enc(route.binding)}`;
+  const query = new URLSearchParams();
+  if (route.view === "d1-table") {
+    path += `/tables/${enc(route.table)}`;
+    if (route.page > 1) query.set("page", route.page);
+  } else if (route.view === "kv-key") {
+    path += `/keys/${enc(route.key)}`;
+  } else if (route.view === "r2-object") {
+    path += `/objects/${enc(route.key)}`;
+  } else if (route.prefix) {
+    query.set("prefix", route.prefix);
+  }
+  const text = query.toString().replace(/%2F/g, "/"); // prefix=photos/ reads better
+  return text ? `${path}?${text}` : path;
+}
+
 function link(route) {
+  if (DATA_VIEWS[route.view]) return dataLink(route);
   const base = `#/workflows/${enc(route.workflow)}`;
   if (route.view === "instance") return `${base}/instances/${enc(route.id)}`;
   const query = new URLSearchParams();
@@ -235,8 +272,9 @@ async function tick() {
 
 async function load() {
   const info = (await call("GET", `${CONTROL}/status`)).result;
-  const workflows = await Promise.all(
-    info.workflows.map(async (name) => (await call("GET", workflowPath(name))).result));
+  const [workflows, bindings] = await Promise.all([
+    Promise.all(info.workflows.map(async (name) => (await call("GET", workflowPath(name))).result)),
+    call("GET", `${CONTROL}/bindings`).then((e) => e.result, (err) => ({ failed: err.message }))]);
   showProject(info);
   showClock(info.time);
   let route = readRoute();
@@ -245,12 +283,13 @@ async function load() {
     route = first ? { view: "workflow", workflow: first, status: "", page: 1 } : { view: "empty" };
   }
   showWorkflows(workflows, route.workflow);
+  showBindings(bindings, route);
 
   const key = route.view === "empty" ? "empty" : link(route);
   const rebuilt = key !== state.viewKey;
   const focusKey = document.activeElement?.dataset?.focus;
   if (rebuilt) {
-    const views = { instance: instanceView, workflow: workflowView, empty: emptyView };
+    const views = { instance: instanceView, workflow: workflowView, empty: emptyView, ...DATA_VIEWS };
     Object.assign(state, { viewKey: key, shown: "", view: views[route.view](route) });
     state.open.clear();
     fill($("view"), state.view.nodes);
@@ -322,6 +361,27 @@ function showWorkflows(workflows, current) {
     }, h("span", { class: "wf-name" }, w.name),
     h("span", { class: "wf-counts" }, countsText(w.instances) || "no instances"))))
     : h("li", { class: "muted" }, "No workflows configured"));
+}
+
+function showBindings(bindings, route) {
+  const current = DATA_VIEWS[route.view] && route.binding ? `${route.view.split("-")[0]}:${route.binding}` : "";
+  const text = JSON.stringify([bindings, current]);
+  if (text === showBindings.shown) return;
+  showBindings.shown = text;
+  if (bindings.failed) return fill($("bindings"), h("li", { class: "muted" }, bindings.failed));
+  const items = [
+    ...bindings.bindings.map((b) => h("li", {}, BINDING_TYPE[b.type] ? h("a", {
+      href: link({ view: b.type, binding: b.binding }),
+      "aria-current": `${b.type}:${b.binding}` === current ? "page" : null,
+      "data-focus": `data:${b.type}:${b.binding}`,
+    }, h("span", { class: "wf-name" }, b.binding),
+    h("span", { class: "wf-counts" }, [BINDING_TYPE[b.type], b.id].filter(Boolean).join(" · ")))
+      : h("span", { class: "wf-name" }, b.binding))),
+    ...bindings.not_emulated.map((m) => h("li", { class: "not-emulated" },
+      h("span", { class: "wf-name" }, m.binding),
+      h("span", { class: "wf-counts" }, `${m.kind}, not emulated yet (`, h("code", {}, m.field), ")"))),
+  ];
+  fill($("bindings"), items.length ? items : h("li", { class: "muted" }, "No D1, KV or R2 bindings"));
 }
 
 function emptyView() {
@@ -600,6 +660,311 @@ function attemptsTable(attempts) {
       h("td", {}, String(i + 1)), h("td", {}, time(a.start)), h("td", {}, time(a.end)),
       h("td", {}, between(a.start, a.end)), h("td", {}, result(a)), h("td", {}, errorText(a.error)),
       h("td", {}, typeof a.retry_delay === "number" ? span(a.retry_delay) : ""))))));
+}
+
+// -- binding data, read-only: D1 tables and rows, KV keys and values, R2 objects -----------------
+
+const DATA_VIEWS = {
+  data: dataView, d1: d1View, "d1-table": d1TableView, kv: kvView, "kv-key": kvKeyView,
+  r2: r2View, "r2-object": r2ObjectView,
+};
+const dataPath = (type, binding) => `${CONTROL}/${type}/${enc(binding)}`;
+const objectPath = (binding, key) => `${dataPath("r2", binding)}/objects/${enc(key)}`;
+const msIso = (ms) => (Number.isFinite(ms) ? new Date(ms).toISOString() : null);
+
+function bytes(n) {
+  if (!Number.isFinite(n)) return "—";
+  if (n < 1024) return `${n} byte${n === 1 ? "" : "s"}`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let value = n / 1024;
+  let i = 0;
+  for (; value >= 1024 && i < units.length - 1; i += 1) value /= 1024;
+  return `${value.toFixed(1)} ${units[i]}`;
+}
+
+function base64Size(text) {
+  const padding = text.endsWith("==") ? 2 : Number(text.endsWith("="));
+  return Math.floor((text.length * 3) / 4) - padding;
+}
+
+/** Text in full when short, else clipped, with an expander holding all of it. */
+function clippedText(key, text) {
+  if (text.length <= CLIP) return text;
+  return h("div", {}, `${text.slice(0, CLIP)}…`,
+    expander(key, `Show all (${text.length} characters)`, h("pre", {}, text)));
+}
+
+/** A D1 value: NULL and BLOBs (base64 from the API) marked as such, never mistaken for text. */
+function cell(key, value) {
+  if (value === null || value === undefined) return h("span", { class: "null" }, "NULL");
+  if (typeof value === "object" && typeof value.base64 === "string") {
+    return h("span", { class: "blob" },
+      h("span", { class: "tag" }, `BLOB, ${bytes(base64Size(value.base64))}, base64`), " ",
+      h("code", {}, clippedText(key, value.base64)));
+  }
+  if (typeof value === "string") return value ? clippedText(key, value) : h("span", { class: "muted" }, '""');
+  return h("code", {}, String(value));
+}
+
+/** KV metadata arrives as JSON text: shown as JSON when it parses, else as it is. */
+function metadata(key, text) {
+  if (text === null || text === undefined) return "—";
+  try {
+    return clipped(key, JSON.parse(text));
+  } catch {
+    return h("code", {}, clippedText(key, String(text)));
+  }
+}
+
+function dataTable(caption, heads, body) {
+  return h("div", { class: "table-wrap" }, h("table", {}, h("caption", {}, caption),
+    h("thead", {}, heads.tagName ? heads : h("tr", {}, heads.map((t) => h("th", { scope: "col" }, t)))),
+    body));
+}
+const messageRow = (columns, text, kind = "muted") =>
+  h("tr", {}, h("td", { colspan: columns, class: kind }, text));
+
+function crumbs(trail, current) {
+  return h("nav", { class: "crumbs", "aria-label": "Breadcrumb" },
+    trail.map(([label, route]) => [h("a", { href: link(route) }, label), " / "]),
+    h("span", { "aria-current": "page" }, current));
+}
+
+function prefixForm(route, what) {
+  const input = h("input", { id: "prefix", name: "prefix", value: route.prefix, autocomplete: "off",
+    spellcheck: "false", placeholder: "e.g. users/", "data-focus": "prefix" });
+  const submit = (e) => {
+    e.preventDefault();
+    location.hash = link({ ...route, prefix: input.value });
+  };
+  return h("form", { class: "inline filter-form", role: "search", "aria-label": `Filter ${what} by prefix`,
+    onsubmit: submit },
+  h("label", { for: "prefix" }, "Prefix"), input,
+  h("button", { type: "submit", "data-focus": "prefix-submit" }, "Filter"),
+  route.prefix && h("a", { href: link({ ...route, prefix: "" }), "data-focus": "prefix-clear" }, "Clear"));
+}
+
+const listedText = (count, noun, prefix) => `${count} ${noun}${count === 1 ? "" : "s"}`
+  + `${prefix ? ` starting with "${prefix}"` : ""}${count >= 1000 ? " (the first 1000)" : ""}`;
+
+function dataView() {
+  const bound = h("tbody");
+  const missing = h("tbody");
+  const missingPart = h("section", { "aria-labelledby": "missing-title", hidden: true },
+    h("h3", { id: "missing-title" }, "Not emulated yet"),
+    h("p", { class: "muted" }, "These bindings of your config reach your code as nothing wf can serve yet."),
+    dataTable("Bindings wf does not emulate, with where they are in your config",
+      ["Binding", "Kind", "Config field"], missing));
+  const nodes = [h("h2", {}, "Data"),
+    h("p", { class: "muted" }, "What your D1, KV and R2 bindings hold, read-only: the same data your "
+      + "Worker reads and writes. Seed it through the data API under /cdn-cgi/wf."),
+    dataTable("Emulated bindings", ["Binding", "Type", "Local ID"], bound), missingPart];
+  const load = async () => (await call("GET", `${CONTROL}/bindings`)).result;
+
+  function show(data) {
+    if (data.failed) return fill(bound, messageRow(3, data.failed, "banner-error"));
+    fill(bound, data.bindings.length ? data.bindings.map((b) => h("tr", {},
+      h("th", { scope: "row" }, BINDING_TYPE[b.type]
+        ? h("a", { href: link({ view: b.type, binding: b.binding }), "data-focus": `open:${b.type}:${b.binding}` },
+          h("code", {}, b.binding))
+        : h("code", {}, b.binding)),
+      h("td", {}, BINDING_TYPE[b.type] ?? b.type), h("td", {}, b.id ? h("code", {}, b.id) : "—")))
+      : messageRow(3, 'No D1, KV or R2 bindings: add "d1_databases", "kv_namespaces" or "r2_buckets" '
+        + "to your wrangler config."));
+    missingPart.hidden = !data.not_emulated.length;
+    fill(missing, data.not_emulated.map((m) => h("tr", { class: "not-emulated" },
+      h("th", { scope: "row" }, h("code", {}, m.binding)), h("td", {}, m.kind),
+      h("td", {}, h("code", {}, m.field)))));
+  }
+  return { nodes, load, show };
+}
+
+function d1View(route) {
+  const { binding } = route;
+  const meta = h("p", { class: "muted" });
+  const rows = h("tbody");
+  const nodes = [crumbs([["Data", { view: "data" }]], binding),
+    h("h2", {}, "D1 database ", h("code", {}, binding)), meta,
+    dataTable("Tables, with their row counts", ["Table", "Rows"], rows)];
+  const load = async () => (await call("GET", `${dataPath("d1", binding)}/tables`)).result;
+
+  function show(data) {
+    if (data.failed) {
+      meta.textContent = data.failed;
+      return fill(rows, messageRow(2, data.failed));
+    }
+    meta.textContent = listedText(data.length, "table");
+    fill(rows, data.length ? data.map((t) => h("tr", {},
+      h("th", { scope: "row" }, h("a", {
+        href: link({ view: "d1-table", binding, table: t.name }), "data-focus": `open:${t.name}`,
+      }, h("code", {}, t.name))),
+      h("td", { class: "num" }, String(t.rows))))
+      : messageRow(2, "No tables yet: your migrations or your Worker create them."));
+  }
+  return { nodes, load, show };
+}
+
+function d1TableView(route) {
+  const { binding, table } = route;
+  const offset = (route.page - 1) * PER_PAGE;
+  const meta = h("p", { class: "muted" });
+  const head = h("tr");
+  const rows = h("tbody");
+  const pager = h("nav", { class: "pager", "aria-label": "Row pages" });
+  const nodes = [
+    crumbs([["Data", { view: "data" }], [binding, { view: "d1", binding }]], table),
+    h("h2", {}, "Table ", h("code", {}, table)), meta,
+    dataTable(`Rows of ${table}${route.page > 1 ? `, page ${route.page}` : ""}`, head, rows), pager];
+
+  async function load() {
+    const query = new URLSearchParams({ limit: PER_PAGE, offset });
+    const path = `${dataPath("d1", binding)}/tables/${enc(table)}?${query}`;
+    const envelope = await call("GET", path);
+    return { ...envelope.result, info: envelope.result_info };
+  }
+
+  function show(data) {
+    if (data.failed) {
+      meta.textContent = data.failed;
+      fill(head);
+      fill(pager);
+      return fill(rows, messageRow(1, data.failed));
+    }
+    const { columns, info } = data;
+    const total = info.total_count;
+    meta.textContent = `${columns.length} column${columns.length === 1 ? "" : "s"} · ${total} row${total === 1 ? "" : "s"}`
+      + (info.count ? ` · showing ${offset + 1}–${offset + info.count}` : "");
+    fill(head, columns.map((c) => h("th", { scope: "col" }, c)));
+    const width = Math.max(1, columns.length);
+    fill(rows, data.rows.length
+      ? data.rows.map((r, i) => h("tr", {}, columns.map((c) => h("td", {}, cell(`${offset + i}:${c}`, r[c])))))
+      : messageRow(width, total ? "No rows on this page." : "No rows yet."));
+    const pages = Math.max(1, Math.ceil(total / PER_PAGE));
+    const to = (page) => link({ ...route, page });
+    fill(pager, (pages > 1 || route.page > 1) && [
+      route.page > 1 && h("a", { href: to(Math.min(route.page - 1, pages)), rel: "prev" }, "← Previous"),
+      h("span", {}, ` Page ${route.page} of ${pages} `),
+      route.page < pages && h("a", { href: to(route.page + 1), rel: "next" }, "Next →")]);
+  }
+  return { nodes, load, show };
+}
+
+function kvView(route) {
+  const { binding, prefix } = route;
+  const meta = h("p", { class: "muted" });
+  const rows = h("tbody");
+  const nodes = [crumbs([["Data", { view: "data" }]], binding),
+    h("h2", {}, "KV namespace ", h("code", {}, binding)), prefixForm(route, "keys"), meta,
+    dataTable(`Keys${prefix ? ` starting with "${prefix}"` : ""}, in order`,
+      ["Key", "Expires", "Metadata"], rows)];
+  const load = async () =>
+    (await call("GET", `${dataPath("kv", binding)}/keys?${new URLSearchParams({ prefix })}`)).result;
+
+  function show(data) {
+    if (data.failed) {
+      meta.textContent = data.failed;
+      return fill(rows, messageRow(3, data.failed));
+    }
+    meta.textContent = listedText(data.length, "key", prefix);
+    fill(rows, data.length ? data.map((k) => h("tr", {},
+      h("th", { scope: "row" }, h("a", {
+        href: link({ view: "kv-key", binding, key: k.name }), "data-focus": `open:${k.name}`,
+      }, h("code", {}, k.name))),
+      h("td", {}, k.expiration ? time(msIso(k.expiration * 1000)) : "never"),
+      h("td", {}, metadata(`${k.name}:metadata`, k.metadata))))
+      : messageRow(3, prefix ? `No keys start with "${prefix}".` : "No keys yet."));
+  }
+  return { nodes, load, show };
+}
+
+function kvKeyView(route) {
+  const { binding, key } = route;
+  const body = h("div");
+  const nodes = [
+    crumbs([["Data", { view: "data" }], [binding, { view: "kv", binding, prefix: "" }]], key),
+    h("h2", {}, "Key ", h("code", {}, key)), body];
+  const load = async () => (await call("GET", `${dataPath("kv", binding)}/keys/${enc(key)}`)).result;
+
+  function show(d) {
+    if (d.failed) return fill(body, h("p", { class: "banner banner-error" }, d.failed));
+    const binary = d.encoding === "base64";
+    const size = binary ? base64Size(d.value) : new TextEncoder().encode(d.value).length;
+    fill(body,
+      h("dl", { class: "facts" },
+        fact("Expires", d.expiration ? time(msIso(d.expiration * 1000)) : "never"),
+        fact("Size", bytes(size)), fact("Encoding", binary ? "binary" : "UTF-8 text"),
+        fact("Metadata", metadata("metadata", d.metadata))),
+      h("section", { "aria-labelledby": "value-title" },
+        h("h3", { id: "value-title" }, "Value"),
+        binary ? [h("p", {}, `binary, ${bytes(size)}`),
+          expander("value:base64", "Show as base64", h("pre", {}, d.value))]
+          : h("pre", {}, d.value)));
+  }
+  return { nodes, load, show };
+}
+
+function r2View(route) {
+  const { binding, prefix } = route;
+  const meta = h("p", { class: "muted" });
+  const rows = h("tbody");
+  const nodes = [crumbs([["Data", { view: "data" }]], binding),
+    h("h2", {}, "R2 bucket ", h("code", {}, binding)), prefixForm(route, "objects"), meta,
+    dataTable(`Objects${prefix ? ` starting with "${prefix}"` : ""}, in order`,
+      ["Key", "Size", "ETag", "Uploaded", "Content type"], rows)];
+  const load = async () =>
+    (await call("GET", `${dataPath("r2", binding)}/objects?${new URLSearchParams({ prefix })}`)).result;
+
+  function show(data) {
+    if (data.failed) {
+      meta.textContent = data.failed;
+      return fill(rows, messageRow(5, data.failed));
+    }
+    meta.textContent = listedText(data.length, "object", prefix);
+    fill(rows, data.length ? data.map((o) => h("tr", {},
+      h("th", { scope: "row" }, h("a", {
+        href: link({ view: "r2-object", binding, key: o.key }), "data-focus": `open:${o.key}`,
+      }, h("code", {}, o.key))),
+      h("td", { class: "num" }, bytes(o.size)), h("td", {}, h("code", {}, o.etag)),
+      h("td", {}, time(msIso(o.uploaded))), h("td", {}, o.http_metadata?.contentType ?? "—")))
+      : messageRow(5, prefix ? `No objects start with "${prefix}".` : "No objects yet."));
+  }
+  return { nodes, load, show };
+}
+
+function r2ObjectView(route) {
+  const { binding, key } = route;
+  const body = h("div");
+  const name = key.split("/").pop() || key;
+  const nodes = [
+    crumbs([["Data", { view: "data" }], [binding, { view: "r2", binding, prefix: "" }]], key),
+    h("h2", {}, "Object ", h("code", {}, key)),
+    h("p", {}, h("a", { href: objectPath(binding, key), download: name, class: "button" }, `Download ${name}`)),
+    body];
+
+  async function load() {
+    const query = new URLSearchParams({ prefix: key });
+    const listed = (await call("GET", `${dataPath("r2", binding)}/objects?${query}`)).result;
+    const found = listed.find((o) => o.key === key);
+    if (!found) throw new Error(`no object "${key}" in ${binding}`);
+    return found;
+  }
+
+  function show(d) {
+    if (d.failed) return fill(body, h("p", { class: "banner banner-error" }, d.failed));
+    const http = d.http_metadata || {};
+    const custom = d.custom_metadata || {};
+    const others = Object.entries(http).filter(([k]) => k !== "contentType");
+    fill(body,
+      h("dl", { class: "facts" },
+        fact("Size", `${bytes(d.size)}${d.size >= 1024 ? ` (${d.size} bytes)` : ""}`),
+        fact("ETag", h("code", {}, d.etag)), fact("Uploaded", time(msIso(d.uploaded))),
+        fact("Content type", http.contentType), fact("Version", d.version && h("code", {}, d.version)),
+        others.map(([k, v]) => fact(k, h("code", {}, String(v))))),
+      h("section", { "aria-labelledby": "custom-title" },
+        h("h3", { id: "custom-title" }, "Custom metadata"),
+        Object.keys(custom).length ? h("pre", {}, pretty(custom)) : h("p", { class: "muted" }, "None.")));
+  }
+  return { nodes, load, show };
 }
 
 // -- time controls -------------------------------------------------------------------------------
