@@ -133,6 +133,11 @@ class Emulator:
             settle_quiet=settle_quiet,
             platform=self._platform.bindings,
         )
+        if persist_to is not None:
+            # A persisted D1 starts migrated too (in memory, each database migrates itself).
+            from emulator.platform.d1 import apply_migrations
+
+            apply_migrations(self._platform, self.config)
         self._observer: Observer = observer_for(self._engine)
         self._options = WaitOptions(wait_timeout, stall_after, strict_replay=hibernate)
         self._sessions: dict[str, WorkflowIntrospector] = {}

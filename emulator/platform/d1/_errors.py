@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from emulator.runtime.pyodide.ffi import JsException
+
 # SQLite's primary result codes by number, as workerd names them in its messages.
 _PRIMARY_NAMES = (
     "ERROR",
@@ -56,16 +58,14 @@ NO_TRANSACTIONS = (
 )
 
 
-class D1Error(Exception):
-    """A D1 call that failed; ``message`` is production's text (``D1_ERROR: ...``)."""
+class D1Error(JsException):
+    """A D1 call that failed; ``message`` is production's text (``D1_ERROR: ...``).
+
+    A JsException, as Pyodide raises a JS error: ``except JsException`` catches it.
+    """
 
     def __init__(self, message: str, *, name: str = "Error") -> None:
-        super().__init__(message)
-        self.message = message
-        self.name = name  # the JavaScript error's class: Error, TypeError
-
-    def __str__(self) -> str:
-        return f"{self.name}: {self.message}"
+        super().__init__(name, message)  # name: the JavaScript error's class (Error, TypeError)
 
 
 class SqlFailure(Exception):

@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-
-class JsException(Exception):
-    """A JavaScript error as Pyodide raises it in Python: ``name`` and ``message``."""
-
-    def __init__(self, name: str, message: str) -> None:
-        super().__init__(f"{name}: {message}")
-        self.name = name
-        self.message = message
+# One class for every JS error, the one user code catches: `from pyodide.ffi import JsException`.
+from emulator.runtime.pyodide.ffi import JsException as JsException
 
 
 def failed(method: str, status: int, text: str) -> JsException:

@@ -7,6 +7,9 @@ done by the binding itself throw ``TypeError``/``RangeError``, also as ``JsExcep
 
 from __future__ import annotations
 
+# One class for every JS error, the one user code catches: `from pyodide.ffi import JsException`.
+from emulator.runtime.pyodide.ffi import JsException as JsException
+
 # name -> (message, v4 code), as the R2 service answers
 _R2_ERRORS = {
     "InternalError": ("We encountered an internal error. Please try again.", 10001),
@@ -27,15 +30,6 @@ _R2_ERRORS = {
     "InvalidRange": ("The requested range is not satisfiable", 10039),
     "BadUpload": ("There was a problem with the multipart upload.", 10048),
 }
-
-
-class JsException(Exception):
-    """A JS error thrown into Python, as Pyodide's ``pyodide.ffi.JsException`` carries it."""
-
-    def __init__(self, name: str, message: str) -> None:
-        super().__init__(f"{name}: {message}")
-        self.name = name
-        self.message = message
 
 
 def r2_error(method: str, name: str) -> JsException:
