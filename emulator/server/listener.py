@@ -39,8 +39,9 @@ from emulator.server.envelope import encode_json, failure
 
 CDN_CGI = "/cdn-cgi/"
 _PEEK = 16 * 1024  # enough of a request's start to read its target
-# A request line: method, spaces, target (origin form or absolute form).
-_REQUEST_LINE = re.compile(rb"(?:^|\n)[!#$%&'*+.^_`|~0-9A-Za-z-]+[ \t]+((?:/|https?://)\S*)")
+# A request line: a method (even a broken one, "GE\0T"), spaces, a target in origin or
+# absolute form. Header lines never match: a colon ends their first word.
+_REQUEST_LINE = re.compile(rb"(?m)^[^:\s]+[ \t]+((?:/|https?://)\S*)")
 
 
 @dataclass(frozen=True)

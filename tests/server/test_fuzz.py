@@ -726,7 +726,12 @@ def malformed(draw: st.DrawFn) -> tuple[bytes, str]:
         )
         return b"GET " + target + b" " + version + b"\r\n" + host + b"\r\n", "Invalid HTTP version"
     if kind == "nul":
-        where = draw(st.sampled_from(["path", "value", "name"]))
+        where = draw(st.sampled_from(["path", "value", "name", "method"]))
+        if where == "method":
+            at = draw(st.integers(1, 2))
+            return b"GET"[:at] + b"\x00" + b"GET"[
+                at:
+            ] + b" " + target + b" HTTP/1.1\r\n" + host + b"\r\n", "Invalid"
         if where == "path":
             at = draw(st.integers(0, len(target) - len(b"/cdn-cgi/")))
             broken = target[: len(b"/cdn-cgi/") + at] + b"\x00" + target[len(b"/cdn-cgi/") + at :]

@@ -151,6 +151,7 @@ HOST = b"Host: 127.0.0.1\r\n"
 MALFORMED = {
     "bad version": (b"GET {path} HTTP/9.9\r\n" + HOST + b"\r\n", "Invalid HTTP version"),
     "NUL in the path": (b"GET {path}\x00 HTTP/1.1\r\n" + HOST + b"\r\n", "Invalid char in url"),
+    "NUL in the method": (b"GE\x00T {path} HTTP/1.1\r\n" + HOST + b"\r\n", "Invalid method"),
     "NUL in a header": (
         b"GET {path} HTTP/1.1\r\n" + HOST + b"X-A: a\x00b\r\n\r\n",
         "Invalid header value char",
