@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +18,7 @@ import click
 
 from cli.errors import CliError
 from cli.options import parse_json_option
+from cli.state import virtual_now
 
 
 @click.group("kv")
@@ -92,7 +92,7 @@ def _open(params: dict[str, Any]) -> Iterator[tuple[Any, str]]:
     except StartupError as exc:
         raise CliError(str(exc)) from None
     chosen = _choose(config.kv_namespaces, params.pop("binding"), params.pop("namespace_id"))
-    now = _virtual_now(state_path(options, config))
+    now = virtual_now(state_path(options, config))
     path = kv_binding.namespace_path(bindings_root(options, config), chosen.local_id)
     namespace = kv_binding.Namespace(path)
     try:
@@ -118,28 +118,6 @@ def _choose(namespaces: Any, binding: str | None, namespace_id: str | None) -> A
         raise CliError(f"pass --binding NAME or --namespace-id ID (KV bindings: {names})")
     wanted = f"binding {binding!r}" if binding is not None else f"namespace id {namespace_id!r}"
     raise CliError(f"no KV namespace with {wanted} in the config (KV bindings: {names})")
-
-
-def _virtual_now(state: Path) -> float:
-    """The project's virtual now in epoch ms, from the clock `wf dev` saved (else the wall)."""
-    wall = time.time() * 1000.0
-    if not state.exists():
-        return wall
-    from emulator.engine import saved_clock
-    from emulator.store import Store
-
-    store = Store(state)
-    try:
-        saved = saved_clock(store)
-    finally:
-        store.close()
-    if not saved or "now" not in saved:
-        return wall
-    now = float(saved["now"])
-    if saved.get("mode") == "manual":
-        return now
-    rate = float(saved.get("scale", 1.0)) if saved.get("mode") == "scale" else 1.0
-    return max(now, now + (wall - float(saved.get("wall", now))) * rate)
 
 
 @key_group.command("put")

@@ -19,6 +19,7 @@ import click
 
 from cli.errors import CliError
 from cli.output import Output
+from cli.state import virtual_now
 
 _HTTP_OPTIONS = {
     "content_type": "--content-type",
@@ -111,7 +112,7 @@ def _open(bucket: str, params: dict[str, Any]) -> Iterator[Any]:
     if chosen is None:
         have = ", ".join(b.bucket_name or b.binding for b in config.r2_buckets) or "none"
         raise CliError(f"no R2 bucket {bucket!r} in the config (buckets: {have})")
-    now = _virtual_now(state_path(options, config))
+    now = virtual_now(state_path(options, config))
     store = BucketStore(bucket_dir(bindings_root(options, config), chosen.local_id))
     try:
         yield BucketAdmin(store, lambda: now)
@@ -119,28 +120,6 @@ def _open(bucket: str, params: dict[str, Any]) -> Iterator[Any]:
         raise CliError(exc.message) from None
     finally:
         store.close()
-
-
-def _virtual_now(state: Path) -> float:
-    """The project's virtual now in epoch ms, from the clock `wf dev` saved (else the wall)."""
-    wall = time.time() * 1000.0
-    if not state.exists():
-        return wall
-    from emulator.engine import saved_clock
-    from emulator.store import Store
-
-    store = Store(state)
-    try:
-        saved = saved_clock(store)
-    finally:
-        store.close()
-    if not saved or "now" not in saved:
-        return wall
-    now = float(saved["now"])
-    if saved.get("mode") == "manual":
-        return now
-    rate = float(saved.get("scale", 1.0)) if saved.get("mode") == "scale" else 1.0
-    return max(now, now + (wall - float(saved.get("wall", now))) * rate)
 
 
 @object_group.command("put")
