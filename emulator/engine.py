@@ -82,7 +82,7 @@ def validate_instance_id(instance_id: Any) -> str:
     if (
         not isinstance(instance_id, str)
         or len(instance_id) > MAX_ID_LENGTH
-        or not ID_PATTERN.match(instance_id)
+        or not ID_PATTERN.fullmatch(instance_id)
     ):
         raise WorkflowError(
             f"Workflow instance has invalid id {instance_id!r}: use 1 to {MAX_ID_LENGTH} "
@@ -92,7 +92,7 @@ def validate_instance_id(instance_id: Any) -> str:
 
 
 def validate_event_type(event_type: Any) -> str:
-    if not isinstance(event_type, str) or len(event_type) > 100 or not ID_PATTERN.match(event_type):
+    if not isinstance(event_type, str) or len(event_type) > 100 or not ID_PATTERN.fullmatch(event_type):
         raise WorkflowError(
             f"(workflow.invalid_event_type) invalid event type {event_type!r}: use up to 100 "
             "characters from a-z A-Z 0-9 _ -"

@@ -667,7 +667,7 @@ class StepRunner:
         if row is None:
             if (
                 not isinstance(event_type, str)
-                or not TYPE_PATTERN.match(event_type)
+                or not TYPE_PATTERN.fullmatch(event_type)
                 or len(event_type) > 100
             ):
                 raise WorkflowFatalError(f'Step "{name}": invalid event type {event_type!r}')
