@@ -44,6 +44,8 @@ def run_wf(
         command += ["--port", str(port)]
     env = {**os.environ, "PYTHONIOENCODING": "utf-8", "NO_COLOR": "1"}
     env.pop("WF_PORT", None)
+    for name in ("COLUMNS", "LINES"):  # pytest-xdist workers set them (80x24)
+        env.pop(name, None)
     return subprocess.run(
         command, capture_output=True, text=True, encoding="utf-8", timeout=timeout, env=env
     )
