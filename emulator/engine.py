@@ -92,7 +92,11 @@ def validate_instance_id(instance_id: Any) -> str:
 
 
 def validate_event_type(event_type: Any) -> str:
-    if not isinstance(event_type, str) or len(event_type) > 100 or not ID_PATTERN.fullmatch(event_type):
+    if (
+        not isinstance(event_type, str)
+        or len(event_type) > 100
+        or not ID_PATTERN.fullmatch(event_type)
+    ):
         raise WorkflowError(
             f"(workflow.invalid_event_type) invalid event type {event_type!r}: use up to 100 "
             "characters from a-z A-Z 0-9 _ -"
