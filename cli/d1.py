@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from cli.errors import CliError
+from cli.local import LocalProject, project_options
 from cli.output import Output
 
 if TYPE_CHECKING:
@@ -21,40 +22,6 @@ if TYPE_CHECKING:
     from emulator.platform.d1 import Database, Migrations
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def project_options(fn: F) -> F:
-    """The options naming the project and its data, as `wf dev` takes them."""
-    for option in reversed(
-        [
-            click.option(
-                "--cwd",
-                "directory",
-                type=click.Path(exists=True, file_okay=False, path_type=Path),
-                default=".",
-                help="The project folder (default: here).",
-            ),
-            click.option(
-                "--config",
-                "-c",
-                "config",
-                type=click.Path(dir_okay=False, path_type=Path),
-                help="Path to wrangler.jsonc|json|toml (default: the one in the project).",
-            ),
-            click.option("--env", "-e", "env", metavar="NAME", help="Use env.NAME of the config."),
-            click.option(
-                "--persist-to",
-                type=click.Path(file_okay=False, path_type=Path),
-                help="The folder `wf dev --persist-to` uses (default: PROJECT/.wrangler/state).",
-            ),
-            click.option(
-                "--local", is_flag=True, help="Accepted for wrangler parity: always local."
-            ),
-            click.option("--remote", is_flag=True, hidden=True),
-        ]
-    ):
-        fn = option(fn)
-    return fn
 
 
 class Target:
@@ -69,16 +36,9 @@ class Target:
         persist_to: Path | None,
         remote: bool,
     ) -> None:
-        from emulator.server.dev import DevOptions, StartupError, bindings_root, load_dev_config
-
-        if remote:
-            raise CliError("wf works on local data only: drop --remote")
-        options = DevOptions(directory=directory, config=config, env=env, persist_to=persist_to)
-        try:
-            self.config: Config = load_dev_config(options)
-        except StartupError as exc:
-            raise CliError(str(exc)) from None
-        self.root = bindings_root(options, self.config)
+        project = LocalProject.load(directory, config, env, persist_to, remote)
+        self.config: Config = project.config
+        self.root = project.root
         self.entry: D1Config = _find(self.config, database)
 
     @property

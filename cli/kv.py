@@ -17,8 +17,8 @@ from typing import Any
 import click
 
 from cli.errors import CliError
+from cli.local import LocalProject, project_options
 from cli.options import parse_json_option
-from cli.state import virtual_now
 
 
 @click.group("kv")
@@ -32,68 +32,28 @@ def key_group() -> None:
 
 
 def _namespace_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """--binding/--namespace-id and the project flags wrangler takes (--cwd, -c, -e)."""
+    """--binding/--namespace-id, then the project flags wrangler takes (--cwd, -c, -e...)."""
     options = [
         click.option("--binding", metavar="NAME", help="The KV binding in the config."),
         click.option("--namespace-id", metavar="ID", help="The namespace id in the config."),
-        click.option(
-            "--cwd",
-            "directory",
-            type=click.Path(exists=True, file_okay=False, path_type=Path),
-            default=".",
-            help="The project folder (default: the current one).",
-        ),
-        click.option(
-            "--config",
-            "-c",
-            "config",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="Path to wrangler.jsonc|json|toml.",
-        ),
-        click.option("--env", "-e", "env", metavar="NAME", help="Use the config's env.NAME."),
-        click.option(
-            "--persist-to",
-            type=click.Path(file_okay=False, path_type=Path),
-            help="The folder `wf dev --persist-to` uses.",
-        ),
-        click.option("--local", is_flag=True, help="Accepted for wrangler parity: always local."),
         click.option("--preview", is_flag=True, hidden=True),
-        click.option("--remote", is_flag=True, hidden=True),
     ]
     for option in reversed(options):
         fn = option(fn)
-    return fn
+    return project_options(fn)
 
 
 @contextmanager
 def _open(params: dict[str, Any]) -> Iterator[tuple[Any, str]]:
     """The KV admin handle of the chosen namespace and its id; closed afterwards."""
     from emulator.platform import kv as kv_binding
-    from emulator.server.dev import (
-        DevOptions,
-        StartupError,
-        bindings_root,
-        load_dev_config,
-        state_path,
-    )
 
-    if params.pop("remote"):
-        raise CliError("wf works on local data only: drop --remote")
-    params.pop("local")
     params.pop("preview")
-    options = DevOptions(
-        directory=params.pop("directory"),
-        config=params.pop("config"),
-        env=params.pop("env"),
-        persist_to=params.pop("persist_to"),
-    )
-    try:
-        config = load_dev_config(options)
-    except StartupError as exc:
-        raise CliError(str(exc)) from None
+    project = LocalProject.from_params(params)
+    config = project.config
     chosen = _choose(config.kv_namespaces, params.pop("binding"), params.pop("namespace_id"))
-    now = virtual_now(state_path(options, config))
-    path = kv_binding.namespace_path(bindings_root(options, config), chosen.local_id)
+    now = project.now()
+    path = kv_binding.namespace_path(project.root, chosen.local_id)
     namespace = kv_binding.Namespace(path)
     try:
         yield kv_binding.KVAdmin(namespace, lambda: now), chosen.local_id

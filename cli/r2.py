@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -18,8 +18,8 @@ from typing import Any
 import click
 
 from cli.errors import CliError
+from cli.local import LocalProject, project_options
 from cli.output import Output
-from cli.state import virtual_now
 
 _HTTP_OPTIONS = {
     "content_type": "--content-type",
@@ -40,37 +40,6 @@ def object_group() -> None:
     """Put, get, list and delete objects of a local R2 bucket."""
 
 
-def _project_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """The project flags wrangler takes (--cwd, -c, -e, --persist-to, --local)."""
-    options = [
-        click.option(
-            "--cwd",
-            "directory",
-            type=click.Path(exists=True, file_okay=False, path_type=Path),
-            default=".",
-            help="The project folder (default: the current one).",
-        ),
-        click.option(
-            "--config",
-            "-c",
-            "config",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="Path to wrangler.jsonc|json|toml.",
-        ),
-        click.option("--env", "-e", "env", metavar="NAME", help="Use the config's env.NAME."),
-        click.option(
-            "--persist-to",
-            type=click.Path(file_okay=False, path_type=Path),
-            help="The folder `wf dev --persist-to` uses.",
-        ),
-        click.option("--local", is_flag=True, help="Accepted for wrangler parity: always local."),
-        click.option("--remote", is_flag=True, hidden=True),
-    ]
-    for option in reversed(options):
-        fn = option(fn)
-    return fn
-
-
 def _split(path: str) -> tuple[str, str]:
     bucket, _, key = path.partition("/")
     if not bucket or not key:
@@ -82,27 +51,9 @@ def _split(path: str) -> tuple[str, str]:
 def _open(bucket: str, params: dict[str, Any]) -> Iterator[Any]:
     """The admin handle of ``bucket`` (name or binding), closed afterwards."""
     from emulator.platform.r2 import BucketAdmin, BucketStore, JsException, bucket_dir
-    from emulator.server.dev import (
-        DevOptions,
-        StartupError,
-        bindings_root,
-        load_dev_config,
-        state_path,
-    )
 
-    if params.pop("remote"):
-        raise CliError("wf works on local data only: drop --remote")
-    params.pop("local")
-    options = DevOptions(
-        directory=params.pop("directory"),
-        config=params.pop("config"),
-        env=params.pop("env"),
-        persist_to=params.pop("persist_to"),
-    )
-    try:
-        config = load_dev_config(options)
-    except StartupError as exc:
-        raise CliError(str(exc)) from None
+    project = LocalProject.from_params(params)
+    config = project.config
     chosen = None
     for candidate in config.r2_buckets:
         names = (candidate.bucket_name, candidate.preview_bucket_name, candidate.binding)
@@ -112,8 +63,8 @@ def _open(bucket: str, params: dict[str, Any]) -> Iterator[Any]:
     if chosen is None:
         have = ", ".join(b.bucket_name or b.binding for b in config.r2_buckets) or "none"
         raise CliError(f"no R2 bucket {bucket!r} in the config (buckets: {have})")
-    now = virtual_now(state_path(options, config))
-    store = BucketStore(bucket_dir(bindings_root(options, config), chosen.local_id))
+    now = project.now()
+    store = BucketStore(bucket_dir(project.root, chosen.local_id))
     try:
         yield BucketAdmin(store, lambda: now)
     except JsException as exc:
@@ -131,7 +82,7 @@ def _open(bucket: str, params: dict[str, Any]) -> Iterator[Any]:
 @click.option("--content-encoding", "-ce")
 @click.option("--content-language", "-cl")
 @click.option("--cache-control", "-cc")
-@_project_options
+@project_options
 def put(path: str, file: Path | None, pipe: bool, **params: Any) -> None:
     """Store an object from --file F or stdin (--pipe)."""
     bucket, key = _split(path)
@@ -148,7 +99,7 @@ def put(path: str, file: Path | None, pipe: bool, **params: Any) -> None:
 @click.argument("path", metavar="BUCKET/KEY")
 @click.option("--file", "-f", "file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--pipe", "-p", is_flag=True, help="Write the object to stdout.")
-@_project_options
+@project_options
 def get(path: str, file: Path | None, pipe: bool, **params: Any) -> None:
     """Fetch an object into --file F, to stdout (--pipe), or into ./KEY's last part."""
     bucket, key = _split(path)
@@ -167,7 +118,7 @@ def get(path: str, file: Path | None, pipe: bool, **params: Any) -> None:
 
 @object_group.command("delete")
 @click.argument("path", metavar="BUCKET/KEY")
-@_project_options
+@project_options
 def delete(path: str, **params: Any) -> None:
     """Delete an object (deleting an absent one is fine, as in R2)."""
     bucket, key = _split(path)
@@ -180,7 +131,7 @@ def delete(path: str, **params: Any) -> None:
 @click.argument("bucket")
 @click.option("--prefix", default="", help="Only keys starting with PREFIX.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@_project_options
+@project_options
 def list_objects(bucket: str, prefix: str, as_json: bool, **params: Any) -> None:
     """List a bucket's objects (key, size, etag, uploaded)."""
     with _open(bucket, params) as admin:
