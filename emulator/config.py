@@ -49,6 +49,9 @@ DEFAULT_STEP_LIMIT = 10_000
 MAX_STEP_LIMIT = 25_000
 CRON_MAX = 256  # Cloudflare's limit on a cron expression's length
 IMPLICIT_DEPENDENCIES_DATE = "2026-02-25"
+# From this date production loads the external Python SDK (workers-runtime-sdk): binding
+# results come back through python_from_rpc instead of as raw JsProxy objects.
+RUNTIME_SDK_DATE = "2026-04-21"
 _IMPLICIT_ON = "python_workflows_implicit_dependencies"
 _IMPLICIT_OFF = "no_python_workflows_implicit_dependencies"
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -202,6 +205,16 @@ class Config:
         if self.compatibility_date is None:
             return True
         return self.compatibility_date >= IMPLICIT_DEPENDENCIES_DATE
+
+    @property
+    def runtime_sdk(self) -> bool:
+        """True: the current SDK's wrappers (JS names, python_from_rpc results); False: raw JsProxy.
+
+        No date means True, as for implicit dependencies: wrangler falls back to today's date.
+        """
+        if self.compatibility_date is None:
+            return True
+        return self.compatibility_date >= RUNTIME_SDK_DATE
 
     def workflow(self, name: str) -> WorkflowConfig:
         for wf in self.workflows:
