@@ -270,6 +270,23 @@ class Engine:
         self.store.save_step(row)
         self.request_commit()
 
+    async def answer_durable(self) -> None:
+        """Return once every write so far is committed, for an answer about to go out.
+
+        The same group commit as ``durable``, one loop round sooner: the end-of-tick commit is
+        already queued when the answer yields, so it runs before the answer resumes, and the
+        answer sees its transaction committed without a waiter's wake-up (a round more). A
+        write made after that commit (by others in that round) is not the answer's to wait for.
+        """
+        if not self.store.dirty and not self._unsaved_steps:
+            return
+        # Unsaved steps are written at the next commit: in this transaction, or the next one.
+        mine = self.store.transactions if self.store.dirty else self.store.transactions + 1
+        self.request_commit(progress=False)
+        await asyncio.sleep(0)
+        if self.store.committed < mine:
+            await self.durable()
+
     async def durable(self) -> None:
         """Return once every write so far is committed.
 

@@ -153,6 +153,10 @@ class Store:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=OFF")
         self._in_tx = False
+        # Transactions are numbered: whoever wrote in transaction n knows its writes are on disk
+        # once ``committed >= n``, without waiting for a wake-up from the commit.
+        self.transactions = 0
+        self.committed = 0
         self._closed = False
         self._migrate()
 
@@ -162,6 +166,7 @@ class Store:
         if not self._in_tx:
             self._db.execute("BEGIN")
             self._in_tx = True
+            self.transactions += 1
         return self._db.execute(sql, tuple(args))
 
     @property
@@ -174,6 +179,7 @@ class Store:
         if self._in_tx:
             self._db.execute("COMMIT")
             self._in_tx = False
+            self.committed = self.transactions
 
     def close(self) -> None:
         """Commit and close the database (closing twice is harmless)."""

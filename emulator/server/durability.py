@@ -2,8 +2,10 @@
 
 The engine commits at the end of an event-loop tick so that many instances share one commit;
 a handler that changed state (created an instance, buffered an event, moved the clock) must
-not send its answer before that commit, or a ``kill -9`` right after the answer would lose
-what it acknowledged. Answers that wrote nothing pass straight through.
+not send its answer before its writes are committed, or a ``kill -9`` right after the answer
+would lose what it acknowledged. Answers share the end-of-tick commit and see it one loop
+round later (``Engine.answer_durable``). Answers that wrote nothing pass
+straight through.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ def durable_answers() -> Middleware:
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         response = await handler(request)
-        await session_of(request).engine.durable()
+        await session_of(request).engine.answer_durable()
         return response
 
     return middleware
