@@ -6,6 +6,10 @@ CLI use to seed and inspect). Binding data lives where ``wrangler dev`` keeps it
 ``<project>/.wrangler/state`` (or ``--persist-to DIR``), so the real ``wrangler ... --local``
 shares it; in tests it lives in memory or a temporary folder.
 
+Bindings are objects with the current runtime SDK's behaviour (JS method names, results through
+``python_from_rpc``); on an older compatibility date they are handed over as raw JsProxy
+objects instead (``emulator.runtime.pyodide._host``).
+
 A binding wf does not provide yet is still put on ``env``, as an object whose every use says
 what it is and that it is not emulated, so nothing is silently dropped.
 """
@@ -46,6 +50,11 @@ class Platform:
         values: dict[str, Any] = {}
         for kind in KINDS:
             values.update(_module(kind).bindings(self, config))
+        if not config.runtime_sdk:
+            # Before the runtime SDK's date, code gets the raw JS binding (a JsProxy).
+            from emulator.runtime.pyodide._host import raw_binding
+
+            values = {name: raw_binding(value, name) for name, value in values.items()}
         for missing in config.not_emulated:
             values.setdefault(missing.binding, Unavailable(missing))
         return values

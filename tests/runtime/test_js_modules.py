@@ -218,8 +218,12 @@ def test_workers_exports_durable_object_and_rpc_helpers() -> None:
         """
     )
     assert (ns["counter"].ctx, ns["counter"].env) == ("ctx", "env")
-    assert ns["sent"]["a"][1]["b"] == 2  # a dict goes over RPC as a JS Map
+    # a dict goes over RPC as a plain JS object (workers-py rpc.py: Object.fromEntries)
+    assert ns["sent"].a[1].b == 2
+    with pytest.raises(TypeError, match="not subscriptable"):
+        ns["sent"]["a"]
     assert ns["back"] == {"a": [1, {"b": 2}]}
+    assert ns["back"].a[1].b == 2  # python_from_rpc gives JsDicts
     assert ns["when"].getTime() == START
     with pytest.raises(TypeError, match="cannot be sent over RPC"):
         ns["python_to_rpc"]((1, 2))

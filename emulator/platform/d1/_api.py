@@ -14,8 +14,9 @@ from typing import Any, TypeVar
 
 from emulator.platform.d1._errors import D1Error, SqlFailure
 from emulator.platform.d1._sql import Database, Outcome
-from emulator.platform.d1._values import check_rpc, from_sqlite, js_string, to_sqlite
+from emulator.platform.d1._values import from_sqlite, js_string, to_sqlite
 from emulator.runtime.workers import JsDict
+from emulator.runtime.workers._rpc import check_rpc
 
 T = TypeVar("T")
 FIRST_UNCONSTRAINED = "first-unconstrained"

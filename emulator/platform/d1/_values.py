@@ -11,7 +11,6 @@ refuses. A BLOB comes back as a list of byte values, a REAL holding a whole numb
 from __future__ import annotations
 
 import datetime
-import inspect
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -20,26 +19,6 @@ from emulator.platform.d1._errors import D1Error
 
 MAX_SAFE_INTEGER = 2**53 - 1
 _INT64 = 2**63
-
-
-_PLAIN = frozenset({str, int, float, bool, bytes, type(None)})
-
-
-def check_rpc(value: Any) -> None:
-    """Refuse what workers-py refuses to send to JavaScript at all (a TypeError in Python)."""
-    if type(value) in _PLAIN:
-        return
-    if isinstance(value, tuple | bytearray):
-        raise TypeError(f"{type(value)} cannot be sent over RPC.")
-    if inspect.isawaitable(value):
-        raise TypeError(f"Awaitable {type(value)} cannot be sent over RPC.")
-    if isinstance(value, Mapping):
-        for item in value.values():
-            check_rpc(item)
-    elif isinstance(value, list):
-        for item in value:
-            if type(item) not in _PLAIN:
-                check_rpc(item)
 
 
 def js_typeof(value: Any) -> str:

@@ -13,10 +13,11 @@ from typing import Any
 
 from emulator.platform.kv._checks import int_option, option, validate_cache_ttl, validate_key
 from emulator.platform.kv._errors import JsException
-from emulator.platform.kv._jsvalues import check_rpc, js_order, js_string, parse_json
+from emulator.platform.kv._jsvalues import js_order, js_string, parse_json
 from emulator.platform.kv._service import check_put, list_keys, put_body, read_bulk, typed_value
 from emulator.platform.kv._store import Namespace
 from emulator.runtime.workers import JsDict
+from emulator.runtime.workers._rpc import check_rpc
 
 # Option names a Python habit gets wrong: production ignores them silently, wf warns.
 SNAKE_OPTIONS = {"expiration_ttl": "expirationTtl", "cache_ttl": "cacheTtl"}

@@ -1,12 +1,12 @@
 """Values crossing between Python and JS as production converts them (SDK, Pyodide, V8).
 
-Arguments: the SDK's ``python_to_rpc`` refusals, JS ``String()`` coercion, UTF-8 as JS writes
-it. Results: ``JSON.parse`` with Pyodide's number rules and JS key order, as ``JsDict``.
+Arguments: JS ``String()`` coercion, UTF-8 as JS writes it (the SDK's refusals are
+``emulator.runtime.workers._rpc.check_rpc``). Results: ``JSON.parse`` with Pyodide's number
+rules and JS key order, as ``JsDict``.
 """
 
 from __future__ import annotations
 
-import inspect
 import json
 import math
 from decimal import Decimal
@@ -23,27 +23,6 @@ def utf8(text: str) -> bytes:
     except UnicodeEncodeError:  # surrogates: go through UTF-16 code units, as JS holds them
         units = text.encode("utf-16-le", "surrogatepass")
         return units.decode("utf-16-le", "replace").encode("utf-8")
-
-
-_PLAIN = frozenset({str, int, float, bool, bytes})
-
-
-def check_rpc(value: Any) -> None:
-    """The SDK's ``python_to_rpc`` refusals, raised at the call as in production."""
-    if value is None or type(value) in _PLAIN:  # the common case, at the cost of one lookup
-        return
-    if callable(value) and not isinstance(value, type):
-        return
-    if isinstance(value, tuple | bytearray):
-        raise TypeError(f"{type(value)} cannot be sent over RPC.")
-    if inspect.isawaitable(value):
-        raise TypeError(f"Awaitable {type(value)} cannot be sent over RPC.")
-    if isinstance(value, dict):
-        for item in value.values():
-            check_rpc(item)
-    elif isinstance(value, list):
-        for item in value:
-            check_rpc(item)
 
 
 def js_number_string(value: float) -> str:
