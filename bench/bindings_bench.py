@@ -3,7 +3,7 @@
 Usage (from the repository root)::
 
     .venv/bin/python bench/bindings_bench.py              # 5 runs, both servers
-    .venv/bin/python bench/bindings_bench.py --runs 3 -n 500
+    .venv/bin/python bench/bindings_bench.py --runs 3 -n 50
     .venv/bin/python bench/bindings_bench.py --no-wrangler
 
 Both servers run the same workflow: `wrangler dev` 4.86.0 the JS reference project's
@@ -203,7 +203,11 @@ def main(argv: list[str] | None = None) -> int:
             peers.append(wrangler)
         peers.append(BindingsWfPeer("wf dev", True, Path(tmp) / "pycache"))
         print(f"{args.runs} runs; first/get: {args.n} calls per step; batch: {BATCH_ROWS} rows\n")
-        results = asyncio.run(measure(peers, args.runs, args.n, Path(tmp)))
+        try:
+            results = asyncio.run(measure(peers, args.runs, args.n, Path(tmp)))
+        except (RuntimeError, TimeoutError, aiohttp.ClientError) as exc:
+            print(f"bench failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return 1
     print()
     print("\n".join(table(results, [p.name for p in peers])))
     print(f"\nmedians of {args.runs} runs; load average at the end: {machine()['load']}")
