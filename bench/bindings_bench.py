@@ -179,9 +179,7 @@ def table(results: dict[str, dict[str, list[float]]], names: list[str]) -> list[
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="binding cost inside a step: wf vs wrangler dev")
     parser.add_argument("--runs", type=int, default=5, help="measured runs (default 5, >= 3)")
-    parser.add_argument(
-        "-n", type=int, default=1000, help="calls per first/get step (default 1000)"
-    )
+    parser.add_argument("-n", type=int, default=100, help="calls per first/get step (default 100)")
     parser.add_argument("--no-wrangler", action="store_true", help="measure wf only")
     args = parser.parse_args(argv)
     if args.runs < 1 or args.n < 1:
