@@ -1,22 +1,21 @@
-"""The real `wrangler d1 ... --local` (4.86.0) and wf share one D1 file.
+"""The real `wrangler d1 ... --local` (4.86.0 and the current release) and wf share one D1 file.
 
 Rows wrangler writes (after its own `migrations apply`) are read by a workflow under `wf dev`;
 rows that workflow writes are read back by `wrangler d1 execute`; migrations applied by
-`wf d1 migrations apply` are the ones wrangler sees as applied. wrangler is found as in
-test_wrangler.py (WRANGLER_BIN, WF_WRANGLER_DIR, else npm), and the module is skipped without it.
+`wf d1 migrations apply` are the ones wrangler sees as applied. wrangler is found as
+tests/compat/conftest.py says, and each wrangler's tests are skipped, with the reason, without it.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 from emulator.platform.d1 import database_path
-from tests.compat.test_wrangler import wrangler_bin  # noqa: F401  (the fixture)
+from tests.compat.conftest import WranglerInstall
 from tests.devserver import DevServer, run_wf, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,22 +26,10 @@ DATABASE_ID = "00000000-0000-4000-8000-000000000001"
 class WranglerD1:
     """`wrangler d1 ... --local` in a project folder, with its files kept out of $HOME."""
 
-    def __init__(self, executable: Path, project: Path, home: Path) -> None:
-        self.executable = executable
+    def __init__(self, install: WranglerInstall, project: Path, home: Path) -> None:
+        self.executable = install.executable
         self.project = project
-        self.env = {
-            **os.environ,
-            "WRANGLER_SEND_METRICS": "false",
-            "WRANGLER_SEND_ERROR_REPORTS": "false",
-            "WRANGLER_HIDE_BANNER": "true",
-            "WRANGLER_LOG_PATH": str(home / "logs"),
-            "XDG_CONFIG_HOME": str(home / "config"),
-            "CI": "1",  # no confirmation prompts
-            "NO_COLOR": "1",
-            "FORCE_COLOR": "0",
-        }
-        for secret in ("CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY", "CLOUDFLARE_ACCOUNT_ID"):
-            self.env.pop(secret, None)
+        self.env = install.env(home)
 
     def ok(self, *args: str) -> str:
         result = subprocess.run(
@@ -78,11 +65,11 @@ def wf_ok(*args: str, port: int | None = None) -> str:
 
 
 def test_wrangler_rows_feed_a_wf_workflow_and_wrangler_reads_its_writes(
-    wrangler_bin: Path,  # noqa: F811
+    wrangler_install: WranglerInstall,
     tmp_path: Path,
 ) -> None:
     project = copy_project(tmp_path, "reminders")
-    wrangler = WranglerD1(wrangler_bin, project, tmp_path / "home")
+    wrangler = WranglerD1(wrangler_install, project, tmp_path / "home")
     wrangler.ok("migrations", "apply", "DB")
     wrangler.ok(
         "execute",
@@ -114,7 +101,7 @@ def test_wrangler_rows_feed_a_wf_workflow_and_wrangler_reads_its_writes(
 
 
 def test_wf_migrations_are_applied_ones_for_wrangler(
-    wrangler_bin: Path,  # noqa: F811
+    wrangler_install: WranglerInstall,
     tmp_path: Path,
 ) -> None:
     project = copy_project(tmp_path, "reminders")
@@ -128,7 +115,7 @@ def test_wf_migrations_are_applied_ones_for_wrangler(
         "--command",
         "INSERT INTO users (name, email) VALUES ('Grace', 'grace@example.com')",
     )
-    wrangler = WranglerD1(wrangler_bin, project, tmp_path / "home")
+    wrangler = WranglerD1(wrangler_install, project, tmp_path / "home")
     assert "No migrations to apply" in wrangler.ok("migrations", "list", "DB")
     assert wrangler.rows("SELECT name FROM users") == [{"name": "Grace"}]
     # And the other way round: a migration wrangler applies is applied for wf.

@@ -1,17 +1,14 @@
-"""The real `wrangler workflows ... --local` (4.86.0 from npm) drives `wf dev`.
+"""The real `wrangler workflows ... --local` drives `wf dev`, for 4.86.0 and the current release.
 
-wrangler is found through ``WRANGLER_BIN`` (the executable, or a directory holding it), then
-``WF_WRANGLER_DIR`` (a directory with ``node_modules/.bin/wrangler``, as .ci/run installs it);
-failing both, it is installed once into a temporary directory with npm. Only when there is no
-wrangler and no npm is the module skipped. Every change wrangler reports is checked through
-`wf instances describe --json`, so a success line alone never passes.
+wrangler is found as tests/compat/conftest.py says (``WRANGLER_BIN``, ``WF_WRANGLER_DIR``,
+``WF_WRANGLER_CURRENT_DIR``, else npm), and each wrangler's tests are skipped, with the reason,
+when it is absent. Every change wrangler reports is checked through `wf instances describe
+--json`, so a success line alone never passes.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -22,84 +19,20 @@ import pytest
 from tests.cli.conftest import REVIEW, start_dev
 from tests.cli.devserver import DevServer
 from tests.cli.waiting import wait_status
+from tests.compat.conftest import WranglerInstall
 
-WRANGLER_VERSION = "4.86.0"
 WF = "review"
-
-
-def _wrangler_in(directory: Path) -> Path | None:
-    for candidate in (
-        directory / "wrangler",
-        directory / "node_modules" / ".bin" / "wrangler",
-        directory / "bin" / "wrangler",
-    ):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def _install(target: Path) -> Path:
-    """npm-install wrangler into ``target`` (the registry is the only network it needs)."""
-    npm = shutil.which("npm")
-    assert npm is not None
-    (target / "package.json").write_text('{"name": "wf-compat", "private": true}\n')
-    result = subprocess.run(
-        [npm, "install", "--no-audit", "--no-fund", f"wrangler@{WRANGLER_VERSION}"],
-        cwd=target,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    if result.returncode != 0:
-        pytest.fail(f"npm install wrangler@{WRANGLER_VERSION} failed:\n{result.stderr[-2000:]}")
-    found = _wrangler_in(target)
-    assert found is not None, "npm installed wrangler but node_modules/.bin/wrangler is missing"
-    return found
-
-
-@pytest.fixture(scope="session")
-def wrangler_bin(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    given = os.environ.get("WRANGLER_BIN")
-    if given:
-        path = Path(given)
-        found = path if path.is_file() else _wrangler_in(path)
-        if found is None:
-            pytest.fail(f"WRANGLER_BIN={given} is neither wrangler nor a directory holding it")
-        return found
-    directory = os.environ.get("WF_WRANGLER_DIR")
-    if directory:
-        found = _wrangler_in(Path(directory))
-        if found is not None:
-            return found
-    if shutil.which("npm") is None:
-        pytest.skip(
-            "wrangler compatibility: set WRANGLER_BIN or WF_WRANGLER_DIR to a wrangler "
-            f"{WRANGLER_VERSION} install, or put npm on PATH to install it"
-        )
-    return _install(tmp_path_factory.mktemp("wrangler"))
 
 
 class Wrangler:
     """Runs `wrangler workflows ... --local --port P` from a directory without any config."""
 
-    def __init__(self, executable: Path, home: Path, port: int) -> None:
-        self.executable = executable
+    def __init__(self, install: WranglerInstall, home: Path, port: int) -> None:
+        self.executable = install.executable
         self.cwd = home / "cwd"
         self.cwd.mkdir()
         self.port = port
-        self.env = {
-            **os.environ,
-            "WRANGLER_SEND_METRICS": "false",
-            "WRANGLER_SEND_ERROR_REPORTS": "false",
-            "WRANGLER_HIDE_BANNER": "true",  # no banner: no update check against the registry
-            "WRANGLER_LOG_PATH": str(home / "logs"),
-            "XDG_CONFIG_HOME": str(home / "config"),  # keep wrangler's files out of $HOME
-            "CI": "1",
-            "NO_COLOR": "1",
-            "FORCE_COLOR": "0",
-        }
-        for secret in ("CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY", "CLOUDFLARE_ACCOUNT_ID"):
-            self.env.pop(secret, None)
+        self.env = install.env(home)
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
         command = [str(self.executable), "workflows", *args, "--local", "--port", str(self.port)]
@@ -124,16 +57,33 @@ class Wrangler:
 
 
 @pytest.fixture(scope="module")
-def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
+def dev(
+    wrangler_install: WranglerInstall, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DevServer]:
+    """A fresh `wf dev` per wrangler, so instance ids and "latest" never cross between them."""
     with start_dev(REVIEW, tmp_path_factory.mktemp("compat")) as server:
         yield server
 
 
 @pytest.fixture(scope="module")
 def wrangler(
-    wrangler_bin: Path, dev: DevServer, tmp_path_factory: pytest.TempPathFactory
+    wrangler_install: WranglerInstall, dev: DevServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Wrangler:
-    return Wrangler(wrangler_bin, tmp_path_factory.mktemp("wrangler-home"), dev.port)
+    return Wrangler(wrangler_install, tmp_path_factory.mktemp("wrangler-home"), dev.port)
+
+
+def test_the_wrangler_is_the_version_named(
+    wrangler: Wrangler, wrangler_install: WranglerInstall
+) -> None:
+    result = subprocess.run(
+        [str(wrangler.executable), "--version"],
+        env=wrangler.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert wrangler_install.version in result.stdout, result.stdout
 
 
 def test_workflows_list_and_describe(wrangler: Wrangler) -> None:
