@@ -112,3 +112,8 @@ def python_error_message(exc: BaseException) -> str:
     lines.extend(traceback.StackSummary.from_list(frames).format())
     lines.extend(traceback.format_exception_only(type(exc), exc))
     return "PythonError: " + "".join(lines)
+
+
+# Production's run() sees a pyodide.ffi.JsException here; type(exc).__name__ says so too.
+StepError.__name__ = StepError.__qualname__ = "JsException"
+StepError.__module__ = "pyodide.ffi"

@@ -686,7 +686,7 @@ class StepRunner:
                 )
             now = self.clock.now()
             if due < now:
-                raise ValueError("You can't sleep until a time in the past, time-traveler")
+                raise StepError("Error", "You can't sleep until a time in the past, time-traveler")
             self._check_sleep(name, due - now)
             row = self._start_sleep(name, count, due - now)
         await self._sleeping(row)
