@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import traceback
+from pathlib import Path
 from typing import Any
+
+from emulator.runtime.pyodide.ffi import JsException
+
+_EMULATOR_DIR = str(Path(__file__).resolve().parent)
+# Error names a JS error keeps across Workers RPC; any other name is folded into the message.
+JS_ERROR_NAMES = frozenset(
+    {"Error", "EvalError", "RangeError", "ReferenceError", "SyntaxError", "TypeError", "URIError"}
+)
 
 
 class WorkflowError(Exception):
@@ -30,17 +40,20 @@ class WorkflowInternalError(Exception):
     """An error of the engine itself, such as a step output over 1 MiB."""
 
 
-class StepError(Exception):
+class StepError(JsException):
     """A failed step's error as ``run`` sees it when its class cannot be rebuilt.
 
-    Custom exception classes do not cross the step boundary in production either, so a
-    workflow should catch ``Exception``; ``name`` and ``message`` keep what was raised.
+    It is a ``pyodide.ffi.JsException``, as in production (workers-py ``_from_js_error``
+    leaves every error but TypeError, ValueError and NonRetryableError as the JS error), so a
+    workflow should catch ``Exception``. ``name`` and ``message`` are the JS error's: an
+    error name RPC does not keep is folded into the message (``Error``,
+    ``"WorkflowTimeoutError: ..."``).
     """
 
     def __init__(self, name: str, message: str) -> None:
-        super().__init__(f"{name}: {message}" if message else name)
-        self.name = name
-        self.message = message
+        if name not in JS_ERROR_NAMES:
+            name, message = "Error", f"{name}: {message}" if message else name
+        super().__init__(name, message)
 
 
 class Hibernate(BaseException):
@@ -61,11 +74,46 @@ class InstanceFatal(BaseException):
         self.message = message
 
 
+_ENGINE_ERRORS = (WorkflowFatalError, WorkflowTimeoutError, WorkflowInternalError)
+
+
 def error_info(exc: BaseException) -> dict[str, Any]:
-    """``{"name", "message"}`` of an exception, as stored and reported."""
+    """``{"name", "message"}`` of an exception as the engine records it.
+
+    A Python exception reaches the engine as Pyodide's ``PythonError``, whose message is the
+    traceback, and RPC keeps only the standard JS error names, so it is recorded as
+    ``{"name": "Error", "message": "PythonError: Traceback ...\n<last line>\n"}``.
+    """
     stored = getattr(exc, "_wf_error", None)
     if stored is not None:
         return dict(stored)
-    if isinstance(exc, StepError | InstanceFatal):
+    if isinstance(exc, InstanceFatal):
         return {"name": exc.name, "message": exc.message}
-    return {"name": type(exc).__name__, "message": str(exc)}
+    if isinstance(exc, JsException):
+        return {"name": exc.name, "message": exc.message}
+    if isinstance(exc, _ENGINE_ERRORS):
+        return {"name": type(exc).__name__, "message": str(exc)}
+    if type(exc).__name__ == "NonRetryableError":
+        return {"name": "NonRetryableError", "message": str(exc)}
+    return {"name": "Error", "message": python_error_message(exc)}
+
+
+def python_error_message(exc: BaseException) -> str:
+    """The message of the ``PythonError`` an exception becomes: ``PythonError: <traceback>``.
+
+    Frames of wf itself are left out: production's frames are its own SDK's, not these.
+    """
+    frames = [
+        frame
+        for frame in traceback.extract_tb(exc.__traceback__)
+        if not str(Path(frame.filename).resolve()).startswith(_EMULATOR_DIR)
+    ]
+    lines = ["Traceback (most recent call last):\n"]
+    lines.extend(traceback.StackSummary.from_list(frames).format())
+    lines.extend(traceback.format_exception_only(type(exc), exc))
+    return "PythonError: " + "".join(lines)
+
+
+# Production's run() sees a pyodide.ffi.JsException here; type(exc).__name__ says so too.
+StepError.__name__ = StepError.__qualname__ = "JsException"
+StepError.__module__ = "pyodide.ffi"

@@ -1,12 +1,15 @@
 """One serializer for every value that crosses a step boundary or is stored.
 
-Values must be JSON-like (dict with string keys, list, str, int, float, bool, None) or a
-``datetime``; anything else is refused as production refuses what cannot be sent over RPC.
-Each decode builds a fresh copy, so a cached step result can be mutated safely.
+Values are what structured clone keeps: dicts (keys become strings, as ``Object.fromEntries``
+makes them), lists and tuples (JS arrays), sets (JS Sets), str, int, float (NaN and the
+infinities included), bool, None, and ``datetime`` (a JS Date); anything else is refused as
+production refuses a value it cannot store. Each decode builds a fresh copy, so a cached step
+result can be mutated safely.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 from datetime import UTC, datetime
@@ -16,32 +19,100 @@ from emulator.runtime.workers import JsDict
 
 MAX_BYTES = 1024 * 1024
 _DATE_TAG = "$wf:date"
+_SET_TAG = "$wf:set"
+_NUMBER_TAG = "$wf:number"  # NaN and the infinities, which JSON cannot spell
+_NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 
 class NotSerializable(TypeError):
     """A value that cannot be stored: the message names the path and the type."""
 
 
+def _js_number(value: float) -> str:
+    """A float as JS ``String()`` writes it: what an object key made from it becomes."""
+    if not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    return str(int(value)) if value.is_integer() and abs(value) < 1e21 else repr(value)
+
+
+def _key(key: Any, path: str) -> str:
+    if isinstance(key, str):
+        return key
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if isinstance(key, int):
+        return str(key)
+    if isinstance(key, float):
+        return _js_number(key)
+    if key is None:
+        return "null"
+    raise NotSerializable(
+        f"{path}: dict key {key!r} of type {type(key).__name__} cannot be sent over RPC"
+    )
+
+
 def _encode(value: Any, path: str) -> Any:
     if value is None or isinstance(value, bool | str | int):
         return value
     if isinstance(value, float):
-        return value if math.isfinite(value) else None
+        return value if math.isfinite(value) else {_NUMBER_TAG: _js_number(value)}
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
-            if not isinstance(key, str | int | float) or isinstance(key, bool):
-                raise NotSerializable(
-                    f"{path}: dict key {key!r} of type {type(key).__name__} cannot be sent over RPC"
-                )
-            out[str(key)] = _encode(item, f"{path}.{key}")
+            out[_key(key, path)] = _encode(item, f"{path}.{key}")
         return out
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [_encode(item, f"{path}[{i}]") for i, item in enumerate(value)]
+    if isinstance(value, set | frozenset):
+        return {_SET_TAG: [_encode(item, f"{path}{{}}") for item in value]}
     if isinstance(value, datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=UTC)
         return {_DATE_TAG: moment.timestamp() * 1000}
     raise NotSerializable(f"{path}: {type(value).__name__} cannot be sent over RPC")
+
+
+def refuse_for_rpc(value: Any) -> None:
+    """The external SDK's ``python_to_rpc`` refusals (workers-py ``rpc.py``), as its TypeError.
+
+    Tuples, bytearrays and awaitables, at any depth, are refused before conversion.
+    """
+    if isinstance(value, tuple | bytearray):
+        raise TypeError(f"{type(value)} cannot be sent over RPC.")
+    if inspect.isawaitable(value):
+        raise TypeError(f"Awaitable {type(value)} cannot be sent over RPC.")
+    if isinstance(value, dict):
+        for item in value.values():
+            refuse_for_rpc(item)
+    elif isinstance(value, list | set | frozenset):
+        for item in value:
+            refuse_for_rpc(item)
+
+
+def step_result(value: Any, external_sdk: bool) -> Any:
+    """A step's result as the SDK hands it to the engine; NotSerializable where storing fails.
+
+    The runtime's own SDK (before 2026-04-21) converts with ``to_js(result,
+    dict_converter=Object.fromEntries)`` and no default converter, so a ``datetime`` stays a
+    PyProxy, which the engine cannot store. The external SDK's ``python_to_rpc`` makes it a
+    JS Date.
+    """
+    if not external_sdk:
+        _refuse_dates(value, "result")
+    return value
+
+
+def _refuse_dates(value: Any, path: str) -> None:
+    if isinstance(value, datetime):
+        raise NotSerializable(
+            f"{path}: datetime is not converted by to_js (it stays a PyProxy); return "
+            "value.isoformat() or a timestamp, or use a compatibility date from 2026-04-21"
+        )
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_dates(item, f"{path}.{key}")
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            _refuse_dates(item, f"{path}[{i}]")
 
 
 def json_type(value: Any) -> str:
@@ -71,9 +142,24 @@ def size_of(text: str) -> int:
 
 
 def _decode_hook(obj: dict[str, Any]) -> Any:
-    if len(obj) == 1 and _DATE_TAG in obj:
-        return datetime.fromtimestamp(obj[_DATE_TAG] / 1000, tz=UTC)
+    if len(obj) == 1:
+        if _DATE_TAG in obj:
+            return datetime.fromtimestamp(obj[_DATE_TAG] / 1000, tz=UTC)
+        if _NUMBER_TAG in obj:
+            return _NON_FINITE[obj[_NUMBER_TAG]]
+        if _SET_TAG in obj:
+            return _as_set(obj[_SET_TAG])
     return JsDict(obj)
+
+
+def _as_set(items: list[Any]) -> Any:
+    # A JS Set of objects or arrays has no Python set form; Pyodide's to_py fails the same way.
+    try:
+        return set(items)
+    except TypeError:
+        raise NotSerializable(
+            "a Set holding objects or arrays cannot be converted to a Python set"
+        ) from None
 
 
 def jsdict(values: dict[str, Any]) -> JsDict:
@@ -100,10 +186,16 @@ def to_plain(text: str | None) -> Any:
     if text is None:
         return None
 
+    # As JSON.stringify writes them: NaN and the infinities are null, a Set is {}.
     def hook(obj: dict[str, Any]) -> Any:
-        if len(obj) == 1 and _DATE_TAG in obj:
-            moment = datetime.fromtimestamp(obj[_DATE_TAG] / 1000, tz=UTC)
-            return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        if len(obj) == 1:
+            if _DATE_TAG in obj:
+                moment = datetime.fromtimestamp(obj[_DATE_TAG] / 1000, tz=UTC)
+                return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            if _NUMBER_TAG in obj:
+                return None
+            if _SET_TAG in obj:
+                return {}
         return obj
 
     return json.loads(text, object_hook=hook)

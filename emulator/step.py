@@ -14,7 +14,9 @@ import copy
 import inspect
 import json
 import math
+import os
 import re
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -183,6 +185,10 @@ def resolve_config(name: str, user: Any) -> tuple[dict[str, Any], Callable[..., 
     unknown = set(retries) - {"limit", "delay", "backoff"}
     if unknown:
         raise invalid_config(name, f"unknown key retries.{sorted(unknown)[0]}")
+    missing = [key for key in ("limit", "delay") if key not in retries]
+    if "retries" in user and missing:
+        # workers-sdk lib/validators.ts: a retries object needs both limit and delay.
+        raise invalid_config(name, f"retries needs {' and '.join(missing)}")
     delay_fn = None
     if "limit" in retries:
         limit = retries["limit"]
@@ -242,24 +248,40 @@ def validate_step_name(name: Any) -> str:
 
 
 def rebuild_error(info: dict[str, Any]) -> Exception:
-    """The exception ``run`` sees for a failed step, as the Python SDK surfaces it."""
-    name, message = info.get("name", "Error"), info.get("message", "")
+    """The exception ``run`` sees for a failed step, as workers-py ``_from_js_error`` builds it.
+
+    A Python error (a ``PythonError`` message) is rebuilt from the last line of its traceback:
+    ``TypeError``/``ValueError``/``workers.workflows.NonRetryableError`` lines become that
+    class with the whole line as message; anything else stays the JS error. A JS error named
+    ``RangeError`` becomes ``ValueError``, ``TypeError`` a ``TypeError``, the rest stay JS
+    errors (``StepError``, a ``JsException``).
+    """
+    name, message = str(info.get("name", "Error")), str(info.get("message", ""))
     exc: Exception
-    if name == "TypeError":
-        exc = TypeError(f"TypeError: {message}")
-    elif name == "ValueError":
-        exc = ValueError(f"ValueError: {message}")
-    elif name == "NonRetryableError":
+    if name == "NonRetryableError":
         exc = NonRetryableError(f"workers.workflows.NonRetryableError: {message}")
-    elif name == "WorkflowTimeoutError":
-        exc = WorkflowTimeoutError(message)
-    elif name == "WorkflowFatalError":
-        exc = WorkflowFatalError(message)
-    elif name == "WorkflowInternalError":
-        exc = WorkflowInternalError(message)
+        exc._wf_error = {"name": name, "message": message}  # type: ignore[attr-defined]
+        return exc
+    if message.startswith("PythonError"):
+        lines = message.split("\n")
+        last = lines[-2] if len(lines) > 1 else lines[-1]
+        if last.startswith("TypeError"):
+            exc = TypeError(last)
+        elif last.startswith("ValueError"):
+            exc = ValueError(last)
+        elif last.startswith("workers.workflows.NonRetryableError"):
+            exc = NonRetryableError(last)
+            original = last.partition(":")[2].strip()
+            exc._wf_error = {"name": "NonRetryableError", "message": original}  # type: ignore[attr-defined]
+        else:
+            exc = StepError(name, message)
+    elif name == "RangeError":
+        exc = ValueError(message)
+    elif name == "TypeError":
+        exc = TypeError(message)
     else:
         exc = StepError(name, message)
-    exc._wf_error = {"name": name, "message": message}  # type: ignore[union-attr]
+    # Uncaught, a rebuilt Python error is a new PythonError; a JS error is rethrown as it was.
     return exc
 
 
@@ -380,6 +402,9 @@ class StepRunner:
         self._op_started()
         try:
             return await self._do(name, callback, config)
+        except (WorkflowFatalError, WorkflowTimeoutError, WorkflowInternalError) as exc:
+            # Thrown by the engine, it crosses RPC into run(): the name joins the message.
+            raise StepError(type(exc).__name__, str(exc)) from None
         finally:
             self._op_finished()
 
@@ -441,19 +466,29 @@ class StepRunner:
             self.engine.save_step_soon(row)
             try:
                 value = await self._attempt(name, count, attempt, config, callback)
-                text = serialization.dumps(value, f'step "{name}" result')
+                text = serialization.dumps(
+                    serialization.step_result(value, self.engine.config.runtime_sdk),
+                    f'step "{name}" result',
+                )
             except (Hibernate, InstanceFatal, asyncio.CancelledError):
                 raise
             except serialization.NotSerializable as exc:
-                self._fail_attempt(row, entry, {"name": "TypeError", "message": str(exc)})
+                # workers-sdk context.ts: a DataCloneError on storing the value fails the
+                # instance at once, without retry.
+                attempt_error = {
+                    "name": "WorkflowFatalError",
+                    "message": f'Value returned from step "{name}" is not serialisable',
+                }
+                self._fail_attempt(row, entry, attempt_error)
                 row.state, row.ended = "errored", self.clock.now()
+                row.error = json.dumps(attempt_error)
+                self._save(row)
+                self._warn(f'step "{name}-{count}" returned a value production cannot store: {exc}')
                 message = (
                     "The execution of the Workflow instance was terminated, as the step "
-                    f'"{name}" returned a value which is not serializable'
+                    f'"{name}" returned a value which is not serialisable'
                 )
-                row.error = json.dumps({"name": "WorkflowFatalError", "message": message})
-                self._save(row)
-                raise InstanceFatal("WorkflowFatalError", f"{message}: {exc}") from None
+                raise InstanceFatal("WorkflowFatalError", message) from None
             except Exception as exc:
                 info = error_info(exc)
                 failures = sum(1 for a in row.attempts if not a.get("interrupted"))
@@ -524,7 +559,10 @@ class StepRunner:
             return 0.0
         if delay_fn is not None:
             try:
-                result = delay_fn({"ctx": self._ctx(name, count, attempt, {}), "error": error})
+                argument = serialization.jsdict(
+                    {"ctx": self._ctx(name, count, attempt, {}), "error": error}
+                )
+                result = delay_fn(argument)
                 if inspect.isawaitable(result):
                     result = await asyncio.wait_for(result, 5)
                 delay = parse_duration(result)
@@ -589,13 +627,30 @@ class StepRunner:
         self.live.executing += 1
         try:
             with user_code(f'step "{name}-{count}" of {self.workflow}/{self.instance_id}'):
-                return await _call(callback, ctx)
+                value = await _call(callback, ctx)
+                if self.engine.config.runtime_sdk:
+                    # The SDK's python_to_rpc runs inside the callback: its refusal is the
+                    # step's own TypeError, retried like any other.
+                    serialization.refuse_for_rpc(value)
         except asyncio.CancelledError:
             if timed_out and task.uncancel() == 0:
                 raise WorkflowTimeoutError(
                     f"Execution timed out after {int(timeout_ms)}ms"
                 ) from None
             raise
+        except Exception:
+            if timed_out:
+                task.uncancel()
+                raise WorkflowTimeoutError(
+                    f"Execution timed out after {int(timeout_ms)}ms"
+                ) from None
+            raise
+        else:
+            if timed_out:
+                # The callback swallowed the cancellation; production's race was lost anyway.
+                task.uncancel()
+                raise WorkflowTimeoutError(f"Execution timed out after {int(timeout_ms)}ms")
+            return value
         finally:
             current_step.reset(token)
             timer.cancel()
@@ -623,9 +678,15 @@ class StepRunner:
         count, row = self._enter("sleep", name)
         if row is None:
             due = _epoch_ms(timestamp, name)
+            if _is_number(timestamp) and 0 < due < SECONDS_LOOK_BELOW:
+                self._warn(
+                    f'step.sleep_until("{name}", {timestamp!r}){_user_call_site()}: a number is '
+                    "epoch milliseconds, as in production; this one looks like seconds (it is "
+                    "a time in 1970). Pass a datetime, or multiply by 1000."
+                )
             now = self.clock.now()
             if due < now:
-                raise ValueError("You can't sleep until a time in the past, time-traveler")
+                raise StepError("Error", "You can't sleep until a time in the past, time-traveler")
             self._check_sleep(name, due - now)
             row = self._start_sleep(name, count, due - now)
         await self._sleeping(row)
@@ -755,13 +816,34 @@ async def _call(callback: Callable[[JsDict], Any], ctx: JsDict) -> Any:
     return result
 
 
+# Epoch milliseconds below this (March 1973) are far more likely seconds.
+SECONDS_LOOK_BELOW = 1e11
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _user_call_site() -> str:
+    """`` at file:line`` of the innermost caller outside wf, or "" when there is none."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not os.path.abspath(filename).startswith(_EMULATOR_DIR) and "asyncio" not in filename:
+            return f" at {filename}:{frame.f_lineno}"
+        frame = frame.f_back  # type: ignore[assignment]
+    return ""
+
+
+_EMULATOR_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
 def _epoch_ms(timestamp: Any, name: str) -> float:
-    if isinstance(timestamp, int | float) and not isinstance(timestamp, bool):
+    if _is_number(timestamp):
         if not math.isfinite(timestamp):
             raise WorkflowFatalError(f'Step "{name}": sleep_until needs a finite time')
-        # Cloudflare's docs disagree on seconds vs milliseconds; a number this small can
-        # only be seconds (1e11 ms is 1973), so accept both.
-        return float(timestamp) * (1000 if timestamp < 1e11 else 1)
+        # The SDK hands a number to the engine's sleepUntil as it is: epoch milliseconds.
+        return float(timestamp)
     try:
         return parse_timestamp(timestamp)
     except (DurationError, TypeError):

@@ -1012,7 +1012,7 @@ def _audit_steps(
         for attempt in step.get("attempts") or []:
             message = str((attempt.get("error") or {}).get("message", ""))
             if attempt.get("success") is False and "planned failure run=" in message:
-                committed[message.rsplit("run=", 1)[1]] = "failure"
+                committed[message.rsplit("run=", 1)[1].split()[0]] = "failure"
             elif attempt.get("success") is False:
                 interrupted += 1
         known = {r["run"] for r in runs}

@@ -138,10 +138,10 @@ async def test_a_parameter_that_names_no_step(make_engine):
     engine = await make_engine(UNKNOWN_PARAMETER)
     engine.create("wf", {"id": "u"})
     await engine.settle()
-    assert engine.status("wf", "u")["error"] == {
-        "name": "TypeError",
-        "message": "Received unexpected parameter missing",
-    }
+    error = engine.status("wf", "u")["error"]
+    assert error["name"] == "Error"
+    assert error["message"].startswith("PythonError: Traceback (most recent call last):")
+    assert error["message"].endswith("\nTypeError: Received unexpected parameter missing\n")
 
 
 LEGACY = """

@@ -82,8 +82,8 @@ async def test_event_timeout_uncaught_errors_the_instance(make_engine):
     status = engine.status("wf", "t")
     assert status["status"] == "errored"
     assert status["error"] == {
-        "name": "WorkflowTimeoutError",
-        "message": "Execution timed out after 7200000ms",
+        "name": "Error",
+        "message": "WorkflowTimeoutError: Execution timed out after 7200000ms",
     }
 
 
@@ -94,7 +94,7 @@ async def test_event_timeout_caught_takes_the_default_path(make_engine):
     assert engine.status("wf", "t")["status"] == "waiting"
     await engine.clock.advance("1 day")
     assert engine.status("wf", "t")["output"] == [
-        {"timed_out": "Execution timed out after 2592000000ms"}
+        {"timed_out": "Error: WorkflowTimeoutError: Execution timed out after 2592000000ms"}
     ]
     # a later event is not consumed by the timed-out wait
     step = engine.describe("wf", "t")["steps"][1]

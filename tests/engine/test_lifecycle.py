@@ -73,8 +73,11 @@ async def test_uncaught_error_in_run_is_errored(make_engine):
     assert engine.status("wf", "f") == {
         "status": "errored",
         "output": None,
-        "error": {"name": "RuntimeError", "message": "failed at the end"},
+        "error": {"name": "Error", "message": engine.status("wf", "f")["error"]["message"]},
     }
+    assert engine.status("wf", "f")["error"]["message"].endswith(
+        "\nRuntimeError: failed at the end\n"
+    )
     assert engine.describe("wf", "f")["success"] is False
 
 

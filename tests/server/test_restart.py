@@ -47,7 +47,7 @@ class Blocker(WorkflowEntrypoint):
 
         await setup()
 
-        @step.do("block", config={"retries": {"limit": 0}})
+        @step.do("block", config={"retries": {"limit": 0, "delay": 0}})
         async def block():
             effect("blocker block started")
             while not (HERE / "go").exists():

@@ -170,10 +170,11 @@ async def test_check_reports_an_error_the_test_did_not_read(make_emulator):
         emu.check()
     assert str(failed.value).startswith(
         'workflow instance wf/p errored at step "charge-1" after 3 attempts: '
-        "ValueError: card declined\n"
+        "Error: PythonError: Traceback"
     )
+    assert "\nValueError: ValueError: card declined\n" in str(failed.value)
     emu.check(allow_errors=True)
-    assert (await inst.get_error())["message"] == "card declined"
+    assert (await inst.get_error())["message"].endswith("ValueError: ValueError: card declined\n")
     emu.check()  # read now: expected
 
 

