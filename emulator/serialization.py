@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from emulator.runtime.workers import JsDict
+from emulator.usertime import from_js_date
 
 MAX_BYTES = 1024 * 1024
 _DATE_TAG = "$wf:date"
@@ -72,7 +73,7 @@ def size_of(text: str) -> int:
 
 def _decode_hook(obj: dict[str, Any]) -> Any:
     if len(obj) == 1 and _DATE_TAG in obj:
-        return datetime.fromtimestamp(obj[_DATE_TAG] / 1000, tz=UTC)
+        return from_js_date(obj[_DATE_TAG])
     return JsDict(obj)
 
 
