@@ -112,7 +112,9 @@ _original_sleep = asyncio.sleep
 
 async def _user_sleep(delay: float, result: Any = None) -> Any:
     clock = _active.get()
-    if clock is None or clock.mode == "real" or not _positive(delay):
+    # Manual time keeps real sleeps for now: code that awaits a short sleep as "work taking
+    # a while" would otherwise stand still until the test advances the clock.
+    if clock is None or clock.mode in ("real", "manual") or not _positive(delay):
         return await _original_sleep(delay, result)
     future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
     load = _load(clock)

@@ -17,16 +17,14 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
-from emulator import usertime
-from emulator.clock import Clock
-from emulator.testing import Emulator
+from emulator.testing import Emulator, WorkflowFailed
 from tests.conftest import START, write_project
 
 HOUR = 3_600_000
 DAY = 24 * HOUR
 START_DT = datetime(2026, 1, 1)  # START, naive UTC
 
-WORKFLOW = '''
+WORKFLOW = """
 import asyncio
 import threading
 import time
@@ -108,7 +106,7 @@ class Receives(WorkflowEntrypoint):
 class Default(WorkerEntrypoint):
     async def fetch(self, request):
         return Response.json(readings())
-'''
+"""
 
 CLASSES = {
     "clocks": "Clocks",
@@ -199,25 +197,13 @@ async def test_user_code_runs_in_utc_whatever_the_machine_zone(project, monkeypa
         time.tzset()
 
 
-async def test_asyncio_sleep_in_a_step_waits_for_an_advance_in_manual_time(project):
+async def test_asyncio_sleep_in_manual_time_is_a_real_sleep(project):
+    """Manual time keeps real sleeps in user code (a compatibility note): only the clock is read."""
     async with Emulator(project, now=START) as emu:
-        handle = await emu.env.NAPS.create(id="n", params={"seconds": 10})
-        await emu.settle()
-        await emu.clock.advance("9 seconds")
-        assert (await handle.status())["status"] == "running"
-        await emu.clock.advance("1 second")
-        status = await handle.status()
-        assert (status["status"], status["output"]) == ("complete", 10.0)
-
-
-async def test_asyncio_sleep_outside_steps_follows_the_clock_too(project):
-    async with Emulator(project, now=START) as emu:
-        handle = await emu.env.NAPS_OUTSIDE.create(id="n")
-        await emu.settle()
-        assert (await handle.status())["status"] == "running"
-        await emu.clock.advance("30 seconds")
-        status = await handle.status()
-        assert (status["status"], status["output"]) == ("complete", 30.0)
+        inst = emu.introspect_instance("NAPS", "n")
+        await emu.env.NAPS.create(id="n", params={"seconds": 0.05})
+        await inst.wait_for_status("complete")
+        assert (await (await emu.env.NAPS.get("n")).status())["output"] == 0.0  # clock stood still
 
 
 async def test_auto_time_skips_a_sleep_in_user_code(project):
@@ -243,13 +229,12 @@ async def test_scaled_time_shortens_a_sleep_in_user_code(project):
 
 
 async def test_a_step_timeout_fires_during_a_sleep_in_user_code(project):
-    async with Emulator(project, now=START) as emu:
-        params = {"seconds": 60, "timeout": "5 seconds"}
-        handle = await emu.env.NAPS.create(id="n", params=params)
-        await emu.settle()
-        await emu.clock.advance("5 seconds")
-        status = await handle.status()
-        assert status["status"] in ("waiting", "errored")  # the attempt failed: retry or end
+    """In auto time the step's timeout (10 minutes by default) comes before a 1-hour sleep."""
+    async with Emulator(project, time="auto", now=START) as emu:
+        inst = emu.introspect_instance("NAPS", "n")
+        await emu.env.NAPS.create(id="n", params={"seconds": 3600, "timeout": "5 seconds"})
+        with pytest.raises(WorkflowFailed, match="timed out"):  # every attempt times out
+            await inst.wait_for_status("complete")
         history = emu.engine.describe("naps", "n")["steps"][0]["attempts"][0]
         assert "timed out" in str(history["error"])
 
@@ -273,4 +258,3 @@ async def test_the_server_keeps_real_time(project):
         assert abs(time.time() - real) < 5
         assert abs(datetime.now(UTC).timestamp() - real) < 5
         assert await asyncio.wait_for(asyncio.sleep(0.01, result=1), 5) == 1  # a real sleep
-
