@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -258,3 +258,17 @@ async def test_the_server_keeps_real_time(project):
         assert abs(time.time() - real) < 5
         assert abs(datetime.now(UTC).timestamp() - real) < 5
         assert await asyncio.wait_for(asyncio.sleep(0.01, result=1), 5) == 1  # a real sleep
+
+
+def test_wf_dev_hands_user_code_the_virtual_clock(tmp_path):
+    """`wf dev --time manual`: after an advance, the Worker's datetime.now() is the clock's."""
+    from tests.server.conftest import DevServer
+
+    project = write_project(tmp_path, WORKFLOW, CLASSES)
+    with DevServer(project, "--time", "manual", "--no-reload").wait_ready() as dev:
+        before = dev.get("/").json
+        dev.advance("7 days")
+        after = dev.get("/").json
+    start = datetime.fromisoformat(before["now"])
+    assert datetime.fromisoformat(after["now"]) - start == timedelta(days=7)
+    assert abs(after["js_now"] - after["time"] * 1000) < 1  # js.Date.now() agrees (whole ms)
