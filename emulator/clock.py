@@ -17,7 +17,6 @@ import asyncio
 import contextlib
 import heapq
 import itertools
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -30,6 +29,7 @@ from emulator.durations import (
     parse_timestamp,
     to_iso,
 )
+from emulator.usertime import real_time
 
 Mode = Literal["real", "scale", "manual", "auto"]
 MODES: tuple[Mode, ...] = ("real", "scale", "manual", "auto")
@@ -91,7 +91,7 @@ class Clock:
         *,
         scale: float = 1.0,
         now: float | None = None,
-        wall: Callable[[], float] = time.time,
+        wall: Callable[[], float] = real_time,  # user code's time.time() may be virtual
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"unknown time mode {mode!r}: use one of {', '.join(MODES)}")
@@ -329,6 +329,10 @@ class Clock:
         self._auto_pending = False
         if self.mode != "auto" or not self.is_idle():
             return
+        self.jump_to_next()
+
+    def jump_to_next(self) -> None:
+        """Move to the earliest timer and fire it (auto time, when nothing else can run)."""
         due = self.next_due()
         if due is None or due > MAX_TIME:
             return

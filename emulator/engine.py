@@ -17,10 +17,9 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from emulator import serialization
+from emulator import serialization, usertime
 from emulator.clock import Clock, Timer, valid_snapshot
 from emulator.cron import Cron, parse_cron
 from emulator.durations import to_iso
@@ -146,11 +145,15 @@ class Engine:
         self.clock.on_change = self._save_clock
         self.clock.on_lease = self._save_lease
         self.env = self._make_env()
+        self._time_installed = False
 
     # -- lifecycle of the engine ----------------------------------------------------------------
 
     async def start(self) -> None:
         """Resume every unfinished instance from the store."""
+        if not self._time_installed:  # user code sees this clock, in UTC, while we run
+            usertime.install()
+            self._time_installed = True
         # The position in time continues, never earlier than any time already stored; mode
         # and scale are the caller's choice.
         self.clock.restore(
@@ -184,6 +187,8 @@ class Engine:
         if self._closed:
             return
         self._closed = True
+        if self._time_installed:
+            usertime.uninstall()
         for timer in [*self._timers.values(), *self._cron_timers]:
             timer.cancel()
         self._timers.clear()
@@ -598,7 +603,7 @@ class Engine:
         event = serialization.jsdict(
             {
                 "payload": serialization.loads(row.params),
-                "timestamp": datetime.fromtimestamp(row.created / 1000, tz=UTC),
+                "timestamp": usertime.from_js_date(row.created),
                 "instanceId": row.id,
                 "workflowName": row.workflow,
             }
@@ -607,7 +612,7 @@ class Engine:
             event["schedule"] = serialization.loads(row.schedule)
         token = current_step.set((row.workflow, row.id, None))
         try:
-            with user_code(f"workflow {row.workflow}/{row.id}"):
+            with user_code(f"workflow {row.workflow}/{row.id}"), usertime.user_time(self.clock):
                 entry = cls(ExecutionContext(), self.env)
                 result = entry.run(event, step)
                 if inspect.isawaitable(result):
@@ -914,6 +919,8 @@ class Engine:
                 continue
             stuck = all(live.executing > 0 for live in self._live.values())
             if stuck and time.monotonic() - quiet_since >= self.settle_quiet:
+                return
+            if usertime.only_clock_waits(self.clock):  # user code in asyncio.sleep: blocked
                 return
 
 

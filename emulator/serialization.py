@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from emulator.runtime.workers import JsDict
+from emulator.usertime import from_js_date
 
 MAX_BYTES = 1024 * 1024
 _DATE_TAG = "$wf:date"
@@ -144,7 +145,7 @@ def size_of(text: str) -> int:
 def _decode_hook(obj: dict[str, Any]) -> Any:
     if len(obj) == 1:
         if _DATE_TAG in obj:
-            return datetime.fromtimestamp(obj[_DATE_TAG] / 1000, tz=UTC)
+            return from_js_date(obj[_DATE_TAG])
         if _NUMBER_TAG in obj:
             return _NON_FINITE[obj[_NUMBER_TAG]]
         if _SET_TAG in obj:

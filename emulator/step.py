@@ -19,10 +19,10 @@ import re
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from emulator import serialization
+from emulator import serialization, usertime
 from emulator.durations import (
     DAY,
     SECOND,
@@ -753,7 +753,7 @@ class StepRunner:
         if event is not None:
             value = {
                 "payload": serialization.loads(event.payload),
-                "timestamp": datetime.fromtimestamp(event.timestamp / 1000, tz=UTC),
+                "timestamp": usertime.from_js_date(event.timestamp),
                 "type": event.type,
             }
             row.state, row.ended = "complete", self.clock.now()

@@ -23,6 +23,7 @@ from emulator.server.context import session_of
 from emulator.server.envelope import ApiError
 from emulator.server.listener import SlowBody, bad_body_message
 from emulator.server.middleware import is_cdn_cgi
+from emulator.usertime import user_time
 from emulator.watchdog import user_code
 
 if TYPE_CHECKING:
@@ -56,7 +57,10 @@ async def handle(request: web.Request) -> web.StreamResponse:
         return web.Response(status=400, text="the client disconnected\n")
     worker_request = Request(request.method, str(request.url), list(request.headers.items()), body)
     try:
-        with user_code(f"the Worker's fetch of {request.method} {request.path}"):
+        with (
+            user_code(f"the Worker's fetch of {request.method} {request.path}"),
+            user_time(session.engine.clock),
+        ):
             result = await call_fetch(code, worker_request, session.engine.env, ExecutionContext())
         return _to_web_response(result)
     except asyncio.CancelledError:

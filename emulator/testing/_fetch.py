@@ -12,6 +12,7 @@ from emulator.engine import ExecutionContext
 from emulator.project import call_fetch
 from emulator.runtime.workers import Request, Response
 from emulator.runtime.workers._env import _set_current_env
+from emulator.usertime import current_clock, user_time
 
 if TYPE_CHECKING:
     from emulator.project import LoadedCode
@@ -57,6 +58,7 @@ async def call_worker(code: LoadedCode, env: Any, request: Request) -> Response:
     """
     _set_current_env(env)
     ctx = _Context()
-    result: Response = await call_fetch(code, request, env, ctx)
+    with user_time(getattr(env, "_clock", None) or current_clock()):
+        result: Response = await call_fetch(code, request, env, ctx)
     await ctx.drain()
     return result

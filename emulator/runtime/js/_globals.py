@@ -31,11 +31,14 @@ def now_ms() -> int:
     received (`workers.env`) says which emulator is running.
     """
     from emulator.runtime.workers._env import _get_current_env
+    from emulator.usertime import current_clock
 
-    try:
-        clock = getattr(_get_current_env(), "_clock", None)
-    except RuntimeError:
-        clock = None
+    clock = current_clock()  # the clock of the user code calling, as time.time() reads it
+    if clock is None:
+        try:
+            clock = getattr(_get_current_env(), "_clock", None)
+        except RuntimeError:
+            clock = None
     return int(clock.now() if clock is not None else time.time() * 1000)
 
 

@@ -1,0 +1,256 @@
+"""Time as user code sees it: the emulator's clock, in UTC, as on Cloudflare.
+
+While workflow or Worker code runs (``user_time(clock)``, set where the engine calls ``run()``
+and where the Worker's ``fetch`` is called), ``time.time()``, ``time.time_ns()``,
+``datetime.now()``, ``datetime.utcnow()``, ``date.today()``, ``time.localtime()``,
+``time.gmtime()``, ``time.strftime()`` and ``time.clock_gettime(CLOCK_REALTIME)`` answer the
+emulator's clock, and ``asyncio.sleep`` waits on it. Everything else (the server, its timers,
+the clock itself) keeps real time.
+
+How: time-machine swaps the C implementations of those functions for ones that ask its
+topmost traveller for the time, so ``datetime.now()`` on the real ``datetime`` class and
+names imported before (``from time import time``) follow too, with no fake classes. Our one
+traveller answers from a context variable: the clock of the user code running in this
+context, else the real time. Context variables follow the tasks user code creates (and
+``asyncio.to_thread``), not threads it starts itself.
+
+Not covered: ``time.monotonic``/``perf_counter`` (asyncio's own timers read them), threads
+started with ``threading``, C extensions that read the system clock themselves, and timers
+other than ``asyncio.sleep`` (``asyncio.wait_for``, ``asyncio.timeout``, ``loop.call_later``).
+
+Workers run in UTC, so the process's local zone is UTC while an engine runs (``TZ``), and a
+JS ``Date`` reaches Python as Pyodide's SDK converts it: ``datetime.fromtimestamp(ms / 1000)``,
+a naive datetime in UTC (``from_js_date``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import os
+import threading
+import time
+import weakref
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import time_machine
+
+if TYPE_CHECKING:
+    from emulator.clock import Clock
+
+# The clock of the user code running in this context; None outside user code.
+_active: contextvars.ContextVar[Clock | None] = contextvars.ContextVar(
+    "wf_user_clock", default=None
+)
+
+
+def from_js_date(ms: float) -> datetime:
+    """A JS Date (epoch ms) as the Python SDK hands it over: naive, in UTC (Workers' zone)."""
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).replace(tzinfo=None)
+
+
+def real_time() -> float:
+    """The wall clock in epoch seconds, even where ``time.time()`` reads a virtual clock."""
+    return time_machine.escape_hatch.time.time() if _installs else time.time()
+
+
+def current_clock() -> Clock | None:
+    """The clock of the user code running in this context, if any."""
+    return _active.get()
+
+
+# -- who is running, who waits on the clock (auto mode jumps when all user code waits) -------
+
+
+@dataclass
+class _Load:
+    running: int = 0  # user-code entries (instance passes, fetches) now inside user_time
+    sleeping: int = 0  # asyncio.sleep calls of user code now waiting on the clock
+
+
+_loads: weakref.WeakKeyDictionary[Clock, _Load] = weakref.WeakKeyDictionary()
+
+
+def _load(clock: Clock) -> _Load:
+    load = _loads.get(clock)
+    if load is None:
+        load = _loads[clock] = _Load()
+    return load
+
+
+def only_clock_waits(clock: Clock) -> bool:
+    """True when user code is running on ``clock`` and all of it waits in ``asyncio.sleep``."""
+    load = _loads.get(clock)
+    return load is not None and load.running > 0 and load.sleeping >= load.running
+
+
+@contextlib.contextmanager
+def user_time(clock: Clock | None) -> Iterator[None]:
+    """Run the block (user code) on ``clock``'s time; None leaves time as it is."""
+    if clock is None:
+        yield
+        return
+    load = _load(clock)
+    token = _active.set(clock)
+    load.running += 1
+    try:
+        yield
+    finally:
+        load.running -= 1
+        _active.reset(token)
+        _maybe_jump(clock)
+
+
+# -- asyncio.sleep on the clock ------------------------------------------------------------------
+
+_original_sleep = asyncio.sleep
+
+
+async def _user_sleep(delay: float, result: Any = None) -> Any:
+    clock = _active.get()
+    # Manual time keeps real sleeps for now: code that awaits a short sleep as "work taking
+    # a while" would otherwise stand still until the test advances the clock.
+    if clock is None or clock.mode in ("real", "manual") or not _positive(delay):
+        return await _original_sleep(delay, result)
+    future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    load = _load(clock)
+
+    def wake() -> None:
+        # Counted awake as soon as the timer fires, so an advance waits for this code.
+        load.sleeping -= 1
+        if not future.done():
+            future.set_result(None)
+
+    load.sleeping += 1
+    timer = clock.call_later(delay * 1000.0, wake, label="asyncio.sleep in user code")
+    _maybe_jump(clock)
+    try:
+        await future
+    finally:
+        if not timer.cancelled:  # cancelled before it fired (the step timed out, say)
+            timer.cancel()
+            load.sleeping -= 1
+    return result
+
+
+def _positive(delay: object) -> bool:
+    try:
+        return bool(delay > 0)  # type: ignore[operator]
+    except TypeError:
+        return False  # the original sleep raises its own TypeError
+
+
+def _maybe_jump(clock: Clock) -> None:
+    """In auto time, jump to the next timer once all running user code waits on the clock."""
+    if clock.mode != "auto":
+        return
+    with contextlib.suppress(RuntimeError):  # no running loop: nothing can wait
+        asyncio.get_running_loop().call_soon(_jump, clock)
+
+
+def _jump(clock: Clock) -> None:
+    if clock.mode == "auto" and only_clock_waits(clock):
+        clock.jump_to_next()
+
+
+# -- installing ----------------------------------------------------------------------------------
+
+
+class _Traveller:
+    """Answers time-machine's "what time is it": the context's clock, else the real time."""
+
+    def __init__(self) -> None:
+        self._real_ns = time_machine.escape_hatch.time.time_ns
+
+    def time_ns(self) -> int:
+        clock = _active.get()
+        if clock is None:
+            return self._real_ns()
+        token = _active.set(None)  # the clock reads the wall clock through time.time()
+        try:
+            ms = clock.now()
+        finally:
+            _active.reset(token)
+        return int(ms * 1_000_000)
+
+
+_lock = threading.Lock()
+_installs = 0
+_travel: time_machine.travel | None = None
+_saved_tz: str | None = None
+
+
+def install() -> None:
+    """Give user code virtual time and UTC (counted: each install needs one ``uninstall``)."""
+    global _installs, _travel, _saved_tz
+    with _lock:
+        _installs += 1
+        if _installs > 1:
+            return
+        travel = time_machine.travel(0)
+        traveller = travel.start()
+        traveller.time_ns = _Traveller().time_ns  # type: ignore[method-assign]
+        _travel = travel
+        asyncio.sleep = asyncio.tasks.sleep = _user_sleep
+        _saved_tz = os.environ.get("TZ")
+        _set_tz("UTC")
+    _check()
+
+
+def uninstall() -> None:
+    """Undo one ``install``; the last one restores real time, asyncio.sleep and the zone."""
+    global _installs, _travel
+    with _lock:
+        if _installs == 0:
+            return
+        _installs -= 1
+        if _installs > 0:
+            return
+        asyncio.sleep = asyncio.tasks.sleep = _original_sleep
+        if _travel is not None:
+            _travel.stop()
+            _travel = None
+        _set_tz(_saved_tz)
+
+
+def _set_tz(zone: str | None) -> None:
+    if zone is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = zone
+    time.tzset()
+
+
+class _ProbeClock:
+    mode = "manual"
+
+    def now(self) -> float:
+        return 86_400_000.0  # 1970-01-02
+
+
+def _check() -> None:
+    """Fail clearly if time-machine no longer asks its traveller (a version we do not know)."""
+    token = _active.set(_ProbeClock())  # type: ignore[arg-type]
+    try:
+        seen = (time.time(), datetime.now().day)
+    finally:
+        _active.reset(token)
+    if seen != (86_400.0, 2):
+        uninstall()
+        raise RuntimeError(
+            f"time-machine {_version()} does not route time through its traveller as wf "
+            "expects: install the version pyproject.toml names"
+        )
+
+
+def _version() -> str:
+    from importlib.metadata import version
+
+    try:
+        return version("time-machine")
+    except Exception:
+        return "(unknown version)"
