@@ -376,3 +376,4 @@ class Emulator:
     def _require_open(self) -> None:
         if self._state == "closed":
             raise RuntimeError("this Emulator is closed")
+
