@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from emulator.engine import MAX_BATCH
 from emulator.errors import WorkflowError
 from emulator.runtime.workers import JsDict
 
@@ -90,13 +91,76 @@ class Workflow:
         await self._engine.durable()
         return WorkflowInstance(self._engine, self.name, row.id)
 
-    async def create_batch(self, batch: list[Mapping[str, Any]]) -> list[WorkflowInstance]:
+    async def create_batch(self, batch: Any = None, **kwargs: Any) -> list[WorkflowInstance]:
         """Queue up to 100 instances; ids already in use are skipped and not returned."""
+        if not isinstance(batch, list) or kwargs:
+            # workers-py's create_batch iterates what JS createBatch returns: the object form's
+            # {created, errors} is not iterable, so the instances exist and the call then fails.
+            await self.createBatch(batch, **kwargs)
+            raise TypeError(
+                "'pyodide.ffi.JsProxy' object is not iterable: create_batch() takes a list; "
+                "for the {count}/{instances} form call createBatch(), which returns "
+                "{created, errors} (the instances were created)"
+            )
         rows = self._engine.create_batch(self.name, list(batch), trigger="binding")
         await self._engine.durable()
         return [WorkflowInstance(self._engine, self.name, row.id) for row in rows]
 
-    createBatch = create_batch
+    async def createBatch(  # the JS name, reached through the SDK's pass-through
+        self, batch: Any = None, **kwargs: Any
+    ) -> list[WorkflowInstance] | JsDict:
+        """The JS method itself: a list gives a list; ``{count}``/``{instances}`` an object.
+
+        The object form returns ``{"created": [...], "errors": [{index, id, code, message}]}``
+        (changelog 2026-10-08), reached from Python through the SDK's pass-through, since
+        workers-py's ``create_batch`` only iterates an array.
+        """
+        if isinstance(batch, list) and not kwargs:
+            return await self.create_batch(batch)
+        rows, errors = self._engine.create_batch_report(
+            self.name, _options(batch, kwargs), trigger="binding"
+        )
+        await self._engine.durable()
+        created = [WorkflowInstance(self._engine, self.name, row.id) for row in rows]
+        return JsDict({"created": created, "errors": [JsDict(e) for e in errors]})
+
+    async def deleteBatch(  # the JS name: workers-py has no snake_case wrapper for it
+        self, ids: Any = None, **kwargs: Any
+    ) -> JsDict:
+        """Delete 1 to 100 instances: ``{"deleted": [{"id"}], "errors": [{id, code, message}]}``.
+
+        A repeated id is deleted once and reported at each of its positions; an unknown id is
+        error 10400 ``workflows.api.error.instance.not_found`` (workers-sdk
+        ``workflows-shared/src/binding.ts``).
+        """
+        if ids is None and "instances" in kwargs:
+            ids = kwargs.pop("instances")
+        if isinstance(ids, Mapping) and not kwargs:
+            ids = ids.get("instances")
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise TypeError("deleteBatch() takes a list of instance ids")
+        if not 1 <= len(ids) <= MAX_BATCH:
+            raise WorkflowError(f"deleteBatch() takes 1 to {MAX_BATCH} instance ids")
+        outcome: dict[str, JsDict] = {}
+        for instance_id in dict.fromkeys(ids):
+            try:
+                await self._engine.delete(self.name, instance_id)
+                outcome[instance_id] = JsDict({"id": instance_id})
+            except WorkflowError as exc:
+                missing = exc.kind == "not_found"
+                outcome[instance_id] = JsDict(
+                    {
+                        "id": instance_id,
+                        "code": 10400 if missing else 10001,
+                        "message": "workflows.api.error.instance.not_found"
+                        if missing
+                        else "workflows.api.error.internal_server",
+                    }
+                )
+        await self._engine.durable()
+        deleted = [JsDict(outcome[i]) for i in ids if "code" not in outcome[i]]
+        errors = [JsDict(outcome[i]) for i in ids if "code" in outcome[i]]
+        return JsDict({"deleted": deleted, "errors": errors})
 
     async def get(self, instance_id: str) -> WorkflowInstance:
         """A handle on an existing instance; an unknown id is an error."""
@@ -124,7 +188,8 @@ class Env:
         values: dict[str, Any] = {name: _var(value) for name, value in config.vars.items()}
         values.update(platform or {})  # D1, KV, R2...: the config rejects clashing names
         for workflow in config.workflows:
-            values[workflow.binding] = Workflow(engine, workflow.name)
+            if workflow.binding:  # a Workflow declared only in `exports` has no binding
+                values[workflow.binding] = Workflow(engine, workflow.name)
         object.__setattr__(self, "_values", values)
         # js.Date.now() reads the running emulator's virtual clock through the env
         object.__setattr__(self, "_clock", engine.clock)

@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 
 from emulator.cron import CronError, parse_cron
 from emulator.dev_vars import DevVarsError, load_dev_vars, parse_dotenv
+from emulator.retention import Retention, RetentionError, parse_retention
 from emulator.serialization import json_type
 
 __all__ = [
@@ -102,6 +103,9 @@ class WorkflowConfig:
     script_name: str | None
     step_limit: int = DEFAULT_STEP_LIMIT
     schedules: tuple[str, ...] = ()
+    default_retention: Retention | None = None
+    # Declared in `exports` (keyed by class name); binding is "" when it is declared only there.
+    exported: bool = False
 
 
 @dataclass(frozen=True)
@@ -514,13 +518,13 @@ class _Builder:
                 self.at("compatibility_flags"),
                 f"{_IMPLICIT_ON} and {_IMPLICIT_OFF} cannot both be set",
             )
-        workflows = self.workflows(top)
+        workflows = self.exports(top, self.workflows(top))
         d1 = self.storage(top, "d1_databases", _D1_FIELDS, D1Config)
         self.check_d1(d1)
         kv = self.storage(top, "kv_namespaces", _KV_FIELDS, KVConfig)
         r2 = self.storage(top, "r2_buckets", _R2_FIELDS, R2Config)
         not_emulated = self.not_emulated(top)
-        bindings: dict[str, str] = {w.binding: "a workflow binding" for w in workflows}
+        bindings: dict[str, str] = {w.binding: "a workflow binding" for w in workflows if w.binding}
         named = [
             *(("d1_databases", i, e.binding) for i, e in enumerate(d1)),
             *(("kv_namespaces", i, e.binding) for i, e in enumerate(kv)),
@@ -833,6 +837,20 @@ class _Builder:
                 _join(at, "class_name"), f"must be a valid class name (got {_quote(class_name)})"
             )
 
+        step_limit, schedules = self.workflow_settings(entry, at)
+
+        return WorkflowConfig(
+            name=name,
+            binding=binding,
+            class_name=class_name,
+            script_name=script_name,
+            step_limit=step_limit,
+            schedules=schedules,
+            default_retention=self.retention(entry, at),
+        )
+
+    def workflow_settings(self, entry: dict[str, Any], at: str) -> tuple[int, tuple[str, ...]]:
+        """``limits.steps`` and ``schedules``, shared by ``workflows[]`` and ``exports``."""
         step_limit = DEFAULT_STEP_LIMIT
         limits = entry.get("limits", {})
         if not isinstance(limits, dict):
@@ -860,15 +878,106 @@ class _Builder:
                 parse_cron(cron)
             except CronError as err:
                 raise self.error(_join(_join(at, "schedules"), i), str(err)) from None
+        return step_limit, schedules
 
-        return WorkflowConfig(
-            name=name,
-            binding=binding,
-            class_name=class_name,
-            script_name=script_name,
-            step_limit=step_limit,
-            schedules=schedules,
-        )
+    def retention(self, entry: dict[str, Any], at: str) -> Retention | None:
+        """``default_retention: {success_retention, error_retention}``, each at most 30 days."""
+        if "default_retention" not in entry:
+            return None
+        try:
+            return parse_retention(entry["default_retention"], config=True)
+        except RetentionError as exc:
+            raise self.error(_join(at, "default_retention"), str(exc)) from None
+
+    def exports(
+        self, top: dict[str, Any], workflows: tuple[WorkflowConfig, ...]
+    ) -> tuple[WorkflowConfig, ...]:
+        """``exports`` entries of ``type: "workflow"`` (keyed by class name), merged in workflows.
+
+        A Workflow may be declared both ways: the class must be the same and a setting may not
+        differ (wrangler's rule). Other export types (worker, durable-object) are not Workflows
+        and are left to the rest of the config.
+        """
+        field = self.at("exports")
+        exports = top.get("exports", {})
+        if not isinstance(exports, dict):
+            raise self.error(field, f"must be an object (got {json_type(exports)})")
+        result = list(workflows)
+        for class_name, entry in exports.items():
+            at = _join(field, class_name)
+            if not isinstance(entry, dict):
+                raise self.error(at, f"must be an object (got {json_type(entry)})")
+            if entry.get("type") != "workflow":
+                continue
+            if not class_name.isidentifier():
+                raise self.error(at, f"the key must be a class name (got {_quote(class_name)})")
+            unknown = sorted(set(entry) - _EXPORT_FIELDS)
+            if unknown:
+                raise self.error(
+                    _join(at, unknown[0]),
+                    "unknown field of a workflow export "
+                    f"(allowed: {', '.join(sorted(_EXPORT_FIELDS))})",
+                )
+            name = self.string(entry, "name", required=True, parent=at)
+            assert name is not None
+            if len(name) > WORKFLOW_NAME_MAX or not WORKFLOW_NAME_RE.match(name):
+                raise self.error(
+                    _join(at, "name"),
+                    f"must match {WORKFLOW_NAME_RE.pattern}, at most {WORKFLOW_NAME_MAX} "
+                    f"characters (got {_quote(name)})",
+                )
+            step_limit, schedules = self.workflow_settings(entry, at)
+            retention = self.retention(entry, at)
+            declared = WorkflowConfig(
+                name=name,
+                binding="",
+                class_name=class_name,
+                script_name=None,
+                step_limit=step_limit,
+                schedules=schedules,
+                default_retention=retention,
+                exported=True,
+            )
+            for i, other in enumerate(result):
+                if other.name != name:
+                    continue
+                if other.exported:
+                    raise self.error(_join(at, "name"), f"duplicate workflow name {_quote(name)}")
+                if other.script_name is not None:
+                    raise self.error(
+                        _join(at, "name"),
+                        f"{_quote(name)} is bound in workflows[] to a Workflow of another Worker "
+                        f"({_quote(other.script_name)}); Workflow names are unique per account",
+                    )
+                if other.class_name != class_name:
+                    raise self.error(
+                        at,
+                        f"workflow {_quote(name)} is class {_quote(other.class_name or '')} in "
+                        f"workflows[] but {_quote(class_name)} here; both must use the same class",
+                    )
+                # (key, this export's value, the workflows[] entry's, that entry's unset value)
+                pairs: tuple[tuple[str, Any, Any, Any], ...] = (
+                    ("limits", step_limit, other.step_limit, DEFAULT_STEP_LIMIT),
+                    ("schedules", schedules, other.schedules, ()),
+                    ("default_retention", retention, other.default_retention, None),
+                )
+                for key, mine, theirs, unset in pairs:
+                    if key in entry and theirs != unset and mine != theirs:
+                        raise self.error(
+                            _join(at, key),
+                            f"differs from the same setting of {_quote(name)} in workflows[]",
+                        )
+                result[i] = dataclasses.replace(
+                    other,
+                    step_limit=step_limit if "limits" in entry else other.step_limit,
+                    schedules=schedules if "schedules" in entry else other.schedules,
+                    default_retention=retention or other.default_retention,
+                    exported=True,
+                )
+                break
+            else:
+                result.append(declared)
+        return tuple(result)
 
 
 _T = TypeVar("_T")
@@ -880,6 +989,7 @@ _D1_FIELDS = {
     "migrations_dir": False,
     "migrations_table": False,
 }
+_EXPORT_FIELDS = frozenset({"type", "name", "limits", "schedules", "default_retention"})
 _KV_FIELDS = {"binding": True, "id": False, "preview_id": False}
 _R2_FIELDS = {
     "binding": True,

@@ -15,6 +15,7 @@ import json
 import re
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,7 @@ from emulator.errors import (
     WorkflowError,
     error_info,
 )
+from emulator.retention import DEFAULT_RETENTION_MS, Retention, RetentionError, parse_retention
 from emulator.statuses import FINAL_STATUSES
 from emulator.step import LiveInstance, Modifiers, StepRunner, WorkflowStep, current_step
 from emulator.store import InstanceRow, StepRow, Store
@@ -139,6 +141,10 @@ class Engine:
         self._inline_commits = 0
         self._progress = 0
         self._closed = False
+        # Earliest removal due of a finished instance (retention); purged lazily on access, not
+        # by a timer, so that `--time auto` does not jump days ahead to remove instances.
+        self._next_expiry = self.store.next_expiry()
+        self._warned_default_retention = False
         self.version = str(uuid.uuid4())
         self.clock.settle = self.settle
         self.clock.is_idle = lambda: not self._live
@@ -349,6 +355,7 @@ class Engine:
         return dict(self._workflows)
 
     def workflow(self, name: str) -> WorkflowConfig:
+        self.purge_expired()
         try:
             return self._workflows[name]
         except KeyError:
@@ -410,6 +417,8 @@ class Engine:
         params: str,
         trigger: str,
         schedule: str | None = None,
+        *,
+        retention: Retention | None = None,
     ) -> InstanceRow:
         now = self.clock.now()
         row = InstanceRow(
@@ -423,6 +432,7 @@ class Engine:
             created=now,
             modified=now,
             schedule=schedule,
+            retention=retention.to_json() if retention is not None else None,
         )
         self._seq += 1
         self.store.insert_instance(row)
@@ -450,13 +460,14 @@ class Engine:
         """Queue a new instance; an id already in use is an error, as in production."""
         self.workflow(workflow)
         instance_id, params = self._prepare(workflow, options)
+        retention = creation_retention(options)
         if self.store.get_instance(workflow, instance_id) is not None:
             raise WorkflowError(
                 f"(instance.already_exists) Workflow instance '{instance_id}' already exists; "
                 "ids are unique per workflow (use restart to run it again)",
                 "conflict",
             )
-        return self._insert(workflow, instance_id, params, trigger)
+        return self._insert(workflow, instance_id, params, trigger, retention=retention)
 
     def create_batch(
         self, workflow: str, batch: list[Mapping[str, Any]], *, trigger: str = "api"
@@ -467,15 +478,57 @@ class Engine:
             raise WorkflowError("batchCreate should have at least 1 instance")
         if len(batch) > MAX_BATCH:
             raise WorkflowError(f"batchCreate takes at most {MAX_BATCH} instances")
-        prepared = [self._prepare(workflow, options) for options in batch]
-        taken = self.store.existing_ids(workflow, [i for i, _ in prepared])
+        prepared = [(*self._prepare(workflow, o), creation_retention(o)) for o in batch]
+        taken = self.store.existing_ids(workflow, [i for i, _, _ in prepared])
         created = []
-        for instance_id, params in prepared:
+        for instance_id, params, retention in prepared:
             if instance_id in taken:
                 continue
             taken.add(instance_id)
-            created.append(self._insert(workflow, instance_id, params, trigger))
+            created.append(
+                self._insert(workflow, instance_id, params, trigger, retention=retention)
+            )
         return created
+
+    def create_batch_report(
+        self, workflow: str, options: Mapping[str, Any], *, trigger: str = "api"
+    ) -> tuple[list[InstanceRow], list[dict[str, Any]]]:
+        """The object form ``{count, params?, retention?}`` or ``{instances: [...]}``.
+
+        Returns the created rows and one error ``{index, id, code, message}`` per entry not
+        created: an id already in use, or repeated within the batch, is an error here rather
+        than silently skipped (as the changelog of 2026-10-08 says).
+        """
+        self.workflow(workflow)
+        entries = batch_entries(options)
+        prepared = []
+        for index, entry in enumerate(entries):
+            try:
+                instance_id, params = self._prepare(workflow, entry)
+            except WorkflowError as exc:
+                raise WorkflowError(f"instances[{index}]: {exc.message}", exc.kind) from None
+            prepared.append((index, instance_id, params, creation_retention(entry)))
+        taken = self.store.existing_ids(workflow, [p[1] for p in prepared])
+        seen: set[str] = set()
+        created: list[InstanceRow] = []
+        errors: list[dict[str, Any]] = []
+        for index, instance_id, params, retention in prepared:
+            if instance_id in seen or instance_id in taken:
+                why = "is repeated in the batch" if instance_id in seen else "already exists"
+                errors.append(
+                    {
+                        "index": index,
+                        "id": instance_id,
+                        "code": "instance.already_exists",
+                        "message": f"Workflow instance '{instance_id}' {why}",
+                    }
+                )
+                continue
+            seen.add(instance_id)
+            created.append(
+                self._insert(workflow, instance_id, params, trigger, retention=retention)
+            )
+        return created, errors
 
     # -- cron schedules -------------------------------------------------------------------------
 
@@ -676,6 +729,7 @@ class Engine:
         row.output = output
         row.error = json.dumps(error) if error is not None else None
         self._save(row)
+        self._retain(row)
         self.emit(status, row, error=error)
 
     def step_finished(self, live: LiveInstance) -> None:
@@ -746,6 +800,7 @@ class Engine:
         row = self.store.get_instance(workflow, instance_id) or row
         row.status, row.ended, row.wake_at = "terminated", self.clock.now(), None
         self._save(row)
+        self._retain(row)
         self.emit("terminated", row)
 
     async def restart(
@@ -840,6 +895,47 @@ class Engine:
         self._wake((workflow, instance_id))
         return True
 
+    # -- retention ------------------------------------------------------------------------------
+
+    def retention_of(self, row: InstanceRow) -> tuple[float, bool]:
+        """How long ``row`` is kept once finished (ms), and whether that is wf's default."""
+        config = self._workflows.get(row.workflow)
+        own = Retention.from_json(row.retention)
+        ms = own.over(config.default_retention if config else None).for_status(row.status)
+        return (DEFAULT_RETENTION_MS, True) if ms is None else (ms, False)
+
+    def _retain(self, row: InstanceRow) -> None:
+        expires = (row.ended or self.clock.now()) + self.retention_of(row)[0]
+        self.store.set_expiry(row.workflow, row.id, expires)
+        if self._next_expiry is None or expires < self._next_expiry:
+            self._next_expiry = expires
+
+    def purge_expired(self) -> None:
+        """Remove the finished instances whose retention has run out on the virtual clock."""
+        if self._next_expiry is None or self._next_expiry > self.clock.now():
+            return
+        for workflow, instance_id in self.store.expired_instances(self.clock.now()):
+            key = (workflow, instance_id)
+            row = self.store.get_instance(workflow, instance_id)
+            if row is None or key in self._live:
+                continue
+            _, defaulted = self.retention_of(row)
+            self.store.delete_instance(workflow, instance_id)
+            self.modifiers.pop(key, None)
+            self.emit("purged", row)
+            if defaulted and not self._warned_default_retention:
+                self._warned_default_retention = True
+                warnings.warn(
+                    f"{workflow}/{instance_id} was removed after wf's default retention of 7 "
+                    "days (Cloudflare: 7 days for Workflows created on Workers Paid since "
+                    "2026-09-10, 30 days for older ones, 3 days on Workers Free); set "
+                    "default_retention or create(retention=...) to choose",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+        self._next_expiry = self.store.next_expiry()
+        self.request_commit()
+
     # -- reading --------------------------------------------------------------------------------
 
     def status(self, workflow: str, instance_id: str) -> dict[str, Any]:
@@ -922,6 +1018,53 @@ class Engine:
                 return
             if usertime.only_clock_waits(self.clock):  # user code in asyncio.sleep: blocked
                 return
+
+
+# The regions `create(locationHint=...)` takes (workers-types WorkflowInstanceCreateOptions).
+LOCATION_HINTS = frozenset({"wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"})
+
+
+def creation_retention(options: Mapping[str, Any] | None) -> Retention | None:
+    """The ``retention`` of create options; also checks ``locationHint``, which wf ignores."""
+    options = options or {}
+    hint = options.get("locationHint")
+    if hint is not None and hint not in LOCATION_HINTS:
+        raise WorkflowError(
+            f"locationHint: must be one of {', '.join(sorted(LOCATION_HINTS))} (got {hint!r})"
+        )
+    if options.get("retention") is None:
+        return None
+    try:
+        return parse_retention(options["retention"], config=False)
+    except RetentionError as exc:
+        raise WorkflowError(f"retention: {exc}") from None
+
+
+def batch_entries(options: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The create options of each instance of ``createBatch``'s object form."""
+    has_count, has_list = "count" in options, "instances" in options
+    if has_count == has_list:
+        raise WorkflowError("createBatch() takes an object with either 'count' or 'instances'")
+    if has_list:
+        entries = options["instances"]
+        extra = sorted(set(options) - {"instances"})
+        if extra:
+            raise WorkflowError(f"createBatch(instances=...): unexpected field {extra[0]!r}")
+        if not isinstance(entries, list) or not all(isinstance(e, Mapping) for e in entries):
+            raise WorkflowError("createBatch(): 'instances' must be a list of create options")
+    else:
+        count = options["count"]
+        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+            raise WorkflowError(f"createBatch(): 'count' must be an integer >= 1 (got {count!r})")
+        if "id" in options:
+            raise WorkflowError("createBatch(count=...): each instance gets a generated id")
+        shared = {k: v for k, v in options.items() if k != "count"}
+        entries = [dict(shared) for _ in range(min(count, MAX_BATCH + 1))]
+    if not entries:
+        raise WorkflowError("batchCreate should have at least 1 instance")
+    if len(entries) > MAX_BATCH:
+        raise WorkflowError(f"batchCreate takes at most {MAX_BATCH} instances")
+    return list(entries)
 
 
 def saved_clock(store: Store) -> dict[str, Any] | None:

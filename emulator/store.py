@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _ENCODER = json.JSONEncoder(separators=(",", ":"))
 
 _MIGRATIONS: dict[int, str] = {
@@ -70,8 +70,13 @@ _MIGRATIONS: dict[int, str] = {
     """,
     # event.schedule of instances started by a cron schedule: {"cron", "scheduledTime"}
     2: "ALTER TABLE instances ADD COLUMN schedule TEXT;",
+    # create(retention=...) of the instance, and when a finished instance is to be removed
+    3: """
+    ALTER TABLE instances ADD COLUMN retention TEXT;
+    ALTER TABLE instances ADD COLUMN expires REAL;
+    CREATE INDEX instances_by_expiry ON instances (expires) WHERE expires IS NOT NULL;
+    """,
 }
-
 
 
 @dataclass
@@ -95,6 +100,7 @@ class InstanceRow:
     paused_at: float | None = None
     warnings: str | None = None
     schedule: str | None = None
+    retention: str | None = None  # {"success", "error"} in ms, from create(retention=...)
 
 
 @dataclass
@@ -133,7 +139,7 @@ class EventRow:
 
 _INSTANCE_COLUMNS = (
     "workflow, id, seq, status, params, trigger, version, created, started, ended, modified, "
-    "output, error, wake_at, paused_at, warnings, schedule"
+    "output, error, wake_at, paused_at, warnings, schedule, retention"
 )
 _STEP_COLUMNS = (
     "workflow, instance, kind, name, count, pos, state, started, ended, due, output, error, "
@@ -226,7 +232,7 @@ class Store:
     def insert_instance(self, row: InstanceRow) -> None:
         self._write(
             f"INSERT INTO instances ({_INSTANCE_COLUMNS}) VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             _instance_values(row),
         )
 
@@ -322,6 +328,29 @@ class Store:
     def latest_instance(self, workflow: str) -> InstanceRow | None:
         rows = self.list_instances(workflow, limit=1)
         return rows[0] if rows else None
+
+    def set_expiry(self, workflow: str, instance_id: str, expires: float | None) -> None:
+        self._write(
+            "UPDATE instances SET expires = ? WHERE workflow = ? AND id = ?",
+            (expires, workflow, instance_id),
+        )
+
+    def next_expiry(self) -> float | None:
+        """The earliest time a finished instance is due to be removed."""
+        row = self._db.execute(
+            "SELECT MIN(expires) FROM instances WHERE expires IS NOT NULL "
+            "AND status IN ('complete', 'errored', 'terminated')"
+        ).fetchone()
+        return None if row[0] is None else float(row[0])
+
+    def expired_instances(self, now: float) -> list[tuple[str, str]]:
+        """Finished instances whose retention has run out by ``now``."""
+        rows = self._db.execute(
+            "SELECT workflow, id FROM instances WHERE expires IS NOT NULL AND expires <= ? "
+            "AND status IN ('complete', 'errored', 'terminated') ORDER BY expires",
+            (now,),
+        )
+        return [(str(w), str(i)) for w, i in rows]
 
     def delete_instance(self, workflow: str, instance_id: str) -> None:
         self._write("DELETE FROM instances WHERE workflow = ? AND id = ?", (workflow, instance_id))
@@ -476,6 +505,7 @@ def _instance_values(row: InstanceRow) -> tuple[Any, ...]:
         row.paused_at,
         row.warnings,
         row.schedule,
+        row.retention,
     )
 
 

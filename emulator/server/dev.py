@@ -243,7 +243,7 @@ def _describe(session: DevSession, console: DevConsole, options: DevOptions, url
     for warning in engine.config.warnings:  # e.g. a missing secrets.required entry
         console.error(warning)
     for workflow in engine.config.workflows:
-        binding = f"env.{workflow.binding}"
+        binding = f"env.{workflow.binding}" if workflow.binding else "exports only, no binding"
         console.plain(f"  workflow {workflow.name} -> {binding} ({workflow.class_name})")
     clock = engine.clock
     mode = f"scale x{clock.scale:g}" if clock.mode == "scale" else clock.mode
