@@ -794,19 +794,24 @@ def _copy_config(config: dict[str, Any]) -> dict[str, Any]:
     return copied
 
 
-def _step_parameters(func: Callable[..., Any]) -> tuple[list[str], bool]:
-    """Dependency names and whether ``ctx`` is wanted; cached per code object."""
+def _step_parameters(func: Callable[..., Any]) -> list[str]:
+    """Every parameter name of a step function, in order (``*args`` and keyword-only too).
+
+    Cached per code object for plain functions: a ``functools.wraps`` wrapper shares its code
+    with other wrappers, so its signature is read each time.
+    """
     code = getattr(func, "__code__", None)
-    cached = _SIGNATURES.get(code) if code is not None else None
+    plain = code is not None and not hasattr(func, "__wrapped__")
+    cached = _SIGNATURES.get(code) if plain else None
     if cached is None:
-        names = list(inspect.signature(func).parameters)
-        cached = ([p for p in names if p != "ctx"], "ctx" in names)
-        if code is not None and not getattr(func, "__defaults__", None):
+        cached = list(inspect.signature(func).parameters)
+        if plain:
             _SIGNATURES[code] = cached
     return cached
 
 
-_SIGNATURES: dict[Any, tuple[list[str], bool]] = {}
+_SIGNATURES: dict[Any, list[str]] = {}
+_CTX = object()  # marks the slot where the step's ctx goes
 
 
 async def _call(callback: Callable[[JsDict], Any], ctx: JsDict) -> Any:
@@ -859,40 +864,64 @@ class WorkflowStep:
         self._runner = runner
         self._implicit = implicit_dependencies
         self.step_closures: dict[str, Callable[[], Awaitable[Any]]] = {}
-        self._memo: dict[str, Any] = {}
-        self._in_flight: dict[str, asyncio.Future[Any]] = {}
+        # keyed by the step's wrapper, as production's memo is: a redefined step runs anew
+        self._memo: dict[Callable[[], Awaitable[Any]], Any] = {}
+        self._in_flight: dict[Callable[[], Awaitable[Any]], asyncio.Future[Any]] = {}
 
-    def do(
+    def do(self, *args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Any]:
+        """Decorate a function as a step; call the result (``await my_step()``) to run it.
+
+        The signature follows the compatibility flag, as workers-py's ``_WorkflowStepWrapper``:
+        ``do(name=None, *, concurrent=False, config=None)`` with implicit dependencies,
+        ``do(name, depends=None, concurrent=False, config=None)`` otherwise.
+        """
+        if self._implicit and "depends" in kwargs:
+            self._runner._warn(
+                "step.do(depends=...) is the legacy signature; with implicit dependencies "
+                "(python_workflows_implicit_dependencies) a step names its dependencies as "
+                "parameters"
+            )
+        if args and callable(args[0]) and not isinstance(args[0], str):
+            self._runner._warn(
+                "@step.do without parentheses: production takes the function as the step's "
+                "name and fails when the step is called; write @step.do() or @step.do('name')"
+            )
+        if self._implicit:
+            return self._do_implicit(*args, **kwargs)
+        return self._do_legacy(*args, **kwargs)
+
+    def _do_legacy(
         self,
-        name: str | None = None,
+        name: Any,
         depends: list[Callable[..., Any]] | None = None,
         concurrent: bool = False,
         config: dict[str, Any] | None = None,
-        **unexpected: Any,
-    ) -> Callable[[Callable[..., Any]], Callable[[], Awaitable[Any]]]:
-        """Decorate a function as a step; call the result (``await my_step()``) to run it."""
-        if unexpected:
-            raise TypeError(
-                f"step.do() got an unexpected keyword argument {next(iter(unexpected))!r}"
-            )
-        if callable(name):
-            raise TypeError(
-                "step.do must be called before decorating: use @step.do() or @step.do('name')"
-            )
-        if self._implicit and depends is not None:
-            raise TypeError(
-                "step.do() got an unexpected keyword argument 'depends': dependencies are "
-                "resolved by parameter name (python_workflows_implicit_dependencies)"
-            )
+    ) -> Callable[[Callable[..., Any]], Any]:
+        return self._decorator(name, depends, concurrent, config, implicit=False)
 
+    def _do_implicit(
+        self,
+        name: Any = None,
+        *,
+        concurrent: bool = False,
+        config: dict[str, Any] | None = None,
+    ) -> Callable[[Callable[..., Any]], Any]:
+        return self._decorator(name, None, concurrent, config, implicit=True)
+
+    def _decorator(
+        self,
+        name: Any,
+        depends: list[Callable[..., Any]] | None,
+        concurrent: bool,
+        config: dict[str, Any] | None,
+        implicit: bool,
+    ) -> Callable[[Callable[..., Any]], Any]:
         def decorator(func: Callable[..., Any]) -> Callable[[], Awaitable[Any]]:
-            step_name = name if name is not None else func.__name__
-            params, wants_ctx = _step_parameters(func)
+            step_name = func.__name__ if name is None else name
 
             async def wrapper() -> Any:
-                return await self._invoke(
-                    step_name, func, params, wants_ctx, depends, concurrent, config
-                )
+                deps = self._dependencies(func, depends, implicit)
+                return await self._invoke(step_name, wrapper, func, deps, concurrent, config)
 
             wrapper._step_name = step_name  # type: ignore[attr-defined]
             self.step_closures[step_name] = wrapper
@@ -900,47 +929,68 @@ class WorkflowStep:
 
         return decorator
 
+    def _dependencies(
+        self, func: Callable[..., Any], depends: list[Callable[..., Any]] | None, implicit: bool
+    ) -> list[Any]:
+        """One entry per parameter, in order: a step to resolve, or ``_CTX`` for ctx's slot."""
+        params = _step_parameters(func)
+        if implicit:
+            deps: list[Any] = []
+            for param in params:
+                if param in self.step_closures:  # a step named "ctx" wins, as in production
+                    deps.append(self.step_closures[param])
+                elif param == "ctx":
+                    deps.append(_CTX)
+                else:
+                    raise TypeError(f"Received unexpected parameter {param}")
+            return deps
+        non_ctx = [p for p in params if p != "ctx"]
+        if depends is None and non_ctx:
+            raise TypeError(
+                f"Step has {len(non_ctx)} non-ctx parameter(s) but no 'depends' list provided"
+            )
+        if depends is not None and len(depends) != len(non_ctx):
+            raise TypeError(
+                f"Step declares {len(non_ctx)} non-ctx parameter(s) but 'depends' has "
+                f"{len(depends)} item(s)"
+            )
+        given = iter(depends or [])
+        deps = []
+        for param in params:
+            if param == "ctx":
+                deps.append(_CTX)
+                continue
+            dep = next(given)
+            if not hasattr(dep, "_step_name"):
+                raise TypeError(
+                    f"'depends' entry for parameter {param!r} is not a function decorated "
+                    "with step.do"
+                )
+            deps.append(dep)
+        return deps
+
     async def _invoke(
         self,
-        step_name: str,
+        step_name: Any,
+        key: Callable[[], Awaitable[Any]],
         func: Callable[..., Any],
-        params: list[str],
-        wants_ctx: bool,
-        depends: list[Callable[..., Any]] | None,
+        deps: list[Any],
         concurrent: bool,
         config: dict[str, Any] | None,
     ) -> Any:
-        if self._implicit:
-            for param in params:
-                if param not in self.step_closures:
-                    raise TypeError(f"Received unexpected parameter {param}")
-            deps = params
-        else:
-            given = depends or []
-            if params and depends is None:
-                raise TypeError(
-                    f"Step has {len(params)} non-ctx parameter(s) but no 'depends' list provided"
-                )
-            if len(params) != len(given):
-                raise TypeError(
-                    f"Step declares {len(params)} non-ctx parameter(s) but 'depends' has "
-                    f"{len(given)} item(s)"
-                )
-            deps = [getattr(d, "_step_name", getattr(d, "__name__", str(d))) for d in given]
-            for dep_name, dep in zip(deps, given, strict=True):
-                self.step_closures.setdefault(dep_name, dep)
         if concurrent:
             values = list(await asyncio.gather(*(self._resolve(d) for d in deps)))
         else:
             values = [await self._resolve(d) for d in deps]
 
         async def callback(ctx: JsDict) -> Any:
-            if wants_ctx:
-                return await _call(lambda c: func(*values, ctx=c), ctx)
-            return await _call(lambda _c: func(*values), ctx)
+            # Positional, ctx in its own slot: a keyword-only parameter fails the attempt,
+            # as production calls the function the same way.
+            args = [ctx if value is _CTX else value for value in values]
+            return await _call(lambda _c: func(*args), ctx)
 
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._in_flight[step_name] = future
+        self._in_flight[key] = future
         try:
             result = await self._runner.do(step_name, callback, config)
         except BaseException as exc:
@@ -952,21 +1002,37 @@ class WorkflowStep:
                     future.exception()  # a failure nobody waits on is not "never retrieved"
             raise
         finally:
-            if self._in_flight.get(step_name) is future:
-                del self._in_flight[step_name]
-        self._memo[step_name] = result
+            if self._in_flight.get(key) is future:
+                del self._in_flight[key]
+        self._memo[key] = result
         future.set_result(result)
         return result
 
-    async def _resolve(self, dep: str) -> Any:
+    async def _resolve(self, dep: Any) -> Any:
+        if dep is _CTX:
+            return _CTX
         if dep in self._memo:
             return self._memo[dep]
         if dep in self._in_flight:
             return await asyncio.shield(self._in_flight[dep])
-        return await self.step_closures[dep]()
+        return await dep()
 
-    async def sleep(self, name: str, duration: Any) -> None:
-        """Sleep for a duration (milliseconds, or a string like ``"7 days"``)."""
+    async def sleep(self, *args: Any, **kwargs: Any) -> None:
+        """Sleep for a duration (milliseconds, or a string like ``"7 days"``).
+
+        Production passes the arguments through to JS ``sleep(name, duration)``, Python keywords
+        as one trailing object (Pyodide's rule), so ``sleep(name=..., duration=...)`` sends an
+        object as the name and fails there as here.
+        """
+        if kwargs:
+            self._runner._warn(
+                f"step.sleep() takes its arguments positionally; keywords "
+                f"{', '.join(sorted(kwargs))} reach production as one object in the next "
+                "position: write step.sleep(name, duration)"
+            )
+        js_args = [*args, dict(kwargs)] if kwargs else list(args)
+        name = js_args[0] if js_args else None
+        duration = js_args[1] if len(js_args) > 1 else None
         await self._runner.sleep(name, duration)
 
     async def sleep_until(self, name: str, timestamp: datetime | float | int) -> None:
