@@ -91,7 +91,8 @@ def error_info(exc: BaseException) -> dict[str, Any]:
         return {"name": exc.name, "message": exc.message}
     if isinstance(exc, JsException):
         return {"name": exc.name, "message": exc.message}
-    if isinstance(exc, _ENGINE_ERRORS):
+    if isinstance(exc, _ENGINE_ERRORS) or type(exc).__module__ == "emulator.watchdog":
+        # Raised by the platform, not by user code: no Python traceback reaches the engine.
         return {"name": type(exc).__name__, "message": str(exc)}
     if type(exc).__name__ == "NonRetryableError":
         return {"name": "NonRetryableError", "message": str(exc)}
