@@ -92,7 +92,7 @@ def _to_web_response(result: Response) -> web.Response:
     headers = CIMultiDict((k, v) for k, v in result.headers.items() if k not in _HOP_HEADERS)
     return web.Response(
         status=result.status,
-        body=result.body,
+        body=result._body,
         reason=result.status_text or None,
         headers=headers,
     )

@@ -141,23 +141,32 @@ async def test_array_buffer_is_a_memoryview_and_bytes_round_trip(emu):
 
 
 async def test_stream_reads_in_chunks_and_can_be_put_back(emu):
+    """The SDK wraps a stream result in its ``_BindingWrapper`` (workers-py ``_workers.py``,
+    ``_convert_result``): ``read()`` results are JsDicts whose ``value`` is a memoryview."""
     big = b"x" * 200_000
     await emu.env.KV.put("big", big)
     stream = await emu.env.KV.get("big", type="stream")
-    assert isinstance(stream, ReadableStream)
+    assert type(stream).__name__ == "_BindingWrapper"
     reader = stream.getReader()
     chunks = []
     while True:
         result = await reader.read()
         if result.done:
+            assert result.value is None
             break
-        chunks.append(result.value.to_bytes())
+        assert isinstance(result.value, memoryview) and result["done"] is False
+        chunks.append(result.value.tobytes())
     assert b"".join(chunks) == big and len(chunks) > 1
     again = await emu.env.KV.get("big", "stream")
-    await emu.env.KV.put("copy", again)
+    await emu.env.KV.put("copy", again)  # python_to_rpc sends the wrapped stream itself
     assert await emu.env.KV.get("copy") == big.decode()
-    by_iteration = [c.to_bytes() async for c in await emu.env.KV.get("copy", "stream")]
-    assert b"".join(by_iteration) == big
+    with pytest.raises(TypeError, match="'async for' requires an object with __aiter__"):
+        async for _ in await emu.env.KV.get("copy", "stream"):
+            pass
+    # inside a result object the stream is not wrapped: a raw JsProxy, async-iterable
+    inner = (await emu.env.KV.getWithMetadata("copy", "stream")).value
+    assert isinstance(inner, ReadableStream)
+    assert b"".join([c.to_bytes() async for c in inner]) == big
 
 
 async def test_unknown_type_errors_only_for_a_present_key(emu):

@@ -8,7 +8,7 @@ are workerd's and the KV service's, word for word, raised as ``JsException``.
 Expiry follows the emulator's clock: a key whose ``expiration`` (epoch seconds) is at or
 before virtual now is gone for every read and list. Modules: ``_binding`` (the call shape),
 ``_service`` (what the KV service answers), ``_checks`` (limits), ``_jsvalues`` (conversions),
-``_store`` (SQLite), ``_streams``, ``_admin`` (seeding), ``_errors``.
+``_store`` (SQLite), ``_admin`` (seeding), ``_errors``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from emulator.platform.kv._binding import KVNamespace
 from emulator.platform.kv._errors import JsException
 from emulator.platform.kv._jsvalues import js_string, parse_json
 from emulator.platform.kv._store import Entry, Namespace, namespace_path
-from emulator.platform.kv._streams import ReadableStream, ReadableStreamDefaultReader, Uint8Array
+from emulator.runtime.js._streams import ReadableStream, ReadableStreamDefaultReader, Uint8Array
 
 if TYPE_CHECKING:
     from emulator.config import Config, KVConfig

@@ -17,7 +17,7 @@ from emulator.platform.kv._jsvalues import js_order, js_string, parse_json
 from emulator.platform.kv._service import check_put, list_keys, put_body, read_bulk, typed_value
 from emulator.platform.kv._store import Namespace
 from emulator.runtime.workers import JsDict
-from emulator.runtime.workers._rpc import check_rpc
+from emulator.runtime.workers._rpc import check_rpc, sdk_result
 
 # Option names a Python habit gets wrong: production ignores them silently, wf warns.
 SNAKE_OPTIONS = {"expiration_ttl": "expirationTtl", "cache_ttl": "cacheTtl"}
@@ -97,7 +97,7 @@ class KVNamespace:
         assert entry.value is not None
         value = typed_value(entry.value, kind or "text")
         if not with_metadata:
-            return value
+            return sdk_result(value)  # a stream comes back wrapped; inside an object it is not
         metadata = None if entry.metadata is None else parse_json(entry.metadata)
         return js_order([("value", value), ("metadata", metadata), ("cacheStatus", None)])
 

@@ -26,8 +26,9 @@ from emulator.platform.kv._checks import (
 from emulator.platform.kv._errors import JsException, failed
 from emulator.platform.kv._jsvalues import js_order, js_string, metadata_json, parse_json, utf8
 from emulator.platform.kv._store import Entry, Namespace
-from emulator.platform.kv._streams import ReadableStream, Uint8Array
+from emulator.runtime.js._streams import JsBuffer, ReadableStream
 from emulator.runtime.workers import JsDict
+from emulator.runtime.workers._rpc import unwrap
 
 PUT_VALUE_ERROR = (
     "KV put() accepts only strings, ArrayBuffers, ArrayBufferViews, and ReadableStreams as values."
@@ -99,11 +100,12 @@ def read_bulk(
 
 def put_body(value: Any) -> bytes:
     """The bytes production stores for a put() value (strings, buffers, streams; JS coercion)."""
+    value = unwrap(value)  # the SDK sends a wrapped stream as the stream itself
     if isinstance(value, str):
         return utf8(value)
     if isinstance(value, ReadableStream):
-        return value._read_all()
-    if isinstance(value, Uint8Array):
+        return value.take()
+    if isinstance(value, JsBuffer):
         return value.to_bytes()
     if isinstance(value, dict | list) or callable(value):
         raise JsException("TypeError", PUT_VALUE_ERROR)

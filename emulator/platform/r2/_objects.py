@@ -3,7 +3,8 @@
 ``head``/``put``/``get`` results come through the SDK's binding wrapper, which converts each
 field when read: ``uploaded`` is a naive UTC datetime, ``httpMetadata``/``customMetadata`` are
 JsDicts holding only the fields that are set, checksums are memoryviews. Objects inside a
-``list()`` result are raw JS objects (`ListedObject`): see ``_jsvalues``.
+``list()`` result are raw JS objects (`ListedObject`). ``body`` is the shared ReadableStream,
+wrapped as the SDK wraps it.
 """
 
 from __future__ import annotations
@@ -11,10 +12,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from emulator.runtime.js import Date
+from emulator.runtime.js._streams import BODY_USED, JsBuffer, ReadableStream
+from emulator.runtime.pyodide._values import JsObject, JsProxy
 from emulator.runtime.workers import JsDict, to_js_dict
+from emulator.runtime.workers._rpc import sdk_result
 
 from ._errors import type_error
-from ._jsvalues import JsBuffer, JsDate, JsObject, ReadableStream, to_datetime
+from ._jsvalues import to_datetime
 from ._store import ObjectRow
 
 STORAGE_CLASS = "Standard"
@@ -115,19 +120,20 @@ class R2ObjectBody(R2Object):
         self._body = ReadableStream(data)
 
     @property
-    def body(self) -> ReadableStream:
-        return self._body
+    def body(self) -> Any:
+        """The stream as the SDK's wrapper hands it over (a raw JsProxy on older dates)."""
+        return sdk_result(self._body)
 
     @property
     def bodyUsed(self) -> bool:
-        return self._body.used
+        return self._body.disturbed
 
     async def arrayBuffer(self) -> memoryview:
         # python_from_rpc converts the ArrayBuffer with to_py(): a memoryview, not bytes
-        return memoryview(self._body.consume())
+        return memoryview(self._body.take(BODY_USED))
 
     async def text(self) -> str:
-        return self._body.consume().decode("utf-8", errors="replace")
+        return self._body.take(BODY_USED).decode("utf-8", errors="replace")
 
     async def json(self) -> Any:
         text = await self.text()
@@ -160,30 +166,30 @@ class ListedObject:
     range = property(lambda self: None)
 
     @property
-    def uploaded(self) -> JsDate:
-        return JsDate(self._row.uploaded)
+    def uploaded(self) -> Any:
+        return Date.new(self._row.uploaded)
 
     @property
-    def checksums(self) -> JsObject:
+    def checksums(self) -> JsProxy:
         hexes = self._row.checksums
         fields: dict[str, Any] = {
             name: JsBuffer(bytes.fromhex(hexes[name])) if name in hexes else None for name in HASHES
         }
-        fields["toJSON"] = lambda: JsObject(dict(hexes))
-        return JsObject(fields)
+        fields["toJSON"] = lambda: JsProxy(JsObject(hexes))
+        return JsProxy(JsObject(fields))
 
     @property
-    def httpMetadata(self) -> JsObject | None:
+    def httpMetadata(self) -> JsProxy | None:
         if not self._http:
             return None
         fields: dict[str, Any] = dict(self._row.http_metadata)
         if "cacheExpiry" in fields:
-            fields["cacheExpiry"] = JsDate(fields["cacheExpiry"])
-        return JsObject(fields)
+            fields["cacheExpiry"] = Date.new(fields["cacheExpiry"])
+        return JsProxy(JsObject(fields))
 
     @property
-    def customMetadata(self) -> JsObject | None:
-        return JsObject(dict(self._row.custom_metadata)) if self._custom else None
+    def customMetadata(self) -> JsProxy | None:
+        return JsProxy(JsObject(self._row.custom_metadata)) if self._custom else None
 
     def writeHttpMetadata(self, headers: Any) -> None:
         write_http_metadata(self._row, headers, known=self._http)
@@ -209,4 +215,4 @@ def write_http_metadata(row: ObjectRow, headers: Any, *, known: bool) -> None:
         if field in fields:
             headers.set(header, fields[field])
     if "cacheExpiry" in fields:
-        headers.set("expires", JsDate(fields["cacheExpiry"]).toUTCString())
+        headers.set("expires", Date.new(fields["cacheExpiry"]).toUTCString())

@@ -13,10 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from emulator.runtime.js._streams import JsBuffer, ReadableStream
 from emulator.runtime.workers import Headers
+from emulator.runtime.workers._rpc import unwrap
 
 from ._errors import JsException, not_of_type, range_error, type_error
-from ._jsvalues import ReadableStream, to_ms
+from ._jsvalues import to_ms
 
 HASH_NAMES = {
     "md5": "MD5",
@@ -71,6 +73,7 @@ def body_bytes(method: str, value: Any, index: int = 2, owner: str = "R2Bucket")
     """The bytes of a put/uploadPart value (str, bytes, memoryview, a body stream, or None)."""
     if isinstance(value, bytearray | tuple):  # the SDK refuses these before calling JS
         raise TypeError(f"{type(value)} cannot be sent over RPC.")
+    value = unwrap(value)  # the SDK sends a wrapped body stream as the stream itself
     if value is None:
         return b""
     if isinstance(value, str):
@@ -80,7 +83,9 @@ def body_bytes(method: str, value: Any, index: int = 2, owner: str = "R2Bucket")
     if isinstance(value, memoryview):
         return value.tobytes()
     if isinstance(value, ReadableStream):
-        return value.consume()
+        return value.take()
+    if isinstance(value, JsBuffer):
+        return value.to_bytes()
     raise not_of_type(
         method, index, "ReadableStream or ArrayBuffer or ArrayBufferView or string or Blob", owner
     )

@@ -129,6 +129,18 @@ class _DateValue:
     def toJSON(self) -> str:
         return self.toISOString()
 
+    def toUTCString(self) -> str:
+        return self._utc().strftime("%a, %d %b %Y %H:%M:%S GMT")
+
+    @property
+    def constructor(self) -> Any:
+        from emulator.runtime.pyodide._values import _Constructor
+
+        return _Constructor("Date")
+
+    def __getitem__(self, key: Any) -> Any:
+        raise TypeError("'pyodide.ffi.JsProxy' object is not subscriptable")
+
     def getUTCFullYear(self) -> int:
         return self._utc().year
 

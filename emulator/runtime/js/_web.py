@@ -8,11 +8,12 @@ parse JSON into JsProxy objects, as a JS ``await response.json()`` does.
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-from emulator.runtime.pyodide._values import JsObject, from_json, to_python
+from emulator.runtime.pyodide._values import UNDEFINED, JsObject, _Constructor, from_json, to_python
 from emulator.runtime.pyodide.ffi import JsException, JsMap, JsProxy
 from emulator.runtime.workers import Headers as _Headers
 from emulator.runtime.workers import Request as _Request
@@ -49,6 +50,14 @@ class JsResponse(_Response):
     """A Response as JS sees it: camelCase names, and ``json()`` that answers JsProxies."""
 
     @property
+    def constructor(self) -> _Constructor:
+        return _Constructor("Response")
+
+    @property
+    def bodyUsed(self) -> bool:
+        return self.body_used
+
+    @property
     def statusText(self) -> str:
         return self.status_text
 
@@ -57,6 +66,38 @@ class JsResponse(_Response):
             return to_python(from_json(json.loads(await self.text())))
         except ValueError as err:
             raise JsException("SyntaxError", f"Unexpected token in JSON: {err}") from None
+
+
+def _body_init(body: Any) -> tuple[bytes | None, str | None]:
+    """A JS ``BodyInit``: JS body values as such, any other value as the string JS makes of it.
+
+    Pyodide passes bytes, dicts and other Python objects to JS as PyProxies, which are none
+    of the body types: JS turns them into text (``String(pyproxy)`` is Python's ``str()``).
+    """
+    from emulator.runtime.js._streams import JS_HOST_VALUES
+    from emulator.runtime.workers._http import js_body
+    from emulator.runtime.workers._rpc import BindingWrapper
+
+    if body is None or body is UNDEFINED:
+        return None, None
+    if isinstance(body, (str, _URLSearchParams, *JS_HOST_VALUES)):
+        return js_body(body)
+    if isinstance(body, bool):
+        return ("true" if body else "false").encode(), "text/plain;charset=UTF-8"
+    if isinstance(body, int | float):
+        return JSON.stringify(body).encode(), "text/plain;charset=UTF-8"
+    if isinstance(body, JsProxy):
+        return repr(body).encode(), "text/plain;charset=UTF-8"
+    # UNCONFIRMED on production: derived from Pyodide's conversion rules and the Fetch spec.
+    shown = "a wrapped JS object" if isinstance(body, BindingWrapper) else type(body).__name__
+    warnings.warn(
+        f"js.Response.new(body): {shown} reaches JavaScript as a Python proxy, which is no "
+        "body type, so the body is its str() text; pass str, or to_js(bytes) for binary data, "
+        "or use workers.Response",
+        RuntimeWarning,
+        stacklevel=3,
+    )
+    return str(body).encode(), "text/plain;charset=UTF-8"
 
 
 def _js_response(response: _Response) -> JsResponse:
@@ -78,11 +119,15 @@ class _ResponseClass:
     @staticmethod
     def new(body: Any = None, init: Any = None, **kwargs: Any) -> JsResponse:
         options = _init(init, kwargs)
+        headers = _headers(options.get("headers"))
+        data, content_type = _body_init(body)
+        if content_type is not None and "content-type" not in headers:
+            headers.set("content-type", content_type)
         response = _Response(
-            body,
+            None if data is None else data,
             status=options.get("status"),
             status_text=options.get("statusText", ""),
-            headers=_headers(options.get("headers")),
+            headers=headers,
         )
         return _js_response(response)
 
@@ -142,6 +187,10 @@ class _URLSearchParams:
         else:
             self._pairs = [(str(k), str(v)) for k, v in init]
         self._owner = owner
+
+    @property
+    def constructor(self) -> _Constructor:
+        return _Constructor("URLSearchParams")
 
     def _changed(self) -> None:
         if self._owner is not None:

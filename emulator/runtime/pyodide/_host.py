@@ -129,7 +129,9 @@ async def _settle(awaitable: Any, where: str) -> Any:
 
 def _argument(value: Any, where: str) -> Any:
     """One argument as the JS side receives it (in wf's terms: what the binding object reads)."""
-    if value is None or isinstance(value, _PRIMITIVES):
+    from emulator.runtime.js._streams import JS_HOST_VALUES
+
+    if value is None or isinstance(value, (*_PRIMITIVES, *JS_HOST_VALUES)):
         return value
     if isinstance(value, JsHostObject):
         return value._js
@@ -164,7 +166,11 @@ def _warn_invisible(where: str, what: str) -> None:
 
 def _heap(value: Any, where: str) -> Any:
     """A result value as the JS heap holds it (objects, arrays, host objects)."""
-    if value is None or isinstance(value, _PRIMITIVES):
+    from emulator.runtime.js._streams import JS_HOST_VALUES
+    from emulator.runtime.workers._rpc import unwrap
+
+    value = unwrap(value)  # what the SDK would wrap is, raw, the JS object itself
+    if value is None or isinstance(value, (*_PRIMITIVES, *JS_HOST_VALUES)):
         return value
     if isinstance(value, JsProxy):
         return value._js if not isinstance(value, JsHostObject) else value

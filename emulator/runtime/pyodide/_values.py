@@ -103,7 +103,11 @@ def as_jsproxy(data: Any) -> Any:
 
 
 def heap_to_py(value: Any, depth: int = -1) -> Any:
-    """``to_py()``: a JS value deeply converted to dicts and lists."""
+    """``to_py()``: a JS value deeply converted to dicts and lists (buffers to memoryviews)."""
+    from emulator.runtime.js._streams import JsBuffer
+
+    if isinstance(value, JsBuffer) and depth != 0:
+        return value.to_py()
     if isinstance(value, _HEAP_TYPES) and depth != 0:
         deeper = depth - 1
         if isinstance(value, JsArrayValue):

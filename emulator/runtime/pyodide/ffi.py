@@ -148,6 +148,10 @@ def to_js(
                 result = to_heap(dict_converter(JsArray(entries)))
         elif isinstance(value, list | tuple):
             result = JsArrayValue(convert(v, level - 1) for v in value)
+        elif isinstance(value, bytes | bytearray | memoryview):
+            from emulator.runtime.js._streams import Uint8Array
+
+            result = Uint8Array(bytes(value))  # a buffer becomes a Uint8Array copy
         elif default_converter is not None:
             result = to_heap(
                 default_converter(
