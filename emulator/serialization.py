@@ -9,7 +9,6 @@ result can be mutated safely.
 
 from __future__ import annotations
 
-import inspect
 import json
 import math
 from datetime import UTC, datetime
@@ -70,23 +69,6 @@ def _encode(value: Any, path: str) -> Any:
         moment = value if value.tzinfo else value.replace(tzinfo=UTC)
         return {_DATE_TAG: moment.timestamp() * 1000}
     raise NotSerializable(f"{path}: {type(value).__name__} cannot be sent over RPC")
-
-
-def refuse_for_rpc(value: Any) -> None:
-    """The external SDK's ``python_to_rpc`` refusals (workers-py ``rpc.py``), as its TypeError.
-
-    Tuples, bytearrays and awaitables, at any depth, are refused before conversion.
-    """
-    if isinstance(value, tuple | bytearray):
-        raise TypeError(f"{type(value)} cannot be sent over RPC.")
-    if inspect.isawaitable(value):
-        raise TypeError(f"Awaitable {type(value)} cannot be sent over RPC.")
-    if isinstance(value, dict):
-        for item in value.values():
-            refuse_for_rpc(item)
-    elif isinstance(value, list | set | frozenset):
-        for item in value:
-            refuse_for_rpc(item)
 
 
 def step_result(value: Any, external_sdk: bool) -> Any:

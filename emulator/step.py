@@ -41,6 +41,7 @@ from emulator.errors import (
     error_info,
 )
 from emulator.runtime.workers import JsDict
+from emulator.runtime.workers._rpc import check_rpc
 from emulator.runtime.workers.workflows import NonRetryableError
 from emulator.store import InstanceRow, StepRow
 from emulator.watchdog import user_code
@@ -631,7 +632,7 @@ class StepRunner:
                 if self.engine.config.runtime_sdk:
                     # The SDK's python_to_rpc runs inside the callback: its refusal is the
                     # step's own TypeError, retried like any other.
-                    serialization.refuse_for_rpc(value)
+                    check_rpc(value)
         except asyncio.CancelledError:
             if timed_out and task.uncancel() == 0:
                 raise WorkflowTimeoutError(
