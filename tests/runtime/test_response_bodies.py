@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-import js
+from emulator.runtime import js
 from emulator.runtime.js._streams import DISTURBED, LOCKED, ReadableStream
 from emulator.runtime.pyodide.ffi import JsException, to_js
 from emulator.runtime.workers import JsDict, Response
