@@ -21,22 +21,8 @@ from emulator.runtime.js._streams import ReadableStream, Uint8Array
 from emulator.runtime.pyodide.ffi import JsException, JsProxy, to_js
 from emulator.runtime.workers import JsDict, Response
 from emulator.testing import Emulator
-from tests.bindings.test_sdk_dates import NEW, OLD, write_project
-from tests.conftest import START
 
 BIG = b"0123456789" * 20_000  # more than one chunk
-
-
-@pytest.fixture
-async def new(tmp_path: Any) -> Any:
-    async with Emulator(write_project(tmp_path / "new", NEW), now=START) as emu:
-        yield emu
-
-
-@pytest.fixture
-async def old(tmp_path: Any) -> Any:
-    async with Emulator(write_project(tmp_path / "old", OLD), now=START) as emu:
-        yield emu
 
 
 async def read_all(reader: Any) -> list[Any]:
