@@ -13,6 +13,9 @@ Reading a body through its stream marks ``bodyUsed`` (Fetch: a disturbed body is
 
 from __future__ import annotations
 
+import json
+import textwrap
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +24,8 @@ from emulator.runtime.js._streams import ReadableStream, Uint8Array
 from emulator.runtime.pyodide.ffi import JsException, JsProxy, to_js
 from emulator.runtime.workers import JsDict, Response
 from emulator.testing import Emulator
+from tests.bindings.test_sdk_dates import NEW, OLD
+from tests.conftest import START
 
 BIG = b"0123456789" * 20_000  # more than one chunk
 
@@ -163,3 +168,51 @@ async def test_kv_stream_before_the_sdk_date_is_raw(old: Emulator) -> None:
     stream = await old.env.KV.get("k", "stream")
     assert isinstance(stream, ReadableStream)
     assert b"".join([c.to_bytes() async for c in stream]) == BIG
+
+
+# -- from a Worker's fetch handler
+
+
+def streaming_project(root: Path, date: str) -> Path:
+    (root / "src").mkdir(parents=True, exist_ok=True)
+    (root / "src" / "entry.py").write_text(
+        textwrap.dedent(
+            """
+            from workers import Response, WorkerEntrypoint
+
+            class Default(WorkerEntrypoint):
+                async def fetch(self, request):
+                    obj = await self.env.BUCKET.get("file")
+                    return Response(obj.body, headers={"content-type": "text/plain"})
+            """
+        )
+    )
+    (root / "wrangler.jsonc").write_text(
+        json.dumps(
+            {
+                "name": "streams",
+                "main": "src/entry.py",
+                "compatibility_date": date,
+                "compatibility_flags": ["python_workers"],
+                "r2_buckets": [{"binding": "BUCKET", "bucket_name": "files"}],
+            }
+        )
+    )
+    return root
+
+
+async def test_a_worker_streams_an_r2_body_before_the_sdk_date(tmp_path: Path) -> None:
+    async with Emulator(streaming_project(tmp_path, OLD), now=START) as emu:
+        emu.r2("BUCKET").put("file", BIG)
+        response = await emu.fetch("/")
+        assert response.status == 200 and await response.bytes() == BIG
+
+
+async def test_the_same_worker_fails_on_the_sdk_date(tmp_path: Path) -> None:
+    async with Emulator(streaming_project(tmp_path, NEW), now=START) as emu:
+        emu.r2("BUCKET").put("file", BIG)
+        with (
+            pytest.warns(RuntimeWarning, match="cannot read its type"),
+            pytest.raises(AttributeError, match="'function' object has no attribute 'name'"),
+        ):
+            await emu.fetch("/")  # in process, the handler's error reaches the test

@@ -20,7 +20,7 @@ import pytest
 from emulator.runtime import js
 from emulator.runtime.js._streams import DISTURBED, LOCKED, ReadableStream
 from emulator.runtime.pyodide.ffi import JsException, to_js
-from emulator.runtime.workers import JsDict, Response
+from emulator.runtime.workers import JsDict, Request, Response
 
 
 @pytest.mark.parametrize(
@@ -118,3 +118,11 @@ async def test_js_response_new_takes_js_bodies_and_stringifies_python_objects() 
     assert await response.text() == "b'raw'"  # String(pyproxy) is Python's str()
     with pytest.warns(RuntimeWarning, match="bytearray"):
         assert await js.Response.new(bytearray(b"x")).text() == "bytearray(b'x')"
+
+
+async def test_request_takes_a_stream_body_and_gives_its_body_as_a_stream() -> None:
+    request = Request("https://example.com/", method="POST", body=ReadableStream(b"up"))
+    assert request.headers.get("content-type") is None  # a stream sets no content-type
+    assert request.body.constructor.name == "ReadableStream" and not request.body_used
+    assert await request.text() == "up" and request.body_used
+    assert Request("https://example.com/").body is None  # a GET has a null body
