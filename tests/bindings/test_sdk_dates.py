@@ -21,7 +21,6 @@ from emulator.runtime.js import Object
 from emulator.runtime.pyodide.ffi import JsArray, JsProxy, to_js
 from emulator.runtime.workers import JsDict
 from emulator.runtime.workers._rpc import python_to_rpc
-from emulator.testing import Emulator
 from tests.conftest import START
 
 OLD = "2026-04-20"  # the day before the runtime SDK
@@ -60,18 +59,6 @@ def write_project(root: Path, date: str) -> Path:
 """
     )
     return root
-
-
-@pytest.fixture
-async def old(tmp_path: Path) -> Any:
-    async with Emulator(write_project(tmp_path / "old", OLD), now=START) as emu:
-        yield emu
-
-
-@pytest.fixture
-async def new(tmp_path: Path) -> Any:
-    async with Emulator(write_project(tmp_path / "new", NEW), now=START) as emu:
-        yield emu
 
 
 async def seed(db: Any) -> None:

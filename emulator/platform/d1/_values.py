@@ -10,12 +10,11 @@ refuses. A BLOB comes back as a list of byte values, a REAL holding a whole numb
 
 from __future__ import annotations
 
-import datetime
 import math
-from collections.abc import Mapping
 from typing import Any
 
 from emulator.platform.d1._errors import D1Error
+from emulator.runtime.js._coerce import js_string as js_string
 
 MAX_SAFE_INTEGER = 2**53 - 1
 _INT64 = 2**63
@@ -36,39 +35,6 @@ def js_typeof(value: Any) -> str:
     if callable(value) and not isinstance(value, type):
         return "function"
     return "object"
-
-
-def js_string(value: Any) -> str:
-    """``String(x)`` of the JavaScript value Pyodide makes of ``value``."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return _js_number(value)
-    if isinstance(value, int | str):
-        return str(value)
-    if isinstance(value, list):
-        return ",".join("" if item is None else js_string(item) for item in value)
-    if isinstance(value, Mapping):
-        return "[object Object]"
-    if isinstance(value, bytes | memoryview):
-        return ",".join(str(b) for b in bytes(value))
-    if isinstance(value, datetime.datetime):
-        stamp = value if value.tzinfo else value.replace(tzinfo=datetime.UTC)
-        utc = stamp.astimezone(datetime.UTC)
-        return utc.strftime("%a %b %d %Y %H:%M:%S GMT+0000 (Coordinated Universal Time)")
-    return str(value)  # a PyProxy: JavaScript's String() calls Python's str()
-
-
-def _js_number(value: float) -> str:
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    if value.is_integer() and abs(value) < 1e21:
-        return str(int(value))
-    return repr(value)
 
 
 def to_sqlite(value: Any) -> Any:

@@ -9,67 +9,14 @@ from __future__ import annotations
 
 import json
 import math
-from decimal import Decimal
 from typing import Any
 
 from emulator.platform.kv._errors import JsException
+from emulator.runtime.js._coerce import js_number_string as js_number_string
+from emulator.runtime.js._coerce import js_string as js_string
+from emulator.runtime.js._coerce import utf8 as utf8
+from emulator.runtime.pyodide._values import js_number
 from emulator.runtime.workers import JsDict
-
-
-def utf8(text: str) -> bytes:
-    """UTF-8 as JS writes it: surrogate pairs join, a lone surrogate becomes U+FFFD."""
-    try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError:  # surrogates: go through UTF-16 code units, as JS holds them
-        units = text.encode("utf-16-le", "surrogatepass")
-        return units.decode("utf-16-le", "replace").encode("utf-8")
-
-
-def js_number_string(value: float) -> str:
-    """``String(x)`` for a JS number (ECMAScript Number::toString)."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    if value == 0:
-        return "0"
-    sign = "-" if value < 0 else ""
-    # value = 0.digits * 10^n, digits without trailing zeros (repr gives the shortest digits)
-    _, raw, exponent = Decimal(repr(abs(value))).as_tuple()
-    digits = "".join(map(str, raw)).rstrip("0")
-    assert isinstance(exponent, int)
-    n = len(raw) + exponent
-    k = len(digits)
-    if k <= n <= 21:
-        text = digits + "0" * (n - k)
-    elif 0 < n <= 21:
-        text = digits[:n] + "." + digits[n:]
-    elif -6 < n <= 0:
-        text = "0." + "0" * -n + digits
-    else:
-        e = n - 1
-        text = digits[0] + ("." + digits[1:] if k > 1 else "") + ("e+" if e >= 0 else "e-")
-        text += str(abs(e))
-    return sign + text
-
-
-def js_string(value: Any) -> str:
-    """``String(v)`` of the JS value Python's ``value`` becomes (JSG's string coercion)."""
-    if isinstance(value, str):
-        return value
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return js_number_string(value)
-    if isinstance(value, list):
-        return ",".join("" if item is None else js_string(item) for item in value)
-    if isinstance(value, bytes | memoryview):
-        return ",".join(str(b) for b in bytes(value))
-    return "[object Object]"
 
 
 def js_order(pairs: list[tuple[str, Any]]) -> JsDict:
@@ -89,13 +36,6 @@ def _is_index(key: str) -> bool:
     return (
         key.isdigit() and key.isascii() and (key == "0" or key[0] != "0") and int(key) < 2**32 - 1
     )
-
-
-def js_number(value: float) -> int | float:
-    """A JS number as Pyodide hands it to Python: int when it is a safe integer."""
-    if value.is_integer() and abs(value) <= 2**53 - 1:
-        return int(value)
-    return value
 
 
 class _Constant(ValueError):

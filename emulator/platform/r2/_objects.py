@@ -10,7 +10,8 @@ wrapped as the SDK wraps it.
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from emulator.runtime.js import Date
 from emulator.runtime.js._streams import BODY_USED, JsBuffer, ReadableStream
@@ -118,15 +119,25 @@ class R2ObjectBody(R2Object):
     def __init__(self, row: ObjectRow, data: bytes, range_: tuple[int, int]) -> None:
         super().__init__(row, range_=range_)
         self._body = ReadableStream(data)
+        # The SDK's _BindingWrapper caches each property at its first read (setattr in
+        # __getattr__): `body` is one wrapper, and `bodyUsed` keeps its first answer.
+        self._read_once: dict[str, Any] = {}
+
+    # A raw JsProxy (older dates) reads the JS properties themselves, every time.
+    _raw_properties: ClassVar[dict[str, Callable[[R2ObjectBody], Any]]] = {
+        "body": lambda self: self._body,
+        "bodyUsed": lambda self: self._body.disturbed,
+    }
 
     @property
     def body(self) -> Any:
         """The stream as the SDK's wrapper hands it over (a raw JsProxy on older dates)."""
-        return sdk_result(self._body)
+        return self._read_once.setdefault("body", sdk_result(self._body))
 
     @property
     def bodyUsed(self) -> bool:
-        return self._body.disturbed
+        used: bool = self._read_once.setdefault("bodyUsed", self._body.disturbed)
+        return used
 
     async def arrayBuffer(self) -> memoryview:
         # python_from_rpc converts the ArrayBuffer with to_py(): a memoryview, not bytes

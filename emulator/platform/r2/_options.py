@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from emulator.runtime.js._coerce import js_string as js_string
 from emulator.runtime.js._streams import JsBuffer, ReadableStream
 from emulator.runtime.workers import Headers
 from emulator.runtime.workers._rpc import unwrap
@@ -50,23 +51,6 @@ def options(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     if args:
         return args[0]
     return kwargs or None
-
-
-def js_string(value: Any) -> str:
-    """``String(value)`` as JS computes it for what Python can send."""
-    if isinstance(value, str):
-        return value
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, list):
-        return ",".join("" if v is None else js_string(v) for v in value)
-    return "[object Object]"
 
 
 def body_bytes(method: str, value: Any, index: int = 2, owner: str = "R2Bucket") -> bytes:

@@ -65,7 +65,7 @@ _HINTS = {
     "ArrayBuffer": "use bytes",
     "Blob": "use bytes",
     "FormData": "use workers.FormData when wf provides it, or parse the body yourself",
-    "ReadableStream": "read the whole body with await request.bytes()",
+    "ReadableStream": "streams come from bodies (obj.body, response.body); build a body from bytes",
     "WebSocket": "WebSockets are not emulated yet",
     "WebSocketPair": "WebSockets are not emulated yet",
     "HTMLRewriter": "HTMLRewriter is not emulated yet",

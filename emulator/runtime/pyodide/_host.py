@@ -65,7 +65,8 @@ class JsHostObject(JsProxy):
             raise AttributeError(name)
         if name.startswith("_"):
             raise AttributeError(name)  # wf internals are not JS properties
-        value = getattr(self._js, name)
+        live = getattr(type(self._js), "_raw_properties", {}).get(name)
+        value = live(self._js) if live is not None else getattr(self._js, name)
         where = f"{self._where}.{name}"
         if callable(value) and not isinstance(value, type | JsProxy):
             return JsFunction(value, where)
