@@ -44,6 +44,11 @@ import click
 )
 @click.option("--no-reload", is_flag=True, help="Do not reload on file changes.")
 @click.option(
+    "--debug",
+    is_flag=True,
+    help="For a debugger: user code may hold the event loop past limits.cpu_ms.",
+)
+@click.option(
     "--allow-origin",
     "allow_origins",
     multiple=True,
@@ -68,6 +73,7 @@ def dev(
     time_mode: str | None,
     time_scale: float | None,
     no_reload: bool,
+    debug: bool,
     allow_origins: tuple[str, ...],
     backlog: int,
     headers_timeout: float,
@@ -93,6 +99,7 @@ def dev(
         time=time_mode,
         time_scale=time_scale,
         reload=not no_reload,
+        debug=debug,
         allow_origins=allow_origins,
         listener=ListenerOptions(
             backlog=backlog, headers_timeout=headers_timeout, body_timeout=body_timeout

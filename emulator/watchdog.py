@@ -7,6 +7,11 @@ the watchdog does the same locally: when the loop has not turned for that long, 
 the main thread a signal whose handler raises ``CpuLimitExceeded`` inside the blocking code,
 if that code is user code. The step's attempt fails (and is retried per its config), or the
 Worker answers 500, and the server carries on.
+
+A debugger holds the loop too (pdb waiting at a ``breakpoint()``, an IDE paused on a line), and
+stopping it would throw the session away and leave its keystrokes to the next attempt: while one
+is active (a trace function on the main thread, a ``sys.monitoring`` debugger, pydevd loaded
+and tracing) the watchdog steps aside, and ``wf dev --debug`` turns it off.
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -34,8 +41,9 @@ class CpuLimitExceeded(Exception):
 class Watchdog:
     """Watches the event loop from a thread and interrupts user code that blocks it."""
 
-    def __init__(self, limit_ms: float, *, poll_s: float = 0.05) -> None:
+    def __init__(self, limit_ms: float, *, poll_s: float = 0.05, enabled: bool = True) -> None:
         self.limit_ms = limit_ms
+        self.enabled = enabled
         self._poll_s = poll_s
         self._beat = time.monotonic()
         self._stop = threading.Event()
@@ -45,6 +53,8 @@ class Watchdog:
 
     def start(self) -> bool:
         """Install the signal handler and start watching; False off the main thread."""
+        if not self.enabled:
+            return False
         if threading.current_thread() is not threading.main_thread():
             return False  # signals reach only the main thread: nothing to interrupt with
         self._previous = signal.signal(_SIGNAL, self._interrupt)  # type: ignore[assignment]
@@ -81,10 +91,51 @@ class Watchdog:
         label = _running.get()
         if label is None:
             return  # the loop is held by wf itself, not by user code: nothing to stop
+        if debugger_active():
+            return  # a person is stepping through the code: the stall is theirs
         raise CpuLimitExceeded(
             f"{label} blocked the event loop for more than {self.limit_ms:.0f} ms "
-            "(limits.cpu_ms): await asyncio.sleep() instead of time.sleep(), and await I/O"
+            f"(limits.cpu_ms){where(frame)}: await asyncio.sleep() instead of time.sleep(), "
+            "and await I/O"
         )
+
+
+def debugger_active() -> bool:
+    """True when a debugger traces the calling thread (call it on the main thread).
+
+    pdb and pydevd (debugpy, PyCharm) install a trace function; on Python 3.12+ a debugger may
+    use ``sys.monitoring`` instead, under its DEBUGGER tool id.
+    """
+    if sys.gettrace() is not None:
+        return True
+    monitoring = getattr(sys, "monitoring", None)
+    if monitoring is not None and monitoring.get_tool(monitoring.DEBUGGER_ID) is not None:
+        return True
+    pydevd = sys.modules.get("pydevd")
+    return pydevd is not None and getattr(pydevd, "GetGlobalDebugger", lambda: None)() is not None
+
+
+def where(frame: FrameType | None) -> str:
+    """", stopped at FILE:LINE in FUNCTION" for the innermost frame of the user's code (else of
+    a library it called), never of wf or the standard library."""
+    skipped = (os.path.dirname(os.path.abspath(__file__)), os.path.dirname(os.__file__), "<")
+    frames: list[FrameType] = []
+    while frame is not None:
+        if not frame.f_code.co_filename.startswith(skipped):
+            frames.append(frame)
+        frame = frame.f_back
+    own = [f for f in frames if "site-packages" not in f.f_code.co_filename]
+    if not frames:
+        return ""
+    chosen = (own or frames)[0]
+    path = chosen.f_code.co_filename
+    try:
+        shown = os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
+        shown = path
+    if shown.startswith(".."):
+        shown = path
+    return f", stopped at {shown}:{chosen.f_lineno} in {chosen.f_code.co_name}"
 
 
 @contextlib.contextmanager

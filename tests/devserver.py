@@ -72,7 +72,9 @@ class DevServer:
     start_timeout: float = 20.0
     """Seconds :meth:`wait_ready` waits for the "Ready on" line."""
 
-    def __init__(self, project: Path, *args: str, port: int | None = None) -> None:
+    def __init__(
+        self, project: Path, *args: str, port: int | None = None, stdin: int = subprocess.DEVNULL
+    ) -> None:
         self.project = project
         self.args = args
         self.port = port or free_port()
@@ -82,7 +84,7 @@ class DevServer:
             [*wf_command(), "dev", str(project), "--port", str(self.port), *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
+            stdin=stdin,
             text=True,
             encoding="utf-8",
             errors="replace",

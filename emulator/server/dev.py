@@ -50,6 +50,7 @@ class DevOptions:
     color: bool | None = None  # None: colour when stdout is a terminal
     allow_origins: tuple[str, ...] = ()  # pages of other origins that may call /cdn-cgi/
     listener: ListenerOptions | None = None  # backlog and timeouts; None: the defaults
+    debug: bool = False  # no CPU watchdog: a debugger may hold the loop as long as it likes
 
 
 class StartupError(Exception):
@@ -170,7 +171,7 @@ async def serve(
     watcher: asyncio.Task[None] | None = None
     from emulator.watchdog import Watchdog
 
-    watchdog = Watchdog(engine.config.cpu_ms)
+    watchdog = Watchdog(engine.config.cpu_ms, enabled=not options.debug)
     try:
         from emulator.server.app import create_app
         from emulator.server.listener import DevRunner, ListenerOptions
@@ -251,6 +252,8 @@ def _describe(session: DevSession, console: DevConsole, options: DevOptions, url
     console.plain(f"  dashboard: {url}/cdn-cgi/wf/")
     if not options.reload:
         console.plain("  hot reload off (--no-reload)")
+    if options.debug:
+        console.plain("  debug: no CPU limit, user code may hold the loop at a breakpoint")
 
 
 def _handle_signals(stop: asyncio.Event, console: DevConsole) -> Callable[[], None]:
