@@ -41,6 +41,9 @@ class Default(WorkerEntrypoint):
             finally:
                 sys.settrace(None)
             return Response("waited")
+        if request.url.endswith("/nap"):
+            time.sleep(0.6)  # twice limits.cpu_ms
+            return Response("napped")
         if request.url.endswith("/pdb"):
             breakpoint()
             return Response("after the breakpoint")
@@ -123,7 +126,12 @@ def test_pdb_at_a_breakpoint_outlives_the_cpu_limit(tmp_path):
 def test_debug_turns_the_watchdog_off(tmp_path, dev_server):
     server = dev_server(blocking_project(tmp_path), "--time", "manual", "--debug")
     server.wait_log("debug: no CPU limit")
-    created = server.explorer("POST", "/workflows/blocker/instances", {"id": "d"})
-    assert created.status == 200, created
-    server.advance("1 second")
-    assert server.status("blocker", "d") == "running"  # time.sleep(60) goes on undisturbed
+    answer = server.get("/nap")  # holds the loop for twice limits.cpu_ms, untraced
+    assert (answer.status, answer.text) == (200, "napped")
+
+
+def test_without_debug_the_same_nap_is_stopped(tmp_path, dev_server):
+    server = dev_server(blocking_project(tmp_path), "--time", "manual")
+    answer = server.get("/nap")
+    assert answer.status == 500
+    assert answer.text.startswith("CpuLimitExceeded: the Worker's fetch of GET /nap blocked")
