@@ -41,6 +41,14 @@ class Client:
         """Call the explorer REST API (the one `wrangler workflows --local` uses)."""
         return self.request(method, EXPLORER + path, body, query)
 
+    def explorer_page(
+        self, path: str, query: Mapping[str, Any] | None = None
+    ) -> tuple[Any, dict[str, Any]]:
+        """GET one page of a list: its ``result`` and the envelope's ``result_info``."""
+        info: dict[str, Any] = {}
+        result = self.request("GET", EXPLORER + path, None, query, info=info)
+        return result, info
+
     def control(self, method: str, path: str, body: Any = None) -> Any:
         """Call the emulator-only control API under /cdn-cgi/wf."""
         return self.request(method, CONTROL + path, body)
@@ -51,8 +59,11 @@ class Client:
         path: str,
         body: Any = None,
         query: Mapping[str, Any] | None = None,
+        info: dict[str, Any] | None = None,
     ) -> Any:
-        """Send one request; return the envelope's ``result`` or raise CliError."""
+        """Send one request; return the envelope's ``result`` or raise CliError.
+
+        ``info``, if given, receives the envelope's ``result_info``."""
         import urllib.error
         import urllib.request
 
@@ -68,9 +79,9 @@ class Client:
             request.add_header("Content-Type", "application/json")
         try:
             with _opener().open(request, timeout=TIMEOUT_S) as response:
-                return _result(response.status, response.read())
+                return _result(response.status, response.read(), info)
         except urllib.error.HTTPError as exc:
-            return _result(exc.code, exc.read())
+            return _result(exc.code, exc.read(), info)
         except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
             reason = getattr(exc, "reason", exc)
             if isinstance(reason, TimeoutError):
@@ -97,7 +108,7 @@ def _opener() -> Any:
     return urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-def _result(status: int, raw: bytes) -> Any:
+def _result(status: int, raw: bytes, info: dict[str, Any] | None = None) -> Any:
     try:
         payload = json.loads(raw) if raw else None
     except ValueError:
@@ -108,5 +119,12 @@ def _result(status: int, raw: bytes) -> Any:
     if status >= 400 or not payload.get("success"):
         errors = payload.get("errors") or []
         first = errors[0] if errors and isinstance(errors[0], dict) else {}
-        raise CliError(str(first.get("message") or f"HTTP {status}"))
+        code = first.get("code")
+        raise CliError(
+            str(first.get("message") or f"HTTP {status}"),
+            status=status,
+            code=code if isinstance(code, int) else None,
+        )
+    if info is not None and isinstance(payload.get("result_info"), dict):
+        info.update(payload["result_info"])
     return payload.get("result")

@@ -5,14 +5,15 @@ from __future__ import annotations
 import click
 
 from cli.client import Client, quote
+from cli.complete import instance_ids, workflow_names
 from cli.instances import instances_path, resolve_id
 from cli.options import client_command, parse_json_option
 from cli.output import Output
 
 
 @click.command("send-event", short_help="Send an event to an instance.")
-@click.argument("name")
-@click.argument("instance_id", metavar="ID")
+@click.argument("name", shell_complete=workflow_names)
+@click.argument("instance_id", metavar="ID", shell_complete=instance_ids)
 @click.option("--type", "event_type", required=True, help="Type of the event.")
 @click.option(
     "--payload",

@@ -8,6 +8,7 @@ import click
 
 from cli import labels
 from cli.client import Client, quote
+from cli.complete import instance_ids, workflow_names
 from cli.errors import CliError
 from cli.options import client_command, parse_json_option
 from cli.output import Output
@@ -34,7 +35,7 @@ def resolve_id(client: Client, workflow: str, instance_id: str) -> str:
 
 
 @click.command(short_help="Start a new instance of a workflow.")
-@click.argument("name")
+@click.argument("name", shell_complete=workflow_names)
 @click.argument("params", required=False, default="")
 @click.option("--id", "instance_id", help="Custom instance ID (default: a random UUIDv4).")
 @client_command
@@ -57,7 +58,7 @@ def instances() -> None:
 
 
 @instances.command("list")
-@click.argument("name")
+@click.argument("name", shell_complete=workflow_names)
 @click.option(
     "--status", type=click.Choice(labels.STATUSES), help="Only instances with this status."
 )
@@ -78,8 +79,8 @@ def list_instances(
 ) -> None:
     """List the instances of workflow NAME, newest first."""
     query = {"status": status, "page": page, "per_page": per_page}
-    found = client.explorer("GET", instances_path(name), query=query) or []
-    found = sorted(found, key=lambda i: i.get("created_on") or "", reverse=not reverse)
+    found, info = client.explorer_page(instances_path(name), query=query)
+    found = sorted(found or [], key=lambda i: i.get("created_on") or "", reverse=not reverse)
     out.result(found)
     if not found:
         if page > 1:
@@ -93,23 +94,39 @@ def list_instances(
             )
         return
     out.line(f"Showing {len(found)} instance{'s' if len(found) > 1 else ''} from page {page}:")
-    out.table([_instance_row(i) for i in found])
+    out.table(
+        [_instance_row(i) for i in found],
+        whole=("Instance ID",),
+        optional=("Status", "Created (UTC)", "Modified (UTC)", "Version"),
+    )
+    total, pages = info.get("total_count"), info.get("total_pages")
+    if isinstance(total, int) and isinstance(pages, int):
+        out.line(f"{total:,} instance{'s' if total != 1 else ''} in all, page {page} of {pages}")
+        if page < pages:
+            flags = "".join(
+                f" --{flag} {value}"
+                for flag, value in (("status", status), ("per-page", per_page))
+                if value is not None
+            )
+            out.line(f"Next page: wf instances list {name}{flags} --page {page + 1}")
 
 
 def _instance_row(instance: dict[str, Any]) -> dict[str, str]:
     row = {"Instance ID": str(instance.get("id", ""))}
-    if instance.get("version_id"):
-        row["Version"] = str(instance["version_id"])
-    row["Created"] = labels.when(instance.get("created_on")) or "N/A"
-    if instance.get("modified_on"):
-        row["Modified"] = labels.when(instance["modified_on"])
     row["Status"] = labels.status_label(instance.get("status"))
+    row["Created (UTC)"] = _when(instance.get("created_on")) or "N/A"
+    row["Modified (UTC)"] = _when(instance.get("modified_on")) or ""
+    row["Version"] = str(instance.get("version_id") or "")
     return row
 
 
+def _when(value: str | None) -> str:
+    return labels.when(value).removesuffix(" UTC")
+
+
 @instances.command(short_help="Show an instance: status, steps and attempts.")
-@click.argument("name")
-@click.argument("instance_id", metavar="[ID]", default=LATEST)
+@click.argument("name", shell_complete=workflow_names)
+@click.argument("instance_id", metavar="[ID]", default=LATEST, shell_complete=instance_ids)
 @click.option(
     "--step-output/--no-step-output",
     default=True,
@@ -153,30 +170,58 @@ def _change_status(client: Client, name: str, instance_id: str, action: str, **e
 
 
 @instances.command()
-@click.argument("name")
-@click.argument("instance_id", metavar="ID")
+@click.argument("name", shell_complete=workflow_names)
+@click.argument("instance_id", metavar="ID", shell_complete=instance_ids)
 @client_command
 def pause(name: str, instance_id: str, client: Client, out: Output) -> None:
     """Pause instance ID of workflow NAME."""
-    resolved = _change_status(client, name, instance_id, "pause")
-    out.result({"workflow": name, "id": resolved, "action": "pause"})
+    resolved = resolve_id(client, name, instance_id)
+    before = _status_of(client, name, resolved)
+    if before not in PAUSABLE:
+        _unchanged(out, name, resolved, before, "pause")
+        return
+    _change_status(client, name, resolved, "pause")
+    out.result({"workflow": name, "id": resolved, "action": "pause", "changed": True})
     out.line(f'⏸️ The instance "{resolved}" from {name} was paused successfully')
 
 
 @instances.command()
-@click.argument("name")
-@click.argument("instance_id", metavar="ID")
+@click.argument("name", shell_complete=workflow_names)
+@click.argument("instance_id", metavar="ID", shell_complete=instance_ids)
 @client_command
 def resume(name: str, instance_id: str, client: Client, out: Output) -> None:
     """Resume paused instance ID of workflow NAME."""
-    resolved = _change_status(client, name, instance_id, "resume")
-    out.result({"workflow": name, "id": resolved, "action": "resume"})
+    resolved = resolve_id(client, name, instance_id)
+    before = _status_of(client, name, resolved)
+    if before not in RESUMABLE:
+        _unchanged(out, name, resolved, before, "resume")
+        return
+    _change_status(client, name, resolved, "resume")
+    out.result({"workflow": name, "id": resolved, "action": "resume", "changed": True})
     out.line(f'🔄 The instance "{resolved}" from {name} was resumed successfully')
 
 
+# Production ignores a pause or resume with nothing to act on: say so rather than "succeeded".
+PAUSABLE = {"queued", "running", "waiting"}
+RESUMABLE = {"paused", "waitingForPause"}
+
+
+def _status_of(client: Client, name: str, instance_id: str) -> str:
+    details = client.explorer("GET", instances_path(name, instance_id)) or {}
+    return str(details.get("status") or "unknown")
+
+
+def _unchanged(out: Output, name: str, instance_id: str, status: str, action: str) -> None:
+    out.result(
+        {"workflow": name, "id": instance_id, "action": action, "changed": False, "status": status}
+    )
+    label = labels.status_label(status)
+    out.warn(f'The instance "{instance_id}" from {name} is {label}: nothing to {action}, unchanged')
+
+
 @instances.command()
-@click.argument("name")
-@click.argument("instance_id", metavar="ID")
+@click.argument("name", shell_complete=workflow_names)
+@click.argument("instance_id", metavar="ID", shell_complete=instance_ids)
 @client_command
 def terminate(name: str, instance_id: str, client: Client, out: Output) -> None:
     """Terminate instance ID of workflow NAME."""
@@ -186,8 +231,8 @@ def terminate(name: str, instance_id: str, client: Client, out: Output) -> None:
 
 
 @instances.command(short_help="Restart an instance, or replay it from one step.")
-@click.argument("name")
-@click.argument("instance_id", metavar="ID")
+@click.argument("name", shell_complete=workflow_names)
+@click.argument("instance_id", metavar="ID", shell_complete=instance_ids)
 @click.option("--from-step-name", help="Restart from this step (its name, without the -N count).")
 @click.option(
     "--from-step-count",
@@ -226,8 +271,10 @@ def restart(
 
 
 @instances.command()
-@click.argument("name")
-@click.argument("instance_ids", metavar="ID...", nargs=-1, required=True)
+@click.argument("name", shell_complete=workflow_names)
+@click.argument(
+    "instance_ids", metavar="ID...", nargs=-1, required=True, shell_complete=instance_ids
+)
 @client_command
 def delete(name: str, instance_ids: tuple[str, ...], client: Client, out: Output) -> None:
     """Delete instances of workflow NAME with all their state."""

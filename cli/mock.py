@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from cli.client import Client, quote
+from cli.complete import workflow_names
 from cli.errors import CliError
 from cli.options import client_command, parse_json_option
 from cli.output import Output
@@ -81,7 +82,7 @@ def mock() -> None:
 
 
 @mock.command("add")
-@click.argument("workflow")
+@click.argument("workflow", shell_complete=workflow_names)
 @click.argument("instance", required=False)
 @click.option("--disable-sleeps", is_flag=True, help="Every sleep ends at once.")
 @click.option(
@@ -89,31 +90,54 @@ def mock() -> None:
 )
 @click.option("--disable-retry-delays", is_flag=True, help="Every retry starts at once.")
 @click.option(
-    "--disable-retry-delay", "retry_delays", multiple=True, metavar="STEP",
+    "--disable-retry-delay",
+    "retry_delays",
+    multiple=True,
+    metavar="STEP",
     help="Retries of this step start at once.",
 )
 @click.option(
-    "--result", "results", multiple=True, nargs=2, metavar="STEP JSON",
+    "--result",
+    "results",
+    multiple=True,
+    nargs=2,
+    metavar="STEP JSON",
     help="The step returns JSON without running.",
 )
 @click.option(
-    "--error", "errors", multiple=True, nargs=2, metavar="STEP MESSAGE",
+    "--error",
+    "errors",
+    multiple=True,
+    nargs=2,
+    metavar="STEP MESSAGE",
     help="Attempts of the step fail with MESSAGE ('Name: message' sets the error name).",
 )
 @click.option(
-    "--timeout-step", "timeouts", multiple=True, metavar="STEP",
+    "--timeout-step",
+    "timeouts",
+    multiple=True,
+    metavar="STEP",
     help="Attempts of the step time out at once.",
 )
 @click.option(
-    "--times", type=click.IntRange(min=1), default=None,
+    "--times",
+    type=click.IntRange(min=1),
+    default=None,
     help="Only this many attempts fail (for --error and --timeout-step); default every one.",
 )
 @click.option(
-    "--event", "events", multiple=True, nargs=2, metavar="TYPE JSON",
+    "--event",
+    "events",
+    multiple=True,
+    nargs=2,
+    metavar="TYPE JSON",
     help="Deliver an event with this payload (now, or when the instance is created).",
 )
 @click.option(
-    "--event-timeout", "event_timeouts", multiple=True, metavar="STEP",
+    "--event-timeout",
+    "event_timeouts",
+    multiple=True,
+    metavar="STEP",
     help="This wait_for_event step times out at once.",
 )
 @click.option("--spec", metavar="JSON|@FILE", help="A full modifier spec (see the docs).")
@@ -195,7 +219,7 @@ def _spec(text: str) -> dict[str, Any]:
 
 
 @mock.command("show")
-@click.argument("workflow")
+@click.argument("workflow", shell_complete=workflow_names)
 @click.argument("instance", required=False)
 @client_command
 def show(workflow: str, instance: str | None, client: Client, out: Output) -> None:
@@ -206,7 +230,7 @@ def show(workflow: str, instance: str | None, client: Client, out: Output) -> No
 
 
 @mock.command("clear")
-@click.argument("workflow")
+@click.argument("workflow", shell_complete=workflow_names)
 @click.argument("instance", required=False)
 @client_command
 def clear(workflow: str, instance: str | None, client: Client, out: Output) -> None:
@@ -217,16 +241,21 @@ def clear(workflow: str, instance: str | None, client: Client, out: Output) -> N
 
 
 @mock.command("wait")
-@click.argument("workflow")
+@click.argument("workflow", shell_complete=workflow_names)
 @click.argument("instance")
 @click.option("--status", help="Wait until the instance has this status (complete, waiting...).")
 @click.option("--step", metavar="STEP", help="Wait for this step.do's result and print it.")
 @click.option(
-    "--timeout", type=click.FloatRange(0, MAX_WAIT_S), default=30.0, show_default=True,
+    "--timeout",
+    type=click.FloatRange(0, MAX_WAIT_S),
+    default=30.0,
+    show_default=True,
     help="Seconds to wait at most.",
 )
 @click.option(
-    "--stall-after", type=click.FloatRange(0, MAX_WAIT_S), default=None,
+    "--stall-after",
+    type=click.FloatRange(0, MAX_WAIT_S),
+    default=None,
     help="In manual time, give up after this many seconds in which the instance stays "
     "parked and the clock stands still.",
 )

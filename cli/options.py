@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import click
 
 from cli.client import Client
+from cli.errors import CliError
 from cli.output import Output
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -38,9 +39,32 @@ def client_command(fn: F) -> F:
     )
     @functools.wraps(fn)
     def command(*args: Any, host: str, port: int, as_json: bool, **kwargs: Any) -> Any:
-        return fn(*args, client=Client(host, port), out=Output(as_json), **kwargs)
+        client = Client(host, port)
+        try:
+            return fn(*args, client=client, out=Output(as_json), **kwargs)
+        except CliError as exc:
+            exc = with_valid_names(exc, client, kwargs)
+            if as_json:  # a script reading stdout gets a JSON document either way
+                Output(as_json).error(exc.format_message(), exc.code)
+            raise exc from None
 
     return command  # type: ignore[return-value]
+
+
+def with_valid_names(exc: CliError, client: Client, arguments: dict[str, Any]) -> CliError:
+    """An unknown workflow's error, with the names that exist appended."""
+    name = arguments.get("name") or arguments.get("workflow")
+    if exc.status != 404 or not name or "Workflow instance" in exc.message:
+        return exc
+    try:
+        found = client.explorer("GET", "/workflows") or []
+    except CliError:
+        return exc
+    names = sorted(str(w.get("name")) for w in found if isinstance(w, dict))
+    known = ", ".join(names) if names else "none"
+    return CliError(
+        f"{exc.message} The project's workflows: {known}", status=exc.status, code=exc.code
+    )
 
 
 def parse_json_option(text: str, what: str) -> Any:

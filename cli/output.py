@@ -27,6 +27,12 @@ class Output:
         if self.as_json:
             click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
+    def error(self, message: str, code: int | None = None) -> None:
+        """A failure as JSON on stdout, in Cloudflare's envelope (the line goes to stderr too)."""
+        error: dict[str, Any] = {} if code is None else {"code": code}
+        error["message"] = message
+        click.echo(json.dumps({"success": False, "errors": [error], "result": None}, indent=2))
+
     def line(self, text: str = "") -> None:
         """A line for people; silent with --json so stdout stays one JSON document."""
         if not self.as_json:
@@ -55,20 +61,55 @@ class Output:
         rows: Sequence[Mapping[str, str]],
         columns: Sequence[str] | None = None,
         title: str | None = None,
+        *,
+        whole: Sequence[str] = (),
+        optional: Sequence[str] = (),
     ) -> None:
-        """A rich table of string cells; the columns default to the first row's keys."""
+        """A rich table of string cells; the columns default to the first row's keys.
+
+        Cells of ``whole`` columns are never wrapped (ids). With two rows or more, a column of
+        ``optional`` that holds one value throughout is said once above the table instead, and
+        while the table is wider than the terminal the ``optional`` columns go, last first.
+        """
         if self.as_json:
             return
+        from rich import box
+        from rich.cells import cell_len
         from rich.table import Table
         from rich.text import Text
 
+        console = _console()
         names = list(columns or (rows[0].keys() if rows else []))
-        table = Table(title=title, title_justify="left", show_lines=False)
+        if len(rows) > 1:
+            for name in [n for n in optional if n in names]:
+                values = {str(row.get(name, "")) for row in rows}
+                if len(values) == 1:
+                    names.remove(name)
+                    self.line(f"{name}: {values.pop() or '-'} (every row)")
+
+        def width(columns: list[str]) -> int:
+            cells = [
+                max([cell_len(name), *(cell_len(str(r.get(name, ""))) for r in rows)])
+                for name in columns
+            ]
+            return sum(cells) + 3 * len(cells) + 1  # a border and a padding either side
+
+        hidden = []
+        for name in reversed([n for n in optional if n in names]):
+            if width(names) <= console.width:
+                break
+            names.remove(name)
+            hidden.insert(0, name)
+        if hidden:
+            shown = ", ".join(hidden)
+            self.line(f"Hidden to fit {console.width} columns: {shown} (--json has all)")
+        table = Table(title=title, title_justify="left", show_lines=False, box=box.HEAVY_HEAD)
         for name in names:
-            table.add_column(name, overflow="fold")
+            whole_cells = name in whole
+            table.add_column(name, overflow="fold", no_wrap=whole_cells)
         for row in rows:
             table.add_row(*(Text(str(row.get(name, ""))) for name in names))
-        _console().print(table)
+        console.print(table)
 
 
 def _console() -> Any:

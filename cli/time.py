@@ -8,6 +8,7 @@ import click
 
 from cli import labels
 from cli.client import Client
+from cli.complete import instance_ids, workflow_names
 from cli.errors import CliError
 from cli.options import client_command
 from cli.output import Output
@@ -85,8 +86,8 @@ def advance(duration: str | None, target: str | None, client: Client, out: Outpu
 
 
 @time_group.command(short_help="Jump to the next timer, or fire one instance's.")
-@click.argument("name", required=False)
-@click.argument("instance_id", metavar="[ID]", required=False)
+@click.argument("name", required=False, shell_complete=workflow_names)
+@click.argument("instance_id", metavar="[ID]", required=False, shell_complete=instance_ids)
 @client_command
 def skip(name: str | None, instance_id: str | None, client: Client, out: Output) -> None:
     """Jump to the next pending timer; or, given NAME ID, fire that instance's timer now.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from cli.client import Client, quote
+from cli.complete import workflow_names
 from cli.labels import STATUSES
 from cli.options import client_command
 from cli.output import Output
@@ -40,7 +41,7 @@ def list_workflows(client: Client, out: Output) -> None:
 
 
 @workflows.command()
-@click.argument("name")
+@click.argument("name", shell_complete=workflow_names)
 @client_command
 def describe(name: str, client: Client, out: Output) -> None:
     """Describe workflow NAME: its class, script and instance counts by status."""

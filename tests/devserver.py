@@ -36,18 +36,19 @@ def wf_command() -> list[str]:
 
 
 def run_wf(
-    *args: str, port: int | None = None, timeout: float = 60
+    *args: str, port: int | None = None, timeout: float = 60, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run one `wf` command; ``port`` adds ``--port`` (client commands)."""
+    """Run one `wf` command; ``port`` adds ``--port`` (client commands); ``env`` adds variables."""
     command = [*wf_command(), *args]
     if port is not None:
         command += ["--port", str(port)]
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "NO_COLOR": "1"}
-    env.pop("WF_PORT", None)
+    environment = {**os.environ, "PYTHONIOENCODING": "utf-8", "NO_COLOR": "1"}
+    environment.pop("WF_PORT", None)
     for name in ("COLUMNS", "LINES"):  # pytest-xdist workers set them (80x24)
-        env.pop(name, None)
+        environment.pop(name, None)
+    environment.update(env or {})
     return subprocess.run(
-        command, capture_output=True, text=True, encoding="utf-8", timeout=timeout, env=env
+        command, capture_output=True, text=True, encoding="utf-8", timeout=timeout, env=environment
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 
@@ -24,7 +25,10 @@ def test_server_not_running(args: tuple[str, ...]) -> None:
     port = free_port()
     result = run_wf(*args, port=port)
     assert result.returncode != 0
-    assert result.stdout == ""
+    if "--json" in args:  # the error as a JSON document on stdout, for the script reading it
+        assert json.loads(result.stdout)["errors"][0]["message"].startswith("Could not connect")
+    else:
+        assert result.stdout == ""
     assert result.stderr.count("\n") == 1
     assert f"Could not connect to wf dev at http://127.0.0.1:{port}" in result.stderr
 
