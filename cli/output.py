@@ -94,7 +94,7 @@ class Output:
             ]
             return sum(cells) + 3 * len(cells) + 1  # a border and a padding either side
 
-        hidden = []
+        hidden: list[str] = []
         for name in reversed([n for n in optional if n in names]):
             if width(names) <= console.width:
                 break
