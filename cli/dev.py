@@ -49,6 +49,21 @@ import click
     help="For a debugger: user code may hold the event loop past limits.cpu_ms.",
 )
 @click.option(
+    "--log-level",
+    type=click.Choice(["debug", "log", "info", "warn", "error", "none"]),
+    default="log",
+    show_default=True,
+    help="Least severe console line shown (as wrangler: log is print(), info is events).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Only warnings and errors (--log-level warn).")
+@click.option(
+    "--log-workflow",
+    "log_workflows",
+    multiple=True,
+    metavar="NAME",
+    help="Only the lines of workflow NAME's instances (repeatable).",
+)
+@click.option(
     "--allow-origin",
     "allow_origins",
     multiple=True,
@@ -74,6 +89,9 @@ def dev(
     time_scale: float | None,
     no_reload: bool,
     debug: bool,
+    log_level: str,
+    quiet: bool,
+    log_workflows: tuple[str, ...],
     allow_origins: tuple[str, ...],
     backlog: int,
     headers_timeout: float,
@@ -100,6 +118,8 @@ def dev(
         time_scale=time_scale,
         reload=not no_reload,
         debug=debug,
+        log_level="warn" if quiet else log_level,
+        log_workflows=log_workflows,
         allow_origins=allow_origins,
         listener=ListenerOptions(
             backlog=backlog, headers_timeout=headers_timeout, body_timeout=body_timeout

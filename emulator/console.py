@@ -28,7 +28,12 @@ if TYPE_CHECKING:
     from emulator.clock import Clock
     from emulator.engine import Engine, EngineEvent
 
-__all__ = ["AttributedStdout", "DevConsole", "format_event"]
+__all__ = ["LEVELS", "AttributedStdout", "DevConsole", "format_event"]
+
+# `--log-level` as wrangler orders them ("log", console.log, is chattier than "info"): a line
+# shows when its level is at or after the chosen one.
+LEVELS = ("debug", "log", "info", "warn", "error", "none")
+_EVENT_LEVELS = {"step_failure": "warn", "warning": "warn", "errored": "error"}
 
 _STYLES = {
     "queued": "dim",
@@ -142,9 +147,20 @@ def format_event(event: EngineEvent) -> str:
 class DevConsole:
     """Prints server and instance lines to one stream, coloured when it is a terminal."""
 
-    def __init__(self, stream: TextIO | None = None, *, color: bool | None = None) -> None:
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        *,
+        color: bool | None = None,
+        level: str = "log",
+        workflows: frozenset[str] = frozenset(),
+    ) -> None:
         self.stream = stream if stream is not None else sys.stdout
         self.color = _wants_color(self.stream) if color is None else color
+        if level not in LEVELS:
+            raise ValueError(f"log level {level!r} is not one of {', '.join(LEVELS)}")
+        self._rank = LEVELS.index(level)
+        self.workflows = workflows  # empty: every workflow
         self._lock = threading.Lock()
         self._clock: Clock | None = None
         self._stamp_key: tuple[float, bool] | None = None
@@ -161,7 +177,15 @@ class DevConsole:
         if self.on_event in engine.listeners:
             engine.listeners.remove(self.on_event)
 
+    def shows(self, level: str, workflow: str | None = None) -> bool:
+        """Whether a line of ``level`` (about ``workflow``, if any) is printed."""
+        if LEVELS.index(level) < self._rank:
+            return False
+        return workflow is None or not self.workflows or workflow in self.workflows
+
     def on_event(self, event: EngineEvent) -> None:
+        if not self.shows(_EVENT_LEVELS.get(event.kind, "info"), event.workflow):
+            return
         stamp = self._span(self._stamp(event.at), "dim")
         who = self._span(f"{event.workflow}/{event.instance}", "bold")
         text = self._span(format_event(event).translate(_CONTROL), _STYLES.get(event.kind, ""))
@@ -184,23 +208,37 @@ class DevConsole:
         self._write(message + "\n")
 
     def info(self, message: str, style: str = "") -> None:
-        self._write(self._paint(message, style))
+        if self.shows("info"):
+            self._write(self._paint(message, style))
+
+    def request(self, method: str, path: str, status: int, reason: str, ms: float) -> None:
+        """One request the Worker answered, as wrangler dev logs it: GET / 200 OK (3ms)."""
+        if not self.shows("info"):
+            return
+        style = "red" if status >= 500 else "yellow" if status >= 400 else ""
+        line = f"{method} {path} {self._span(f'{status} {reason}', style)} ({ms:.0f}ms)"
+        self._write(line.translate(_CONTROL) + "\n")
 
     def success(self, message: str) -> None:
         self.info(message, "green")
 
     def warn(self, message: str) -> None:
-        self.info(message, "yellow")
+        if self.shows("warn"):
+            self._write(self._paint(message, "yellow"))
 
     def error(self, message: str, details: str | None = None) -> None:
         """An error line in bold red, with optional details (a traceback) below it in red."""
+        if not self.shows("error"):
+            return
         text = self._paint(message, "bold red")
         if details:
             text += self._paint(details.rstrip("\n"), "red")
         self._write(text)
 
     def output(self, label: str, line: str) -> None:
-        """One line printed by user code, attributed to ``label``."""
+        """One line printed by user code, attributed to ``label`` ("workflow/instance step")."""
+        if not self.shows("log", label.split("/", 1)[0]):
+            return
         self._write(f"{self._span(f'[{label}]', 'magenta')} {line.translate(_CONTROL)}\n")
 
     def _paint(self, text: str, style: str) -> str:

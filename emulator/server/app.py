@@ -11,6 +11,7 @@ from emulator.server import control, dashboard, data, explorer, worker
 from emulator.server.context import SESSION
 from emulator.server.durability import durable_answers
 from emulator.server.middleware import error_envelope, loopback_guard
+from emulator.server.requestlog import logged
 from emulator.server.session import DevSession
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ def create_app(
     dashboard.add_routes(app)
     _add_testing_routes(app, session)
     # Everything outside /cdn-cgi/ is the Worker's; unknown /cdn-cgi/ paths stay 404/405.
-    app.router.add_route("*", "/{tail:(?!cdn-cgi/).*}", worker.handle)
+    app.router.add_route("*", "/{tail:(?!cdn-cgi/).*}", logged(worker.handle))
     return app
 
 

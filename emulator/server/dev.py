@@ -51,6 +51,8 @@ class DevOptions:
     allow_origins: tuple[str, ...] = ()  # pages of other origins that may call /cdn-cgi/
     listener: ListenerOptions | None = None  # backlog and timeouts; None: the defaults
     debug: bool = False  # no CPU watchdog: a debugger may hold the loop as long as it likes
+    log_level: str = "log"  # emulator.console.LEVELS
+    log_workflows: tuple[str, ...] = ()  # only these workflows' lines; empty: all
 
 
 class StartupError(Exception):
@@ -157,7 +159,12 @@ async def serve(
     from emulator.console import AttributedStdout, DevConsole
 
     real_stdout = sys.stdout
-    console = DevConsole(real_stdout, color=options.color)
+    console = DevConsole(
+        real_stdout,
+        color=options.color,
+        level=options.log_level,
+        workflows=frozenset(options.log_workflows),
+    )
     try:
         session = build_session(options, console)
     except StartupError as exc:

@@ -117,3 +117,66 @@ async def test_a_line_is_out_before_user_code_can_block_the_loop() -> None:
     finally:
         current_step.reset(token)
     assert out.getvalue().splitlines() == ["00:00:00 wf/i1 step s-1 started", "[wf/i1 s-1] instep"]
+
+
+def test_log_level_hides_the_chattier_lines() -> None:
+    """wrangler's --log-level order: log (print) < info (events, requests) < warn < error."""
+    out = io.StringIO()
+    console = DevConsole(out, level="warn")
+    console.on_event(event("complete"))  # info
+    console.request("GET", "/", 200, "OK", 3.2)  # info
+    console.output("wf/i1 s-1", "printed")  # log
+    console.on_event(event("step_failure", step="s-1", attempt=1, error={"name": "E"}))  # warn
+    console.error("boom")
+    assert (
+        out.getvalue() == "00:00:00 wf/i1 step s-1 failed on attempt 1: E; no more retries\nboom\n"
+    )
+
+    quiet = io.StringIO()
+    DevConsole(quiet, level="none").error("boom")
+    assert quiet.getvalue() == ""
+    with pytest.raises(ValueError, match="is not one of debug, log, info, warn, error, none"):
+        DevConsole(io.StringIO(), level="loud")
+
+
+def test_a_workflow_filter_keeps_only_its_instances() -> None:
+    out = io.StringIO()
+    console = DevConsole(out, workflows=frozenset({"wf"}))
+    console.on_event(EngineEvent("complete", "other", "i2", AT, {}))
+    console.output("other/i2 s-1", "hidden")
+    console.on_event(event("complete"))
+    console.output("wf/i1 s-1", "shown")
+    console.request("GET", "/", 200, "OK", 1.0)  # not about a workflow: kept
+    assert out.getvalue() == "00:00:00 wf/i1 complete\n[wf/i1 s-1] shown\nGET / 200 OK (1ms)\n"
+
+
+def test_request_lines_read_like_wrangler_dev() -> None:
+    out = io.StringIO()
+    console = DevConsole(out)
+    console.request("POST", "/start?x=1", 201, "Created", 12.4)
+    console.request("GET", "/spin", 500, "Internal Server Error", 301.0)
+    assert out.getvalue() == (
+        "POST /start?x=1 201 Created (12ms)\nGET /spin 500 Internal Server Error (301ms)\n"
+    )
+
+
+def test_wf_dev_logs_worker_requests_and_quiet_keeps_only_problems(
+    quickstart, dev_server, tmp_path
+) -> None:
+    from tests.devserver import wait_for
+
+    server = dev_server(quickstart, "--time", "manual")
+    assert server.get("/").status == 200
+    server.wait_log("GET / 200 OK (")
+    server.get("/cdn-cgi/wf/time")
+    assert "/cdn-cgi/wf/time" not in server.log  # the tool's own routes are not logged
+
+    quiet = dev_server(quickstart, "--time", "manual", "--quiet", "--persist-to", str(tmp_path))
+    created = quiet.explorer(
+        "POST", "/workflows/onboarding/instances", {"id": "q", "params": {"name": "Q"}}
+    )
+    assert created.status == 200, created
+    wait_for(lambda: quiet.status("onboarding", "q") == "waiting", what="q waiting")
+    assert quiet.get("/").status == 200
+    assert "Ready on" in quiet.log
+    assert "onboarding/q" not in quiet.log and "GET / " not in quiet.log
