@@ -291,6 +291,11 @@ class Emulator:
         """
         self._require_open()
         request = build_request(path, method=method, headers=headers, body=body, json_body=json)
+        from emulator.platform.assets import serve_first
+
+        asset = serve_first(self.config, request)  # assets answer before the Worker
+        if asset is not None:
+            return asset
         return await call_worker(self.code, self._engine.env, request)
 
     # -- introspection ------------------------------------------------------------------------
