@@ -669,13 +669,15 @@ class _Builder:
             at = _join(field, "run_worker_first")
             if not isinstance(raw_first, list):
                 raise self.error(
-                    at, f"must be a boolean or an array of route patterns (got {json_type(raw_first)})"
+                    at,
+                    f"must be a boolean or an array of route patterns (got {json_type(raw_first)})",
                 )
             first = self.string_list(entry, "run_worker_first", parent=field)
             for i, rule in enumerate(first):
                 if not rule.removeprefix("!").startswith("/"):
                     raise self.error(
-                        _join(at, i), f"a route pattern must start with / or !/ (got {_quote(rule)})"
+                        _join(at, i),
+                        f"a route pattern must start with / or !/ (got {_quote(rule)})",
                     )
         return AssetsConfig(
             resolved,

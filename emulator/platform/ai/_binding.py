@@ -19,7 +19,7 @@ from emulator.runtime.pyodide._values import JsException
 
 HOW_TO_MOCK = (
     "register a response: in a test, emu.mock_ai({model!r}, {{'response': '...'}}); with wf dev, "
-    "wf ai mock {model} '{{\"response\": \"...\"}}' (or POST /cdn-cgi/wf/ai/mocks "
+    'wf ai mock {model} \'{{"response": "..."}}\' (or POST /cdn-cgi/wf/ai/mocks '
     '{{"model": ..., "response": ...}}); or add it to .wf/ai.json: '
     '{{"mocks": [{{"model": "{model}", "response": {{"response": "..."}}}}]}}'
 )
@@ -40,7 +40,7 @@ class Ai:
         """Answer with the mock registered for ``model`` (and these inputs)."""
         # Pyodide turns keyword arguments into one trailing JS object argument.
         args = [inputs, *rest, kwargs] if kwargs else [inputs, *rest]
-        inputs, options = (args + [None, None])[:2]
+        inputs, options = [*args, None, None][:2]
         if not isinstance(model, str):
             raise JsException("TypeError", f"{self._name}.run(): the model must be a string")
         inputs = {} if inputs is None else inputs

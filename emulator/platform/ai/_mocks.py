@@ -113,7 +113,9 @@ def new_mock(
 ) -> AIMock:
     """Validate one mock's parts; AIMockError names the bad one."""
     if not isinstance(model, str) or not model:
-        raise AIMockError(f'an AI mock needs "model", a model name such as "@cf/...", got {model!r}')
+        raise AIMockError(
+            f'an AI mock needs "model", a model name such as "@cf/...", got {model!r}'
+        )
     if match is not None and not isinstance(match, Mapping):
         raise AIMockError(f'"match" must be an object of input keys and values, got {match!r}')
     if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
@@ -132,8 +134,12 @@ def new_mock(
         try:
             json.dumps(response)
         except (TypeError, ValueError) as exc:
-            raise AIMockError(f"the response of {model} must be JSON data or bytes: {exc}") from None
-    return AIMock(model, response, dict(match) if match is not None else None, failure, times, source)
+            raise AIMockError(
+                f"the response of {model} must be JSON data or bytes: {exc}"
+            ) from None
+    return AIMock(
+        model, response, dict(match) if match is not None else None, failure, times, source
+    )
 
 
 @dataclass

@@ -23,7 +23,9 @@ class Intent:
 Exists = Callable[[str], str | None]  # a path -> its ETag, or None
 
 
-def intent_for(path: str, html: str, not_found: str, exists: Exists, skip: bool = False) -> Intent | None:
+def intent_for(
+    path: str, html: str, not_found: str, exists: Exists, skip: bool = False
+) -> Intent | None:
     """The intent for a decoded ``path``, or None (no asset: the Worker's turn, or a 404)."""
     rules = {
         "auto-trailing-slash": _auto,
@@ -65,11 +67,18 @@ def _auto(p: str, html: str, exists: Exists, skip: bool) -> Intent | None:
         return lambda: _serve(file, exists)
 
     if p.endswith("/index"):
-        found = _first(s(p), r(p + ".html", p[: -len("index")]), r(p[: -len("/index")] + ".html", p[: -len("/index")]))
+        found = _first(
+            s(p),
+            r(p + ".html", p[: -len("index")]),
+            r(p[: -len("/index")] + ".html", p[: -len("/index")]),
+        )
         if found or exists(p):
             return found
     elif p.endswith("/index.html"):
-        found = _first(r(p, p[: -len("index.html")]), r(p[: -len("/index.html")] + ".html", p[: -len("/index.html")]))
+        found = _first(
+            r(p, p[: -len("index.html")]),
+            r(p[: -len("/index.html")] + ".html", p[: -len("/index.html")]),
+        )
         if found:
             return found
     elif p.endswith("/"):
@@ -77,7 +86,10 @@ def _auto(p: str, html: str, exists: Exists, skip: bool) -> Intent | None:
         if found:
             return found
     elif p.endswith(".html"):
-        found = _first(r(p, p[: -len(".html")]), r(p[: -len(".html")] + "/index.html", p[: -len(".html")] + "/"))
+        found = _first(
+            r(p, p[: -len(".html")]),
+            r(p[: -len(".html")] + "/index.html", p[: -len(".html")] + "/"),
+        )
         if found:
             return found
     return _first(s(p), s(p + ".html"), r(p + "/index.html", p + "/"))
@@ -92,13 +104,24 @@ def _force(p: str, html: str, exists: Exists, skip: bool) -> Intent | None:
 
     found: Intent | None = None
     if p.endswith("/index"):
-        found = _first(s(p), r(p + ".html", p[: -len("index")]), r(p[: -len("/index")] + ".html", p[: -len("index")]))
+        found = _first(
+            s(p),
+            r(p + ".html", p[: -len("index")]),
+            r(p[: -len("/index")] + ".html", p[: -len("index")]),
+        )
     elif p.endswith("/index.html"):
-        found = _first(r(p, p[: -len("index.html")]), r(p[: -len("/index.html")] + ".html", p[: -len("index.html")]))
+        found = _first(
+            r(p, p[: -len("index.html")]),
+            r(p[: -len("/index.html")] + ".html", p[: -len("index.html")]),
+        )
     elif p.endswith("/"):
         found = _first(s(p + "index.html"), s(p[:-1] + ".html"))
     elif p.endswith(".html"):
-        found = _first(r(p, p[: -len(".html")] + "/"), s(p), r(p[: -len(".html")] + "/index.html", p[: -len(".html")] + "/"))
+        found = _first(
+            r(p, p[: -len(".html")] + "/"),
+            s(p),
+            r(p[: -len(".html")] + "/index.html", p[: -len(".html")] + "/"),
+        )
     return found or _first(s(p), r(p + ".html", p + "/"), r(p + "/index.html", p + "/"))
 
 
