@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import textwrap
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ from emulator.config import ConfigError, load_config
 from emulator.runtime.pyodide.ffi import JsException
 from emulator.testing import Emulator
 from tests.conftest import START
+from tests.devserver import DevServer, run_wf
 
 SOURCE = """
 import json
@@ -70,7 +73,9 @@ def write_project(root: Path, date: str = "2026-08-14") -> Path:
                 "compatibility_date": date,
                 "compatibility_flags": ["python_workers"],
                 "ai": {"binding": "AI"},
-                "workflows": [{"name": "summarise", "binding": "SUMMARISE", "class_name": "Summarise"}],
+                "workflows": [
+                    {"name": "summarise", "binding": "SUMMARISE", "class_name": "Summarise"}
+                ],
             }
         )
     )
@@ -87,7 +92,11 @@ async def test_a_mocked_model_answers_as_a_js_object_on_both_sides_of_the_sdk_da
         assert reply.status == 200
         assert await reply.json() == {"response": "Hello!"}
         [call] = emu.ai_calls
-        assert (call.model, call.inputs, call.options) == (MODEL, {"prompt": "hi"}, {"gateway": {"id": "g"}})
+        assert (call.model, call.inputs, call.options) == (
+            MODEL,
+            {"prompt": "hi"},
+            {"gateway": {"id": "g"}},
+        )
         assert call.response == {"response": "Hello!"}
         assert call.mocked_by == "test"
 
@@ -111,7 +120,9 @@ async def test_times_limits_a_mock_and_an_error_mock_raises_in_user_code(tmp_pat
             await emu.fetch("/x")
 
 
-async def test_an_unregistered_model_fails_saying_how_to_register_a_response(tmp_path: Path) -> None:
+async def test_an_unregistered_model_fails_saying_how_to_register_a_response(
+    tmp_path: Path,
+) -> None:
     async with Emulator(write_project(tmp_path), now=START) as emu:
         with pytest.raises(JsException) as caught:
             await emu.fetch("/hi")
@@ -192,3 +203,43 @@ def test_the_ai_config_is_validated(tmp_path: Path) -> None:
     (root / "wrangler.jsonc").write_text(json.dumps(data))
     with pytest.raises(ConfigError, match="ai.binding: must be a valid Python identifier"):
         load_config(root / "wrangler.jsonc")
+
+
+def _http(port: int, path: str, method: str = "GET", body: bytes | None = None) -> tuple[int, str]:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode()
+
+
+def test_wf_dev_mocks_over_http_and_the_cli_and_lists_the_calls(tmp_path: Path) -> None:
+    root = write_project(tmp_path)
+    with DevServer(root, "--time", "manual") as server:
+        server.wait_ready()
+        status, text = _http(server.port, "/hi")
+        assert status == 500 and "wf ai mock" in text  # unregistered: says how
+        added = run_wf("ai", "mock", MODEL, '{"response": "from the CLI"}', port=server.port)
+        assert added.returncode == 0, added.stderr
+        assert json.loads(_http(server.port, "/hi")[1]) == {"response": "from the CLI"}
+        body = json.dumps(
+            {"model": MODEL, "match": {"prompt": "yo"}, "response": {"response": "http"}}
+        )
+        status, _ = _http(server.port, "/cdn-cgi/wf/ai/mocks", "POST", body.encode())
+        assert status == 200
+        assert json.loads(_http(server.port, "/yo")[1]) == {"response": "http"}
+        status, text = _http(server.port, "/cdn-cgi/wf/ai/calls")
+        calls = json.loads(text)["result"]
+        # the CLI's mock is registered over HTTP too
+        assert [c["mocked_by"] for c in calls] == [None, "http", "http"]
+        listed = run_wf("ai", "calls", "--json", port=server.port)
+        assert [c["inputs"] for c in json.loads(listed.stdout)] == [
+            {"prompt": "hi"},
+            {"prompt": "hi"},
+            {"prompt": "yo"},
+        ]
+        table = run_wf("ai", "calls", port=server.port)
+        assert MODEL in table.stdout and "from the CLI" in table.stdout
+        status, text = _http(server.port, "/cdn-cgi/wf/ai/mocks", "POST", b'{"response": 1}')
+        assert status == 400 and 'needs \\"model\\"' in text
