@@ -201,7 +201,7 @@ def test_the_ai_config_is_validated(tmp_path: Path) -> None:
     data = json.loads((root / "wrangler.jsonc").read_text())
     data["ai"] = {"binding": "not valid"}
     (root / "wrangler.jsonc").write_text(json.dumps(data))
-    with pytest.raises(ConfigError, match="ai.binding: must be a valid Python identifier"):
+    with pytest.raises(ConfigError, match=r"ai\.binding: must be a valid Python identifier"):
         load_config(root / "wrangler.jsonc")
 
 
