@@ -243,4 +243,3 @@ class WorkflowIntrospector:
         tb: TracebackType | None,
     ) -> None:
         await self.dispose()
-

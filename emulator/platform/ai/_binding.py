@@ -70,16 +70,19 @@ class Ai:
 def _answer(mock: AIMock, stream: bool, raw: bool) -> Any:
     """The mock's response in the shape run() gives it: a JS object, a stream, a Response."""
     from emulator.runtime.js import Response
+    from emulator.runtime.js._streams import Uint8Array
 
     response = mock.response
     if stream:
         body = _sse(response)
         if raw:
-            return Response.new(body, headers={"content-type": "text/event-stream"})
+            return Response.new(Uint8Array(body), headers={"content-type": "text/event-stream"})
         return ReadableStream(body)
     if isinstance(response, bytes):  # an image or audio model: a stream of its bytes
         if raw:
-            return Response.new(response, headers={"content-type": "application/octet-stream"})
+            return Response.new(
+                Uint8Array(response), headers={"content-type": "application/octet-stream"}
+            )
         return ReadableStream(response)
     if raw:
         return Response.new(json.dumps(response), headers={"content-type": "application/json"})

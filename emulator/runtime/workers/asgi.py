@@ -114,6 +114,7 @@ async def _start(app: App) -> tuple[Callable[[], Awaitable[None]], dict[str, Any
 
 async def _serve(app: App, req: Request, env: Any, state: dict[str, Any]) -> Any:
     from emulator.runtime import js
+    from emulator.runtime.js._streams import Uint8Array
 
     inbox: asyncio.Queue[Message] = asyncio.Queue()
     body = req._body
@@ -149,7 +150,8 @@ async def _serve(app: App, req: Request, env: Any, state: dict[str, Any]) -> Any
         finished.set()
     if status is None or not done:
         raise RuntimeError("The application did not generate a response")
-    data = None if status in NULL_BODY_STATUSES else b"".join(chunks)
+    # the body crosses as a JS buffer, as the SDK hands over the bytes' buffer
+    data = None if status in NULL_BODY_STATUSES else Uint8Array(b"".join(chunks))
     return js.Response.new(data, status=status, headers=js.Headers.new(headers))
 
 
@@ -182,11 +184,13 @@ def entrypoint(app: App) -> type[WorkerEntrypoint]:
 
 def __getattr__(name: str) -> Any:
     if name == "env":  # a FastAPI dependency: ``env = Depends(asgi.env)`` style use
-        from fastapi import Depends
-        from fastapi import Request as FastAPIRequest
+        import importlib
 
-        async def env(request: FastAPIRequest) -> Any:
+        fastapi: Any = importlib.import_module("fastapi")  # the user's own install
+
+        async def env(request: fastapi.Request) -> Any:
             return request.scope["env"]
 
-        return Depends(env)
+        env.__annotations__["request"] = fastapi.Request  # resolved here, not from globals
+        return fastapi.Depends(env)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
