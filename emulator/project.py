@@ -321,7 +321,11 @@ class Project:
         }
         modules[self.main_name] = main
         files = sorted(
-            {Path(module.__file__).resolve() for module in modules.values() if module.__file__}
+            {
+                Path(module.__file__).resolve()
+                for module in modules.values()
+                if module.__file__
+            }
         )
         self._generation += 1
         return LoadedCode(

@@ -243,3 +243,4 @@ class WorkflowIntrospector:
         tb: TracebackType | None,
     ) -> None:
         await self.dispose()
+

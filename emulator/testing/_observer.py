@@ -93,7 +93,9 @@ class Observer:
             self.divergences.pop(key, None)
             self.observed.discard(key)
             self.observed_divergences.discard(key)
-        elif event.kind == "warning" and str(event.info.get("message", "")).startswith(DIVERGENCE):
+        elif event.kind == "warning" and str(event.info.get("message", "")).startswith(
+            DIVERGENCE
+        ):
             self.divergences.setdefault(key, []).append(event.info["message"])
         self._watch(key)
         with contextlib.suppress(RuntimeError):  # no loop: nothing can be running
@@ -166,7 +168,9 @@ class Observer:
                 return result
             now = loop.time()
             if deadline is not None and now >= deadline:
-                raise WaitTimeout(f"gave up {what} after {timeout:g} s: {self.where(key)}")
+                raise WaitTimeout(
+                    f"gave up {what} after {timeout:g} s: {self.where(key)}"
+                )
             wait = None if deadline is None else deadline - now
             if stall_after is not None and self.parked(key):
                 marker = (self.engine.clock.now(), self.changes)
