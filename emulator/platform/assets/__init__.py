@@ -35,6 +35,7 @@ __all__ = [
 
 # UNCONFIRMED: the asset-worker's browser cache header for assets without custom headers.
 CACHE_CONTROL = "public, max-age=0, must-revalidate"
+NAVIGATION_DATE = "2025-04-01"  # assets_navigation_prefers_asset_serving becomes the default
 _TEXT_TYPES = ("text/", "application/javascript", "application/json", "image/svg+xml")
 
 
@@ -64,14 +65,18 @@ class AssetServer:
         not_found = self.config.not_found_handling if navigation else "none"
         return intent_for(path, self.config.html_handling, not_found, self.etag)
 
-    def can_serve(self, request: Request) -> bool:
+    def can_serve(self, request: Request, *, navigation_prefers_assets: bool = True) -> bool:
         """Whether the request goes to an asset rather than to the Worker (router order).
 
         A miss falls to the Worker; not_found_handling applies first only to browser
-        navigations (``Sec-Fetch-Mode: navigate``), as production's router does.
+        navigations (``Sec-Fetch-Mode: navigate``) under the compatibility flag
+        ``assets_navigation_prefers_asset_serving``, as production's router does.
         """
         navigation = request.headers.get("sec-fetch-mode") == "navigate"
-        return self.intent(request.url, navigation=navigation) is not None
+        return (
+            self.intent(request.url, navigation=navigation and navigation_prefers_assets)
+            is not None
+        )
 
     def serve(self, request: Request) -> Response:
         """The asset-worker's answer for ``request`` (``env.ASSETS.fetch`` and ``wf dev``)."""
@@ -171,7 +176,23 @@ def serve_first(config: Config, request: Request) -> Response | None:
     if worker_first(path, config.assets.run_worker_first):
         return None
     server = AssetServer(config.assets)
-    return server.serve(request) if server.can_serve(request) else None
+    prefers = navigation_prefers_assets(config)
+    return (
+        server.serve(request)
+        if server.can_serve(request, navigation_prefers_assets=prefers)
+        else None
+    )
+
+
+def navigation_prefers_assets(config: Config) -> bool:
+    """``assets_navigation_prefers_asset_serving``: on from compatibility date 2025-04-01
+    (or with the flag), off with ``assets_navigation_has_no_effect``."""
+    flags = config.compatibility_flags
+    if "assets_navigation_has_no_effect" in flags:
+        return False
+    if "assets_navigation_prefers_asset_serving" in flags:
+        return True
+    return config.compatibility_date is None or config.compatibility_date >= NAVIGATION_DATE
 
 
 def server_of(platform: Platform, config: Config) -> AssetServer | None:
