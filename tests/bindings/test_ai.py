@@ -243,3 +243,16 @@ def test_wf_dev_mocks_over_http_and_the_cli_and_lists_the_calls(tmp_path: Path) 
         assert MODEL in table.stdout and "from the CLI" in table.stdout
         status, text = _http(server.port, "/cdn-cgi/wf/ai/mocks", "POST", b'{"response": 1}')
         assert status == 400 and 'needs \\"model\\"' in text
+
+
+def test_mock_ai_without_an_ai_binding_says_what_to_add(tmp_path: Path) -> None:
+    root = write_project(tmp_path)
+    data = json.loads((root / "wrangler.jsonc").read_text())
+    del data["ai"]
+    (root / "wrangler.jsonc").write_text(json.dumps(data))
+    emu = Emulator(root, now=START)
+    try:
+        with pytest.raises(KeyError, match=r'add "ai": \{"binding": "AI"\} to wrangler\.jsonc'):
+            emu.mock_ai(MODEL, {"response": "x"})
+    finally:
+        emu.close_outside_loop()

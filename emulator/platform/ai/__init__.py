@@ -62,7 +62,11 @@ def admin(platform: Platform, binding: str) -> AIMocks:
     """The mocks and call log of the AI binding."""
     config = platform.config
     assert config is not None
-    if config.ai is None or binding not in (config.ai.binding, ""):
-        have = config.ai.binding if config.ai else "none"
-        raise KeyError(f"no AI binding {binding!r} in the config (AI binding: {have})")
+    if config.ai is None:
+        raise KeyError(
+            'this project has no Workers AI binding: add "ai": {"binding": "AI"} to '
+            f"{config.path.name}"
+        )
+    if binding not in (config.ai.binding, ""):
+        raise KeyError(f"no AI binding {binding!r} in the config (AI binding: {config.ai.binding})")
     return mocks_of(platform, config)
