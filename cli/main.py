@@ -11,6 +11,7 @@ from emulator import __version__
 # Where each command lives. A command's module is imported only when that command runs (or
 # for --help), so `wf dev` does not load the client commands on its way to serving.
 COMMANDS = {
+    "ai": "cli.ai:ai",
     "completion": "cli.complete:completion",
     "d1": "cli.d1:d1",
     "dev": "cli.dev:dev",

@@ -1,8 +1,8 @@
 """Wrangler configuration: wrangler.jsonc|json|toml (+ .dev.vars) -> typed, validated `Config`.
 
 Only the keys the emulator uses are read and validated (name, main, compatibility_date,
-compatibility_flags, vars, workflows, d1_databases, kv_namespaces, r2_buckets, env); the
-bindings wf does not provide yet (queues, durable_objects, services, ai...) are listed in
+compatibility_flags, vars, workflows, d1_databases, kv_namespaces, r2_buckets, ai, assets, env);
+the bindings wf does not provide yet (queues, durable_objects, services...) are listed in
 ``Config.not_emulated``; every other key (observability, $schema...) is ignored, so a config that
 deploys to Cloudflare loads here unchanged.
 
@@ -158,6 +158,29 @@ class R2Config:
 
 
 @dataclass(frozen=True)
+class AIConfig:
+    """``ai``: the Workers AI binding."""
+
+    binding: str
+
+
+HTML_HANDLING = ("auto-trailing-slash", "force-trailing-slash", "drop-trailing-slash", "none")
+NOT_FOUND_HANDLING = ("none", "404-page", "single-page-application")
+
+
+@dataclass(frozen=True)
+class AssetsConfig:
+    """``assets``: static files served before (or after) the Worker, and their binding."""
+
+    directory: Path
+    binding: str | None = None
+    html_handling: str = "auto-trailing-slash"
+    not_found_handling: str = "none"
+    # True/False, or route patterns ("/api/*", "!/api/docs/*") that go to the Worker first
+    run_worker_first: bool | tuple[str, ...] = False
+
+
+@dataclass(frozen=True)
 class NotEmulated:
     """A binding in the config that wf does not provide yet: named at start-up, never dropped."""
 
@@ -185,6 +208,8 @@ class Config:
     d1_databases: tuple[D1Config, ...] = ()
     kv_namespaces: tuple[KVConfig, ...] = ()
     r2_buckets: tuple[R2Config, ...] = ()
+    ai: AIConfig | None = None
+    assets: AssetsConfig | None = None
     not_emulated: tuple[NotEmulated, ...] = ()
     secrets_required: tuple[str, ...] = ()  # secrets.required
     dev_vars_files: tuple[Path, ...] = ()  # the .dev.vars or .env files the vars came from
@@ -523,15 +548,20 @@ class _Builder:
         self.check_d1(d1)
         kv = self.storage(top, "kv_namespaces", _KV_FIELDS, KVConfig)
         r2 = self.storage(top, "r2_buckets", _R2_FIELDS, R2Config)
+        ai = self.ai(top)
+        assets = self.assets(top)
         not_emulated = self.not_emulated(top)
         bindings: dict[str, str] = {w.binding: "a workflow binding" for w in workflows if w.binding}
         named = [
             *(("d1_databases", i, e.binding) for i, e in enumerate(d1)),
             *(("kv_namespaces", i, e.binding) for i, e in enumerate(kv)),
             *(("r2_buckets", i, e.binding) for i, e in enumerate(r2)),
+            *((("ai", None, ai.binding),) if ai else ()),
+            *((("assets", None, assets.binding),) if assets and assets.binding else ()),
         ]
         for group, i, binding in named:
-            field = _join(_join(self.at(group), i), "binding")
+            at = self.at(group) if i is None else _join(self.at(group), i)
+            field = _join(at, "binding")
             if binding in bindings:
                 raise self.error(field, f"{_quote(binding)} is already {bindings[binding]}")
             bindings[binding] = f"bound at {field}"
@@ -552,6 +582,8 @@ class _Builder:
             d1_databases=d1,
             kv_namespaces=kv,
             r2_buckets=r2,
+            ai=ai,
+            assets=assets,
             not_emulated=not_emulated,
             secrets_required=secrets or (),
             dev_vars_files=self.dev_vars_files,
@@ -590,6 +622,78 @@ class _Builder:
                 cls(**{k: v for k, v in values.items() if v is not None or k in _OPTIONAL_NONE})
             )
         return tuple(result)
+
+    def ai(self, top: dict[str, Any]) -> AIConfig | None:
+        """``ai: {binding}``."""
+        if "ai" not in top:
+            return None
+        field = self.at("ai")
+        entry = top["ai"]
+        if not isinstance(entry, dict):
+            raise self.error(field, f"must be an object (got {json_type(entry)})")
+        binding = self.binding_name(entry, field, required=True)
+        assert binding is not None
+        return AIConfig(binding)
+
+    def assets(self, top: dict[str, Any]) -> AssetsConfig | None:
+        """``assets: {directory, binding?, html_handling?, not_found_handling?,
+        run_worker_first?}``, as wrangler validates it."""
+        if "assets" not in top:
+            return None
+        field = self.at("assets")
+        entry = top["assets"]
+        if not isinstance(entry, dict):
+            raise self.error(field, f"must be an object (got {json_type(entry)})")
+        directory = self.string(entry, "directory", required=True, parent=field)
+        assert directory is not None
+        resolved = Path(os.path.abspath(self.root / directory))
+        if not resolved.is_dir():
+            what = "is not a folder" if resolved.exists() else "does not exist"
+            raise self.error(_join(field, "directory"), f"folder {directory} {what}")
+        binding = self.binding_name(entry, field, required=False)
+        choices = {"html_handling": HTML_HANDLING, "not_found_handling": NOT_FOUND_HANDLING}
+        chosen: dict[str, str] = {}
+        for key, allowed in choices.items():
+            value = self.string(entry, key, parent=field)
+            if value is not None and value not in allowed:
+                raise self.error(
+                    _join(field, key),
+                    f"must be one of {', '.join(allowed)} (got {_quote(value)})",
+                )
+            chosen[key] = value or allowed[0]
+        first: bool | tuple[str, ...] = False
+        raw_first = entry.get("run_worker_first", False)
+        if isinstance(raw_first, bool):
+            first = raw_first
+        else:
+            at = _join(field, "run_worker_first")
+            if not isinstance(raw_first, list):
+                raise self.error(
+                    at,
+                    f"must be a boolean or an array of route patterns (got {json_type(raw_first)})",
+                )
+            first = self.string_list(entry, "run_worker_first", parent=field)
+            for i, rule in enumerate(first):
+                if not rule.removeprefix("!").startswith("/"):
+                    raise self.error(
+                        _join(at, i),
+                        f"a route pattern must start with / or !/ (got {_quote(rule)})",
+                    )
+        return AssetsConfig(
+            resolved,
+            binding,
+            chosen["html_handling"],
+            chosen["not_found_handling"],
+            first,
+        )
+
+    def binding_name(self, entry: dict[str, Any], at: str, *, required: bool) -> str | None:
+        binding = self.string(entry, "binding", required=required, parent=at)
+        if binding is not None and (not binding.isidentifier() or keyword.iskeyword(binding)):
+            raise self.error(
+                _join(at, "binding"), f"must be a valid Python identifier (got {_quote(binding)})"
+            )
+        return binding
 
     def check_d1(self, databases: tuple[D1Config, ...]) -> None:
         """D1 fields wf puts into SQL or paths: a table name, a folder, non-empty ids."""
@@ -1005,7 +1109,6 @@ _NOT_EMULATED: dict[str, tuple[str, str]] = {
     "queues.consumers": ("queue", "Queue consumer"),
     "durable_objects.bindings": ("name", "Durable Object namespace"),
     "services": ("binding", "service binding"),
-    "ai": ("binding", "Workers AI"),
     "vectorize": ("binding", "Vectorize index"),
     "hyperdrive": ("binding", "Hyperdrive"),
     "analytics_engine_datasets": ("binding", "Analytics Engine dataset"),
@@ -1014,7 +1117,6 @@ _NOT_EMULATED: dict[str, tuple[str, str]] = {
     "send_email": ("name", "Email sender"),
     "mtls_certificates": ("binding", "mTLS certificate"),
     "dispatch_namespaces": ("binding", "dispatch namespace"),
-    "assets": ("binding", "static assets"),
     "version_metadata": ("binding", "version metadata"),
     "secrets_store_secrets": ("binding", "Secrets Store secret"),
     "pipelines": ("binding", "Pipeline"),

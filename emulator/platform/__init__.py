@@ -1,4 +1,4 @@
-"""The platform a Worker's code talks to besides Workflows: D1, KV, R2 (and, later, the rest).
+"""The platform a Worker's code talks to besides Workflows: D1, KV, R2, AI, static assets.
 
 One module per binding type, each with ``bindings(platform, config) -> {name: object}`` (what
 user code finds on ``env``) and ``admin(platform, binding) -> object`` (the handle tests and the
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from emulator.clock import Clock
     from emulator.config import Config, NotEmulated
 
-KINDS = ("d1", "kv", "r2")
+KINDS = ("d1", "kv", "r2", "ai", "assets")
 
 
 class _Module(Protocol):
@@ -52,9 +52,13 @@ class Platform:
             values.update(_module(kind).bindings(self, config))
         if not config.runtime_sdk:
             # Before the runtime SDK's date, code gets the raw JS binding (a JsProxy).
-            from emulator.runtime.pyodide._host import raw_binding
+            from emulator.runtime.pyodide._host import JsHostObject, raw_binding
 
-            values = {name: raw_binding(value, name) for name, value in values.items()}
+            # (a binding the SDK never wraps, such as Workers AI, is raw already)
+            values = {
+                name: value if isinstance(value, JsHostObject) else raw_binding(value, name)
+                for name, value in values.items()
+            }
         for missing in config.not_emulated:
             values.setdefault(missing.binding, Unavailable(missing))
         return values

@@ -104,6 +104,12 @@ async def list_bindings(request: web.Request) -> web.Response:
         *({"binding": d.binding, "type": "d1", "id": d.local_id} for d in config.d1_databases),
         *({"binding": k.binding, "type": "kv", "id": k.local_id} for k in config.kv_namespaces),
         *({"binding": r.binding, "type": "r2", "id": r.local_id} for r in config.r2_buckets),
+        *([{"binding": config.ai.binding, "type": "ai"}] if config.ai else []),
+        *(
+            [{"binding": config.assets.binding, "type": "assets"}]
+            if config.assets and config.assets.binding
+            else []
+        ),
     ]
     missing = [
         {"binding": m.binding, "kind": m.kind, "field": m.field} for m in config.not_emulated

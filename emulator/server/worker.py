@@ -56,6 +56,11 @@ async def handle(request: web.Request) -> web.StreamResponse:
     except ConnectionError:  # the client left mid-body (one console line): nobody reads this
         return web.Response(status=400, text="the client disconnected\n")
     worker_request = Request(request.method, str(request.url), list(request.headers.items()), body)
+    from emulator.platform.assets import serve_first
+
+    asset = serve_first(session.engine.config, worker_request)
+    if asset is not None:
+        return _to_web_response(asset)
     try:
         with (
             user_code(f"the Worker's fetch of {request.method} {request.path}"),

@@ -19,12 +19,15 @@ from emulator.durations import parse_timestamp
 from emulator.engine import Engine, EngineEvent
 from emulator.errors import WorkflowError
 from emulator.platform import Platform
+from emulator.platform.ai import AICall, AIMock, AIMocks, new_mock
 from emulator.project import LoadedCode, Project
 from emulator.runtime.workers import Response
 from emulator.runtime.workers._env import _set_current_env
+from emulator.runtime.workers._http import set_outbound
 from emulator.store import Store
 from emulator.testing._errors import WorkflowFailed
 from emulator.testing._fetch import _NO_JSON, build_request, call_worker
+from emulator.testing._fetchmock import FetchMock, Interceptor, Matcher
 from emulator.testing._introspect import InstanceIntrospector, WaitOptions, WorkflowIntrospector
 from emulator.testing._observer import DIVERGENCE, Observer, observer_for
 
@@ -146,6 +149,8 @@ class Emulator:
         if hibernate:
             self._engine.listeners.append(self._stop_diverged)
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.fetch_mock = FetchMock()
+        self._outbound_before: Any = None
         self.code: LoadedCode = self._load_code()
         if _TRACKED:
             _TRACKED[-1].append(self)
@@ -186,6 +191,7 @@ class Emulator:
         if self._state == "new":
             self._state = "running"
             self._loop = asyncio.get_running_loop()
+            self._outbound_before = set_outbound(self.fetch_mock.dispatch)
             await self._engine.start()
         return self
 
@@ -195,6 +201,7 @@ class Emulator:
             return
         was_running = self._state == "running"
         self._state = "closed"
+        self._release_outbound()
         self._sessions.clear()  # instances stay, as in a persisted store they must
         if was_running:
             await asyncio.gather(*self._stopping.values(), return_exceptions=True)
@@ -217,8 +224,14 @@ class Emulator:
             return
         if self._state != "closed":
             self._state = "closed"
+            self._release_outbound()
             self._engine.store.close()
             self._platform.close()
+
+    def _release_outbound(self) -> None:
+        if self._outbound_before is not None or self._loop is not None:
+            set_outbound(self._outbound_before)
+            self._outbound_before = None
 
     @property
     def running(self) -> bool:
@@ -253,6 +266,47 @@ class Emulator:
     def r2(self, binding: str) -> Any:
         """Seed and inspect an R2 bucket: ``emu.r2("BUCKET").put("key", b"bytes")``."""
         return self._platform.admin("r2", binding)
+
+    def mock_ai(
+        self,
+        model: str,
+        response: Any = None,
+        *,
+        match: Mapping[str, Any] | None = None,
+        error: str | Mapping[str, str] | None = None,
+        times: int | None = None,
+    ) -> AIMock:
+        """Make ``env.AI.run(model, inputs)`` answer ``response`` (JSON data, or bytes for a
+        binary model), or raise ``error``; ``match`` limits it to inputs holding those
+        keys and values; ``times`` to that many calls. The newest matching mock answers."""
+        mocks: AIMocks = self._platform.admin("ai", "")
+        return mocks.add(
+            new_mock(model, response, match=match, error=error, times=times, has_response=True)
+        )
+
+    @property
+    def ai_calls(self) -> list[AICall]:
+        """Every ``env.AI.run`` call so far: ``model``, ``inputs``, ``options``, ``response``."""
+        mocks: AIMocks = self._platform.admin("ai", "")
+        return list(mocks.calls)
+
+    def mock_fetch(
+        self,
+        origin: Matcher,
+        path: Matcher | None = None,
+        *,
+        method: str = "GET",
+        headers: Mapping[str, Matcher] | None = None,
+        body: Matcher | None = None,
+    ) -> Interceptor:
+        """Intercept outgoing requests of user code: ``emu.mock_fetch("https://api.x.com",
+        path="/users/1").reply(200, {"id": 1})`` (or ``.reply_with_error(...)``).
+
+        ``origin``, ``path`` (with the query string), header values and ``body`` match as a
+        string (equal), a compiled regex (search) or a function. See ``emu.fetch_mock`` for
+        ``disable_net_connect()`` and ``assert_no_pending_interceptors()``.
+        """
+        return self.fetch_mock.intercept(origin, path, method=method, headers=headers, body=body)
 
     @property
     def env(self) -> Env:
@@ -291,6 +345,11 @@ class Emulator:
         """
         self._require_open()
         request = build_request(path, method=method, headers=headers, body=body, json_body=json)
+        from emulator.platform.assets import serve_first
+
+        asset = serve_first(self.config, request)  # assets answer before the Worker
+        if asset is not None:
+            return asset
         return await call_worker(self.code, self._engine.env, request)
 
     # -- introspection ------------------------------------------------------------------------
@@ -376,4 +435,3 @@ class Emulator:
     def _require_open(self) -> None:
         if self._state == "closed":
             raise RuntimeError("this Emulator is closed")
-

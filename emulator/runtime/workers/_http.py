@@ -609,6 +609,18 @@ class Response(_Body):
         return Response(None, code, headers={"location": url})
 
 
+# The test harness's fetch mock (``emu.mock_fetch``): every outgoing request of user code
+# (workers.fetch, js.fetch, pyodide.http.pyfetch) passes here first; None lets it through.
+_outbound: Callable[[Request], Any] | None = None
+
+
+def set_outbound(hook: Callable[[Request], Any] | None) -> Callable[[Request], Any] | None:
+    """Install the hook that may answer outgoing requests; returns the previous one."""
+    global _outbound
+    previous, _outbound = _outbound, hook
+    return previous
+
+
 async def fetch(resource: str | Request, **options: Any) -> Response:
     """Make an outgoing HTTP request (urllib in a worker thread; no connection pooling)."""
     redirect = options.pop("redirect", None)
@@ -624,6 +636,10 @@ async def fetch(resource: str | Request, **options: Any) -> Response:
     mode = redirect or request.redirect
     if mode not in ("follow", "manual", "error"):
         raise TypeError(f"Invalid redirect mode {mode!r}: use follow, manual or error")
+    if _outbound is not None:
+        answer = await _outbound(request)
+        if answer is not None:
+            return answer  # type: ignore[no-any-return]
     return await asyncio.to_thread(_fetch_blocking, request, mode)
 
 
