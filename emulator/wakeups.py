@@ -82,9 +82,13 @@ def settle_with(clock: Clock, busy: Callable[[], list[asyncio.Task[None]]]) -> N
         loop = asyncio.get_running_loop()
         while True:
             await inner()
-            tasks = [t for source in sources for t in source() if not t.done()]
+            # A task leaves its source in its done callback, which runs a turn after it ends.
+            tasks = [t for source in sources for t in source()]
             if not tasks:
                 return
+            if all(t.done() for t in tasks):
+                await asyncio.sleep(0)
+                continue
             quiet_until = loop.time() + 1.0
             while tasks and loop.time() < quiet_until:
                 done, pending = await asyncio.wait(tasks, timeout=0.02)

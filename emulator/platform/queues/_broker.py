@@ -194,7 +194,9 @@ class QueueBroker:
             if error is not None:
                 retry = row.id not in outcome.acks and not outcome.ack_all
             else:
-                retry = outcome.retry_all or explicit_retry
+                # UNCONFIRMED: an explicit ack() before retryAll() keeps the message acked
+                # (workerd reports both; miniflare retries it anyway).
+                retry = explicit_retry or (outcome.retry_all and row.id not in outcome.acks)
             if not retry:
                 acked.append(row.seq)
                 continue
