@@ -532,7 +532,9 @@ class Default(WorkerEntrypoint):
         await emu.env.JOBS.send("work")
         await emu.settle()
         assert emu.queue("jobs").counts()["in_flight"] == 1
-    async with Emulator(project, now=START, persist_to=state) as emu:
+    with pytest.warns(RuntimeWarning, match="1 queue message.* in flight when wf stopped"):
+        emu = await Emulator(project, now=START, persist_to=state).start()
+    async with emu:
         await emu.settle()
         assert sys.modules["entry"].SEEN == [[("work", 2)]]
         assert emu.queue("jobs").counts()["pending"] == 0

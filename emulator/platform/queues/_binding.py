@@ -169,7 +169,16 @@ class WorkerQueue:
 
     def _message(self, body: Any, kind: Any) -> tuple[bytes, str]:
         chosen = "v8" if kind is None or kind is UNDEFINED else content_type(kind)
-        return encode(body, chosen), chosen
+        data = encode(body, chosen)
+        if chosen == "v8" and len(data) > MESSAGE_MAX * 0.9:
+            warnings.warn(
+                f"Queue message of about {len(data)} bytes: wf measures a v8 body by its JSON "
+                "form, not by V8's serialization (UNCONFIRMED near the 128 KB limit); send "
+                'contentType="json" to measure exactly',
+                RuntimeWarning,
+                stacklevel=4,
+            )
+        return data, chosen
 
     def _store_all(self, messages: list[tuple[bytes, str, int | None]]) -> None:
         now = self._now()

@@ -18,6 +18,7 @@ import asyncio
 import collections
 import functools
 import time
+import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -66,12 +67,29 @@ class QueueBroker:
         self._wakeups = Wakeups(clock, "queue")
         self._inflight: dict[str, set[asyncio.Task[None]]] = {}
         self._started = False
+        self._noticed: set[str] = set()
 
     # -- lifecycle ----------------------------------------------------------------------------
+
+    def notice(self, key: str, text: str) -> None:
+        """Say once (per broker) where wf chose a behaviour production does not document."""
+        if key in self._noticed:
+            return
+        self._noticed.add(key)
+        warnings.warn(text, RuntimeWarning, stacklevel=2)
+        if self.log is not None:
+            self.log(f"wf: {text}")
 
     def configure(self, config: Config) -> None:
         """Use this config's consumers (at load and after each reload)."""
         self.consumers = {c.queue: c for c in config.queue_consumers if c.type == "worker"}
+        for consumer in config.queue_consumers:
+            if consumer.type == "http_pull":
+                self.notice(
+                    f"pull:{consumer.queue}",
+                    f"queue {consumer.queue} has an http_pull consumer: wf keeps its messages "
+                    "(see them with wf queues messages) but does not emulate pulling them",
+                )
         self.runtime_sdk = config.runtime_sdk
         if self._started:
             self._wakeups.cancel_all()
@@ -84,7 +102,13 @@ class QueueBroker:
         if self._started:
             return
         self._started = True
-        self.store.recover(self.clock.now())  # in flight at a crash: delivered again
+        recovered = self.store.recover(self.clock.now())  # in flight at a crash: again
+        if recovered:
+            self.notice(
+                "recovered",
+                f"{recovered} queue message(s) were in flight when wf stopped: delivered again, "
+                "and the lost delivery counts in their attempts (UNCONFIRMED)",
+            )
         settle_with(self.clock, self.busy)
         for queue in self.consumers:
             self.kick(queue)
@@ -126,6 +150,13 @@ class QueueBroker:
                 if due > now:
                     self._wakeups.at(("batch", queue), due, lambda: self.kick(queue))
                     break
+            if running and consumer.max_concurrency is None:
+                self.notice(
+                    f"concurrency:{queue}",
+                    f"queue {queue}: wf runs batches concurrently at once when "
+                    "max_concurrency is unset; production scales up to 250 gradually "
+                    "(UNCONFIRMED how fast): set max_concurrency to pin it",
+                )
             rows = self.store.ready(queue, now, consumer.max_batch_size)
             self.store.take([r.seq for r in rows], now)
             rows = [_redelivered(r) for r in rows]
@@ -197,6 +228,12 @@ class QueueBroker:
                 # UNCONFIRMED: an explicit ack() before retryAll() keeps the message acked
                 # (workerd reports both; miniflare retries it anyway).
                 retry = explicit_retry or (outcome.retry_all and row.id not in outcome.acks)
+                if outcome.retry_all and row.id in outcome.acks:
+                    self.notice(
+                        "ack-then-retry-all",
+                        "retryAll() after ack(): wf keeps the acked message acked "
+                        "(UNCONFIRMED; miniflare retries it too)",
+                    )
             if not retry:
                 acked.append(row.seq)
                 continue
