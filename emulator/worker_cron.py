@@ -139,7 +139,9 @@ class WorkerCron:
         self.history.append(firing)
         del self.history[:-1000]
         if error is not None and self.error_log is not None:
-            self.error_log(f'scheduled handler for "{cron}" raised', error)
+            self.error_log(
+                f'scheduled handler for "{cron}" raised (wf does not retry it: UNCONFIRMED)', error
+            )
         elif self.log is not None:
             self.log(f'SCHEDULED "{cron}" ok')
         return firing

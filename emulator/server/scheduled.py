@@ -40,6 +40,11 @@ async def run_scheduled(request: web.Request) -> web.Response:
             ) from None
         if not 0 <= when < 1e16:
             raise ApiError(400, f"time must be epoch seconds or milliseconds, got {raw!r}")
+        if when < _MS_FROM and session.console is not None:
+            session.console.warn(
+                f"wf: /cdn-cgi/handler/scheduled time={raw} read as epoch seconds "
+                "(UNCONFIRMED; 10^11 or more is read as milliseconds)"
+            )
         when = when if when >= _MS_FROM else when * 1000.0
     firing = await session.cron.trigger(cron, when)
     if firing.error is not None:

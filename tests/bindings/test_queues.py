@@ -140,7 +140,7 @@ async def test_send_limits_and_errors_are_productions(emu: Emulator) -> None:
         "Error: Queue send failed: message length of 128001 bytes exceeds limit of 128000"
     )
     await queue.send("x" * 128_000, contentType="text")  # exactly the limit is fine
-    with pytest.raises(JsException, match="^TypeError: Message body cannot be undefined$"):
+    with pytest.raises(JsException, match=r"^TypeError: Message body cannot be undefined$"):
         await queue.send()
     with pytest.raises(JsException) as kind:
         await queue.send("x", contentType="yaml")
@@ -153,7 +153,7 @@ async def test_send_limits_and_errors_are_productions(emu: Emulator) -> None:
     with pytest.raises(JsException, match="requires a value of type ArrayBufferView"):
         await queue.send("abc", contentType="bytes")
     for bad in (-1, 43_201, 1.5, "10"):
-        with pytest.raises(JsException, match="message delay .* is invalid"):
+        with pytest.raises(JsException, match=r"message delay .* is invalid"):
             await queue.send("x", delaySeconds=bad)
     with pytest.raises(TypeError, match="cannot be sent over RPC"):
         queue.send((1, 2))  # the SDK refuses a tuple at the call
@@ -163,7 +163,7 @@ async def test_send_limits_and_errors_are_productions(emu: Emulator) -> None:
 
 async def test_send_batch_limits(emu: Emulator) -> None:
     queue = emu.env.JOBS
-    with pytest.raises(JsException, match="^TypeError: sendBatch\\(\\) requires at least one"):
+    with pytest.raises(JsException, match=r"^TypeError: sendBatch\(\) requires at least one"):
         await queue.sendBatch([])
     with pytest.raises(JsException) as many:
         await queue.sendBatch([{"body": i} for i in range(101)])
@@ -357,7 +357,9 @@ class Default(WorkerEntrypoint):
             await emu.settle()
             await emu.clock.advance("20s")
         texts = [str(w.message) for w in caught]
-        assert any("retry() on message" in t and "after ack() was already called" in t for t in texts)
+        assert any(
+            "retry() on message" in t and "after ack() was already called" in t for t in texts
+        )
         assert "Received a call to ackAll() after retryAll() was already called. " in " ".join(
             texts
         )
@@ -532,7 +534,7 @@ class Default(WorkerEntrypoint):
         await emu.env.JOBS.send("work")
         await emu.settle()
         assert emu.queue("jobs").counts()["in_flight"] == 1
-    with pytest.warns(RuntimeWarning, match="1 queue message.* in flight when wf stopped"):
+    with pytest.warns(RuntimeWarning, match=r"1 queue message.* in flight when wf stopped"):
         emu = await Emulator(project, now=START, persist_to=state).start()
     async with emu:
         await emu.settle()
