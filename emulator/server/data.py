@@ -265,7 +265,7 @@ async def queues_list(request: web.Request) -> web.Response:
     session = session_of(request)
     config = session.engine.config
     platform = session.platform
-    found = queues.broker(platform) if platform is not None else None
+    found = queues.current(platform) if platform is not None else None
     consumers = {c.queue: c for c in config.queue_consumers}
     result = []
     for name in queues.queue_names(config, found):

@@ -150,9 +150,8 @@ class DevSession:
         if self.platform is not None:
             from emulator.platform import queues
 
-            broker = queues.start(self.platform, self.events.queue)
-            broker.log = console.plain if console is not None else None
-            broker.error_log = failed
+            log = console.plain if console is not None else None
+            queues.start(self.platform, self.events.queue, log=log, error_log=failed)
 
     async def stop_events(self) -> None:
         """Stop deliveries and cron (batches in flight are redelivered at the next start)."""

@@ -633,3 +633,17 @@ def test_a_queue_has_one_consumer_and_producer_bindings_are_unique(tmp_path: Pat
     path.write_text(json.dumps(raw))
     with pytest.raises(ConfigError, match=r"producers\[0\].queue: required"):
         load_config(path)
+
+
+async def test_a_project_without_queues_keeps_no_queue_file(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "entry.py").write_text("from workers import WorkerEntrypoint\n")
+    (project / "wrangler.jsonc").write_text(
+        json.dumps({"name": "plain", "main": "entry.py", "compatibility_date": NEW_DATE})
+    )
+    async with Emulator(project, now=START, persist_to=tmp_path / "state") as emu:
+        await emu.settle()
+        with pytest.raises(KeyError, match=r"no queue 'jobs' in the config \(queues: none\)"):
+            emu.queue("jobs")
+    assert not (tmp_path / "state" / "v3" / "queues").exists()

@@ -82,6 +82,7 @@ class QueueBroker:
 
     def configure(self, config: Config) -> None:
         """Use this config's consumers (at load and after each reload)."""
+        known = set(self.consumers)
         self.consumers = {c.queue: c for c in config.queue_consumers if c.type == "worker"}
         for consumer in config.queue_consumers:
             if consumer.type == "http_pull":
@@ -92,7 +93,9 @@ class QueueBroker:
                 )
         self.runtime_sdk = config.runtime_sdk
         if self._started:
-            self._wakeups.cancel_all()
+            for key in ("batch", "visible"):  # a handler's time limit keeps running
+                for queue in known:
+                    self._wakeups.cancel((key, queue))
             for queue in self.consumers:
                 self.kick(queue)
 
