@@ -102,3 +102,6 @@ def settle_with(clock: Clock, busy: Callable[[], list[asyncio.Task[None]]]) -> N
 
     settle._wf_busy = sources  # type: ignore[attr-defined]
     clock.settle = settle
+    idle = clock.is_idle
+    # Auto time jumps only when nothing runs: a batch or a scheduled run counts as running.
+    clock.is_idle = lambda: idle() and not any(s() for s in sources)

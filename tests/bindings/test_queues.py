@@ -13,6 +13,7 @@ delays up to 12 hours).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 import textwrap
@@ -647,3 +648,24 @@ async def test_a_project_without_queues_keeps_no_queue_file(tmp_path: Path) -> N
         with pytest.raises(KeyError, match=r"no queue 'jobs' in the config \(queues: none\)"):
             emu.queue("jobs")
     assert not (tmp_path / "state" / "v3" / "queues").exists()
+
+
+async def test_auto_time_jumps_to_the_batch_timeout_and_the_retries(tmp_path: Path) -> None:
+    consumer = {"max_batch_timeout": 30, "retry_delay": 3600, "max_retries": 2}
+    project = write_project(tmp_path, consumer=consumer)
+    async with Emulator(project, now=START, time="auto") as emu:
+        plan(once="retry")
+        start = emu.clock.now()
+        await emu.env.JOBS.send("once")
+        await emu.env.JOBS.send("late", delaySeconds=600)
+        for _ in range(500):  # real time: auto time gets there in a few event-loop turns
+            if emu.queue("jobs").dead_lettered():
+                break
+            await asyncio.sleep(0.01)
+        assert [[m[1:] for m in b] for b in seen(emu)] == [
+            [("once", 1)],
+            [("late", 1)],
+            [("once", 2)],
+            [("once", 3)],
+        ]
+        assert emu.clock.now() - start >= 2 * 3_600_000  # jumped over both retry delays

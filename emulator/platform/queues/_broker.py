@@ -136,8 +136,12 @@ class QueueBroker:
         """A producer stored messages for ``queue``."""
         self.kick(queue)
 
-    def kick(self, queue: str) -> None:
-        """Deliver what is due on ``queue`` now, and wake up when more will be."""
+    def kick(self, queue: str, *, idle: bool = False) -> None:
+        """Deliver what is due on ``queue`` now, and wake up when more will be.
+
+        ``idle``: called from a timer or the end of a batch, not from running user code, so
+        auto time may jump on to the next timer when nothing was started.
+        """
         consumer = self.consumers.get(queue)
         if not self._started or consumer is None or self.deliver is None:
             return
@@ -151,7 +155,7 @@ class QueueBroker:
             if count < consumer.max_batch_size and oldest is not None:
                 due = oldest + consumer.max_batch_timeout * 1000.0
                 if due > now:
-                    self._wakeups.at(("batch", queue), due, lambda: self.kick(queue))
+                    self._wakeups.at(("batch", queue), due, lambda: self.kick(queue, idle=True))
                     break
             if running and consumer.max_concurrency is None:
                 self.notice(
@@ -168,14 +172,14 @@ class QueueBroker:
             task.add_done_callback(functools.partial(self._finished, queue))
         upcoming = self.store.next_visible(queue, now)
         if upcoming is not None:
-            self._wakeups.at(("visible", queue), upcoming, lambda: self.kick(queue))
+            self._wakeups.at(("visible", queue), upcoming, lambda: self.kick(queue, idle=True))
+        if idle and not self.busy():
+            self.clock.notify_idle()
 
     def _finished(self, queue: str, task: asyncio.Task[None]) -> None:
         self._inflight.get(queue, set()).discard(task)
         if self._started:
-            self.kick(queue)
-            if not self.busy():
-                self.clock.notify_idle()
+            self.kick(queue, idle=True)
 
     # -- one batch ----------------------------------------------------------------------------
 
