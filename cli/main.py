@@ -18,6 +18,7 @@ COMMANDS = {
     "instances": "cli.instances:instances",
     "kv": "cli.kv:kv",
     "mock": "cli.mock:mock",
+    "queues": "cli.queues:queues",
     "r2": "cli.r2:r2",
     "send-event": "cli.events:send_event",
     "time": "cli.time:time_group",

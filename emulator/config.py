@@ -1,10 +1,10 @@
 """Wrangler configuration: wrangler.jsonc|json|toml (+ .dev.vars) -> typed, validated `Config`.
 
 Only the keys the emulator uses are read and validated (name, main, compatibility_date,
-compatibility_flags, vars, workflows, d1_databases, kv_namespaces, r2_buckets, ai, assets, env);
-the bindings wf does not provide yet (queues, durable_objects, services...) are listed in
-``Config.not_emulated``; every other key (observability, $schema...) is ignored, so a config that
-deploys to Cloudflare loads here unchanged.
+compatibility_flags, vars, workflows, d1_databases, kv_namespaces, r2_buckets, queues,
+triggers, ai, assets, env); the bindings wf does not provide yet (durable_objects, services...)
+are listed in ``Config.not_emulated``; every other key (observability, $schema...) is ignored, so
+a config that deploys to Cloudflare loads here unchanged.
 
 Errors are `ConfigError`s that point at the file, and at the line whenever it can be found:
 ``wrangler.jsonc:4:12: syntax error: Unexpected "}"`` or
@@ -181,6 +181,29 @@ class AssetsConfig:
 
 
 @dataclass(frozen=True)
+class QueueProducerConfig:
+    """``queues.producers[]``: ``env.BINDING`` sends to ``queue``."""
+
+    binding: str
+    queue: str
+    delivery_delay: int = 0  # seconds every message waits before it can be delivered
+
+
+@dataclass(frozen=True)
+class QueueConsumerConfig:
+    """``queues.consumers[]``: this Worker's ``queue`` handler consumes ``queue``."""
+
+    queue: str
+    max_batch_size: int = 10
+    max_batch_timeout: float = 5.0  # seconds
+    max_retries: int = 3
+    retry_delay: int = 0  # seconds
+    dead_letter_queue: str | None = None
+    max_concurrency: int | None = None  # None: production scales up on its own
+    type: str = "worker"  # "http_pull": pulled over HTTP, not delivered to the Worker
+
+
+@dataclass(frozen=True)
 class NotEmulated:
     """A binding in the config that wf does not provide yet: named at start-up, never dropped."""
 
@@ -210,6 +233,9 @@ class Config:
     r2_buckets: tuple[R2Config, ...] = ()
     ai: AIConfig | None = None
     assets: AssetsConfig | None = None
+    queue_producers: tuple[QueueProducerConfig, ...] = ()
+    queue_consumers: tuple[QueueConsumerConfig, ...] = ()
+    crons: tuple[str, ...] = ()  # triggers.crons: the Worker's scheduled handler
     not_emulated: tuple[NotEmulated, ...] = ()
     secrets_required: tuple[str, ...] = ()  # secrets.required
     dev_vars_files: tuple[Path, ...] = ()  # the .dev.vars or .env files the vars came from
@@ -499,7 +525,8 @@ def _string(literal: str) -> str:
 # Validation: plain dict -> Config
 
 
-_NOT_INHERITED = ("vars", "secrets", "workflows")  # wrangler's "non-inheritable" keys we read
+# wrangler's "non-inheritable" keys we read
+_NOT_INHERITED = ("vars", "secrets", "workflows", "queues")
 
 
 class _Builder:
@@ -550,6 +577,7 @@ class _Builder:
         r2 = self.storage(top, "r2_buckets", _R2_FIELDS, R2Config)
         ai = self.ai(top)
         assets = self.assets(top)
+        producers, consumers = self.queues(top)
         not_emulated = self.not_emulated(top)
         bindings: dict[str, str] = {w.binding: "a workflow binding" for w in workflows if w.binding}
         named = [
@@ -558,10 +586,12 @@ class _Builder:
             *(("r2_buckets", i, e.binding) for i, e in enumerate(r2)),
             *((("ai", None, ai.binding),) if ai else ()),
             *((("assets", None, assets.binding),) if assets and assets.binding else ()),
+            *(("queues.producers", i, e.binding) for i, e in enumerate(producers)),
         ]
         for group, i, binding in named:
-            at = self.at(group) if i is None else _join(self.at(group), i)
-            field = _join(at, "binding")
+            head, _, sub = group.partition(".")
+            at = _join(self.at(head), sub) if sub else self.at(head)
+            field = _join(at if i is None else _join(at, i), "binding")
             if binding in bindings:
                 raise self.error(field, f"{_quote(binding)} is already {bindings[binding]}")
             bindings[binding] = f"bound at {field}"
@@ -584,6 +614,9 @@ class _Builder:
             r2_buckets=r2,
             ai=ai,
             assets=assets,
+            queue_producers=producers,
+            queue_consumers=consumers,
+            crons=self.crons(top),
             not_emulated=not_emulated,
             secrets_required=secrets or (),
             dev_vars_files=self.dev_vars_files,
@@ -891,6 +924,103 @@ class _Builder:
             )
         )
 
+    # -- queues and cron triggers
+
+    def queues(
+        self, top: dict[str, Any]
+    ) -> tuple[tuple[QueueProducerConfig, ...], tuple[QueueConsumerConfig, ...]]:
+        """``queues.producers[]`` and ``queues.consumers[]``, with production's setting limits."""
+        field = self.at("queues")
+        value = top.get("queues", {})
+        if not isinstance(value, dict):
+            raise self.error(field, f"must be an object (got {json_type(value)})")
+        producers: list[QueueProducerConfig] = []
+        for i, entry in enumerate(self.objects(value, "producers", field)):
+            at = _join(_join(field, "producers"), i)
+            binding = self.string(entry, "binding", required=True, parent=at)
+            queue = self.string(entry, "queue", required=True, parent=at)
+            assert binding is not None and queue is not None
+            if not binding.isidentifier() or keyword.iskeyword(binding):
+                raise self.error(
+                    _join(at, "binding"),
+                    f"must be a valid Python identifier (got {_quote(binding)})",
+                )
+            if any(p.binding == binding for p in producers):
+                raise self.error(_join(at, "binding"), f"duplicate binding {_quote(binding)}")
+            delay = self.number(entry, "delivery_delay", at, 0, QUEUE_DELAY_MAX, whole=True)
+            producers.append(QueueProducerConfig(binding, queue, int(delay or 0)))
+        consumers: list[QueueConsumerConfig] = []
+        for i, entry in enumerate(self.objects(value, "consumers", field)):
+            at = _join(_join(field, "consumers"), i)
+            queue = self.string(entry, "queue", required=True, parent=at)
+            assert queue is not None
+            if any(c.queue == queue for c in consumers):
+                raise self.error(
+                    _join(at, "queue"), f"queue {_quote(queue)} already has a consumer"
+                )
+            dead = self.string(entry, "dead_letter_queue", parent=at)
+            if dead == queue:
+                raise self.error(
+                    _join(at, "dead_letter_queue"), "must not be the queue it consumes"
+                )
+            kind = self.string(entry, "type", parent=at) or "worker"
+            if kind not in ("worker", "http_pull"):
+                raise self.error(
+                    _join(at, "type"), f'must be "worker" or "http_pull" (got {kind!r})'
+                )
+            settings: dict[str, Any] = {}
+            for name, (low, high, whole) in _CONSUMER_LIMITS.items():
+                number = self.number(entry, name, at, low, high, whole=whole)
+                if number is not None:
+                    settings[name] = int(number) if whole else number
+            consumers.append(
+                QueueConsumerConfig(queue, **settings, dead_letter_queue=dead, type=kind)
+            )
+        return tuple(producers), tuple(consumers)
+
+    def objects(self, parent: dict[str, Any], key: str, at: str) -> list[dict[str, Any]]:
+        """An optional array of objects."""
+        field = _join(at, key)
+        entries = parent.get(key, [])
+        if not isinstance(entries, list):
+            raise self.error(field, f"must be an array (got {json_type(entries)})")
+        for i, entry in enumerate(entries):
+            if not isinstance(entry, dict):
+                raise self.error(_join(field, i), f"must be an object (got {json_type(entry)})")
+        return entries
+
+    def number(
+        self, entry: dict[str, Any], key: str, at: str, low: float, high: float, *, whole: bool
+    ) -> float | None:
+        """An optional number in ``[low, high]`` (a whole one when ``whole``)."""
+        if key not in entry:
+            return None
+        value = entry[key]
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if ok and whole and not float(value).is_integer():
+            ok = False
+        if not ok or not low <= value <= high:
+            kind = "an integer" if whole else "a number"
+            raise self.error(_join(at, key), f"must be {kind} from {low:g} to {high:g}")
+        return float(value)
+
+    def crons(self, top: dict[str, Any]) -> tuple[str, ...]:
+        """``triggers.crons``: when the Worker's ``scheduled`` handler runs (UTC)."""
+        field = self.at("triggers")
+        value = top.get("triggers", {})
+        if not isinstance(value, dict):
+            raise self.error(field, f"must be an object (got {json_type(value)})")
+        crons = self.string_list(value, "crons", parent=field)
+        for i, cron in enumerate(crons):
+            at = _join(_join(field, "crons"), i)
+            if not cron.strip() or len(cron) > CRON_MAX:
+                raise self.error(at, f"must be a cron expression of 1 to {CRON_MAX} characters")
+            try:
+                parse_cron(cron)
+            except CronError as err:
+                raise self.error(at, str(err)) from None
+        return crons
+
     # -- workflows
 
     def workflows(self, top: dict[str, Any]) -> tuple[WorkflowConfig, ...]:
@@ -1085,6 +1215,15 @@ class _Builder:
 
 
 _T = TypeVar("_T")
+QUEUE_DELAY_MAX = 43_200  # 12 hours: delivery_delay, retry_delay and delaySeconds
+# queues.consumers[] settings: (lowest, highest, whole number only), from Queues' limits page.
+_CONSUMER_LIMITS: dict[str, tuple[float, float, bool]] = {
+    "max_batch_size": (1, 100, True),
+    "max_batch_timeout": (0, 60, False),
+    "max_retries": (0, 100, True),
+    "retry_delay": (0, QUEUE_DELAY_MAX, True),
+    "max_concurrency": (1, 250, True),
+}
 _D1_FIELDS = {
     "binding": True,
     "database_name": False,
@@ -1105,8 +1244,6 @@ _R2_FIELDS = {
 _OPTIONAL_NONE = frozenset({"database_name", "database_id", "id", "bucket_name"})
 # Bindings wf does not provide yet: config path -> (key naming the binding, what it is).
 _NOT_EMULATED: dict[str, tuple[str, str]] = {
-    "queues.producers": ("binding", "Queue producer"),
-    "queues.consumers": ("queue", "Queue consumer"),
     "durable_objects.bindings": ("name", "Durable Object namespace"),
     "services": ("binding", "service binding"),
     "vectorize": ("binding", "Vectorize index"),

@@ -33,6 +33,8 @@ __all__ = [
     "Project",
     "WorkerError",
     "call_fetch",
+    "call_queue",
+    "call_scheduled",
     "ensure_workers_package",
 ]
 
@@ -60,6 +62,9 @@ class LoadedCode:
     worker: type | None
     on_fetch: Callable[..., Any] | None
     files: tuple[Path, ...]
+    # Module-level handlers of the older style: on_queue(batch, env), on_scheduled(event, env)
+    on_queue: Callable[..., Any] | None = None
+    on_scheduled: Callable[..., Any] | None = None
 
 
 class LoadError(Exception):
@@ -312,6 +317,8 @@ class Project:
                 line=line,
             )
         on_fetch = getattr(main, "on_fetch", None)
+        on_queue = getattr(main, "on_queue", None)
+        on_scheduled = getattr(main, "on_scheduled", None)
 
         modules = {
             name: module
@@ -335,6 +342,8 @@ class Project:
             worker=worker,
             on_fetch=on_fetch if callable(on_fetch) else None,
             files=tuple(files),
+            on_queue=on_queue if callable(on_queue) else None,
+            on_scheduled=on_scheduled if callable(on_scheduled) else None,
         )
 
     # error reporting
@@ -433,3 +442,44 @@ def _on_fetch_args(handler: Any, request: Any, env: Any, ctx: Any) -> tuple[Any,
         return (request, env, ctx)
     positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     return (request, env, ctx)[: max(1, min(3, len(positional)))]
+
+
+async def call_queue(code: LoadedCode, batch: Any, env: Any, ctx: Any) -> None:
+    """Run the Worker's queue handler: ``Default.queue(self, batch)`` or ``on_queue``."""
+    await _call_event(code, "queue", code.on_queue, batch, env, ctx, "batch")
+
+
+async def call_scheduled(code: LoadedCode, controller: Any, env: Any, ctx: Any) -> None:
+    """Run the Worker's cron handler: ``Default.scheduled(self, controller)`` or
+    ``on_scheduled``."""
+    await _call_event(code, "scheduled", code.on_scheduled, controller, env, ctx, "controller")
+
+
+async def _call_event(
+    code: LoadedCode,
+    name: str,
+    module_handler: Callable[..., Any] | None,
+    argument: Any,
+    env: Any,
+    ctx: Any,
+    parameter: str,
+) -> None:
+    # A class entrypoint's handler gets only the event (env and ctx are on self), as workerd
+    # calls a WorkerEntrypoint's methods; a module-level one gets (event, env, ctx).
+    if code.worker is not None:
+        handler = getattr(code.worker(ctx, env), name, None)
+        if handler is None:
+            raise WorkerError(
+                f"the Worker's Default class has no {name} method: "
+                f"define async def {name}(self, {parameter})"
+            )
+        result = handler(argument)
+    elif module_handler is not None:
+        result = module_handler(*_on_fetch_args(module_handler, argument, env, ctx))
+    else:
+        raise WorkerError(
+            f"the project has no {name} handler: define class Default(WorkerEntrypoint) with "
+            f"async def {name}(self, {parameter})"
+        )
+    if inspect.isawaitable(result):
+        await result

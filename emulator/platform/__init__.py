@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from emulator.clock import Clock
     from emulator.config import Config, NotEmulated
 
-KINDS = ("d1", "kv", "r2", "ai", "assets")
+KINDS = ("d1", "kv", "r2", "ai", "assets", "queues")
 
 
 class _Module(Protocol):

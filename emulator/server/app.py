@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from emulator.server import ai, control, dashboard, data, explorer, worker
+from emulator.server import ai, control, dashboard, data, explorer, scheduled, worker
 from emulator.server.context import SESSION
 from emulator.server.durability import durable_answers
 from emulator.server.middleware import error_envelope, loopback_guard
@@ -52,6 +52,7 @@ def create_app(
     data.add_routes(app)
     ai.add_routes(app)
     dashboard.add_routes(app)
+    scheduled.add_routes(app)
     _add_testing_routes(app, session)
     # Everything outside /cdn-cgi/ is the Worker's; unknown /cdn-cgi/ paths stay 404/405.
     app.router.add_route("*", "/{tail:(?!cdn-cgi/).*}", logged(worker.handle))

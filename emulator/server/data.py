@@ -8,7 +8,11 @@
 - KV: ``GET .../kv/{binding}/keys?prefix=``, ``GET|PUT|DELETE .../kv/{binding}/keys/{key}``
   (PUT: ``{"value", "expiration_ttl"?, "expiration"?, "metadata"?}``);
 - R2: ``GET .../r2/{binding}/objects?prefix=``, ``GET|PUT|DELETE .../r2/{binding}/objects/{key}``
-  (GET answers the object's bytes with its content type; PUT stores the request body).
+  (GET answers the object's bytes with its content type; PUT stores the request body);
+- Queues: ``GET .../queues`` (every queue: producers, consumer settings, and how many messages
+  are pending, delayed, in flight, dead-lettered), ``GET .../queues/{queue}/messages?state=``
+  (``pending``, ``in_flight``, ``dead_lettered``), ``POST .../queues/{queue}/messages`` with
+  ``{"body", "content_type"?, "delay_seconds"?}`` (delivered to the consumer on the clock).
 
 The data is the same the Worker's bindings read and write; every write is committed before the
 answer. Bytes that are not UTF-8 text travel as base64 (``"encoding": "base64"``).
@@ -48,6 +52,9 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get(r2 + "/objects/{key:.+}", _guarded(r2_get))
     app.router.add_put(r2 + "/objects/{key:.+}", _guarded(r2_put))
     app.router.add_delete(r2 + "/objects/{key:.+}", _guarded(r2_delete))
+    app.router.add_get(BASE + "/queues", _guarded(queues_list))
+    app.router.add_get(BASE + "/queues/{queue}/messages", _guarded(queue_messages))
+    app.router.add_post(BASE + "/queues/{queue}/messages", _guarded(queue_send))
 
 
 def _guarded(handler: Handler) -> Handler:
@@ -110,6 +117,7 @@ async def list_bindings(request: web.Request) -> web.Response:
             if config.assets and config.assets.binding
             else []
         ),
+        *({"binding": q.binding, "type": "queue", "id": q.queue} for q in config.queue_producers),
     ]
     missing = [
         {"binding": m.binding, "kind": m.kind, "field": m.field} for m in config.not_emulated
@@ -245,3 +253,71 @@ async def r2_delete(request: web.Request) -> web.Response:
     key = request.match_info["key"]
     _admin(request, "r2").delete(key)
     return ok({"key": key})
+
+
+# -- Queues ---------------------------------------------------------------------------------------
+
+
+def _queue_admin(request: web.Request, name: str) -> Any:
+    platform = session_of(request).platform
+    if platform is None or platform.config is None:
+        raise ApiError(404, "this server has no queues")
+    return platform.admin("queues", name)
+
+
+async def queues_list(request: web.Request) -> web.Response:
+    from emulator.platform import queues
+
+    session = session_of(request)
+    config = session.engine.config
+    platform = session.platform
+    found = queues.current(platform) if platform is not None else None
+    consumers = {c.queue: c for c in config.queue_consumers}
+    result = []
+    for name in queues.queue_names(config, found):
+        consumer = consumers.get(name)
+        settings = None
+        if consumer is not None:
+            settings = {k: v for k, v in consumer.__dict__.items() if k != "queue"}
+        result.append(
+            {
+                "queue": name,
+                "producers": [p.binding for p in config.queue_producers if p.queue == name],
+                "consumer": settings,
+                "counts": _queue_admin(request, name).counts(),
+            }
+        )
+    return ok({"queues": result})
+
+
+async def queue_messages(request: web.Request) -> web.Response:
+    admin = _queue_admin(request, request.match_info["queue"])
+    state = request.query.get("state") or None
+    limit = _int_query(request, "limit", MAX_ROWS, MAX_ROWS)
+    messages = admin.messages(state, limit=limit)
+    return ok({"queue": admin.name, "messages": [m.to_json() for m in messages]})
+
+
+async def queue_send(request: web.Request) -> web.Response:
+    admin = _queue_admin(request, request.match_info["queue"])
+    body = json_object(await read_json(request))
+    if "body" not in body:
+        raise ApiError(400, 'request body needs "body": the message to send')
+    content_type = body.get("content_type", "json")
+    delay = body.get("delay_seconds", 0)
+    if not isinstance(content_type, str):
+        raise ApiError(400, "content_type must be a string: text, bytes, json or v8")
+    if content_type == "bytes":
+        value = body["body"]
+        if not isinstance(value, str):
+            raise ApiError(400, 'a "bytes" body must be a base64 string')
+        try:
+            message: Any = base64.b64decode(value, validate=True)
+        except binascii.Error:
+            raise ApiError(400, 'a "bytes" body must be a base64 string') from None
+    else:
+        message = body["body"]
+    if content_type == "text" and not isinstance(message, str):
+        raise ApiError(400, 'a "text" body must be a string')
+    message_id = admin.send(message, content_type=content_type, delay_seconds=delay)
+    return ok({"queue": admin.name, "id": message_id})

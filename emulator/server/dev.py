@@ -235,6 +235,7 @@ async def serve(
                 await asyncio.wait_for(watcher, timeout=1.0)
         if runner is not None:
             await runner.cleanup()
+        await session.stop_events()
         await engine.close()
         engine.store.close()
         session.close_platform()

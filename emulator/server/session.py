@@ -65,6 +65,14 @@ class DevSession:
         self._lock = asyncio.Lock()
         self.time_lock = asyncio.Lock()  # one time operation (advance, skip, fire) at a time
         self._stamps: dict[Path, int | None] = {}
+        self._events_started = False
+        # The Worker's queue and scheduled handlers, on the engine's clock.
+        from emulator.worker_cron import WorkerCron
+        from emulator.worker_events import WorkerEvents
+
+        self.events = WorkerEvents(lambda: self.code, lambda: self.engine.env, engine.clock)
+        self.cron = WorkerCron(engine.clock, engine.store)
+        self.cron.configure(engine.config.crons)
         if project is not None:
             try:
                 self.code = project.code
@@ -117,10 +125,41 @@ class DevSession:
 
     async def start_engine(self) -> None:
         """Start (resume every unfinished instance) once there is code to run them."""
-        if self.engine_started or self.code is None:
+        if self.code is None:
             return
-        await self.engine.start()
-        self.engine_started = True
+        if not self.engine_started:
+            await self.engine.start()
+            self.engine_started = True
+        self._start_events()
+
+    def _start_events(self) -> None:
+        """Deliver queue batches and fire cron triggers (once the code runs)."""
+        if self._events_started:
+            return
+        self._events_started = True
+        console = self.console
+
+        def failed(message: str, error: BaseException) -> None:
+            if console is not None:
+                console.error(f"{message}: {type(error).__name__}: {error}", _traceback(error))
+
+        if console is not None:
+            self.cron.log = console.plain
+        self.cron.error_log = failed
+        self.cron.start(self.events.scheduled)
+        if self.platform is not None:
+            from emulator.platform import queues
+
+            log = console.plain if console is not None else None
+            queues.start(self.platform, self.events.queue, log=log, error_log=failed)
+
+    async def stop_events(self) -> None:
+        """Stop deliveries and cron (batches in flight are redelivered at the next start)."""
+        await self.cron.stop()
+        if self.platform is not None:
+            from emulator.platform import queues
+
+            await queues.stop(self.platform)
 
     async def reload(self, changed: Iterable[Path] = (), *, config_changed: bool = False) -> bool:
         """Load the code (and the config when it changed) again and hand it to the engine.
@@ -157,6 +196,8 @@ class DevSession:
             self.project, self.code, self.error = project, code, None
             self._remember_files(fresh=False)
             self.engine.reload(code.workflow_classes, config)
+            if config is not None:
+                self.cron.configure(config.crons)
             self._set_workers_env()
             self.reloaded_at = time.time()
             if self.console is not None:
@@ -201,6 +242,14 @@ class DevSession:
         from emulator.runtime.workers import _env
 
         _env._set_current_env(self.engine.env)
+
+
+def _traceback(error: BaseException) -> str | None:
+    import traceback
+
+    if isinstance(error, TimeoutError):
+        return None  # the message says it all
+    return "".join(traceback.format_exception(type(error), error, error.__traceback__))
 
 
 def _code_error(exc: LoadError, root: Path) -> CodeError:

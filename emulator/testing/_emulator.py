@@ -18,8 +18,9 @@ from emulator.dev_vars import candidate_files
 from emulator.durations import parse_timestamp
 from emulator.engine import Engine, EngineEvent
 from emulator.errors import WorkflowError
-from emulator.platform import Platform
+from emulator.platform import Platform, queues
 from emulator.platform.ai import AICall, AIMock, AIMocks, new_mock
+from emulator.platform.queues import QueueAdmin
 from emulator.project import LoadedCode, Project
 from emulator.runtime.workers import Response
 from emulator.runtime.workers._env import _set_current_env
@@ -30,6 +31,8 @@ from emulator.testing._fetch import _NO_JSON, build_request, call_worker
 from emulator.testing._fetchmock import FetchMock, Interceptor, Matcher
 from emulator.testing._introspect import InstanceIntrospector, WaitOptions, WorkflowIntrospector
 from emulator.testing._observer import DIVERGENCE, Observer, observer_for
+from emulator.worker_cron import Firing, WorkerCron
+from emulator.worker_events import WorkerEvents
 
 TimeMode = Literal["manual", "auto", "real", "scale"]
 
@@ -136,6 +139,10 @@ class Emulator:
             settle_quiet=settle_quiet,
             platform=self._platform.bindings,
         )
+        # The Worker's queue and scheduled handlers, run on this emulator's clock.
+        self._events = WorkerEvents(lambda: self.code, lambda: self._engine.env, clock)
+        self._cron = WorkerCron(clock, store)
+        self._cron.configure(self.config.crons)
         if persist_to is not None:
             # A persisted D1 starts migrated too (in memory, each database migrates itself).
             from emulator.platform.d1 import apply_migrations
@@ -193,6 +200,8 @@ class Emulator:
             self._loop = asyncio.get_running_loop()
             self._outbound_before = set_outbound(self.fetch_mock.dispatch)
             await self._engine.start()
+            queues.start(self._platform, self._events.queue)
+            self._cron.start(self._events.scheduled)
         return self
 
     async def close(self) -> None:
@@ -205,6 +214,8 @@ class Emulator:
         self._sessions.clear()  # instances stay, as in a persisted store they must
         if was_running:
             await asyncio.gather(*self._stopping.values(), return_exceptions=True)
+            await queues.stop(self._platform)
+            await self._cron.stop()
             await self._engine.close()
         self._engine.store.close()
         self._platform.close()
@@ -308,6 +319,29 @@ class Emulator:
         """
         return self.fetch_mock.intercept(origin, path, method=method, headers=headers, body=body)
 
+    def queue(self, name: str) -> QueueAdmin:
+        """Send to and inspect a queue (by queue name or producer binding):
+        ``emu.queue("jobs").send({"id": 1})``, ``.pending()``, ``.dead_lettered()``,
+        ``.deliveries``. Messages are delivered to the Worker's ``queue`` handler on the
+        clock: advance it past ``max_batch_timeout``, or fill a batch."""
+        found: QueueAdmin = self._platform.admin("queues", name)
+        return found
+
+    async def scheduled(self, cron: str = "", *, scheduled_time: float | None = None) -> None:
+        """Run the Worker's ``scheduled`` handler now, as wrangler's
+        ``/cdn-cgi/handler/scheduled?cron=...`` does; its exception propagates to the test."""
+        self._require_open()
+        if not self.running:
+            raise RuntimeError("start the Emulator first (async with Emulator(...) as emu)")
+        firing = await self._cron.trigger(cron, scheduled_time)
+        if firing.error is not None:
+            raise firing.error
+
+    @property
+    def scheduled_runs(self) -> list[Firing]:
+        """Every run of the scheduled handler (cron timers and ``scheduled()``), oldest first."""
+        return list(self._cron.history)
+
     @property
     def env(self) -> Env:
         """The ``env`` user code sees: workflow bindings by binding name, then ``vars``."""
@@ -324,8 +358,9 @@ class Emulator:
         return self._engine.clock
 
     async def settle(self) -> None:
-        """Wait until every instance that can run has run until it blocks or finishes."""
-        await self._engine.settle()
+        """Wait until every instance that can run has run until it blocks or finishes (and
+        every queue batch and scheduled run under way has ended)."""
+        await self._engine.clock.settle()
 
     async def fetch(
         self,

@@ -23,6 +23,7 @@ CONFIG = """{
   "kv_namespaces": [{"binding": "KV", "id": "kv-1"}],
   "r2_buckets": [{"binding": "BUCKET", "bucket_name": "files"}],
   "queues": {"producers": [{"binding": "JOBS", "queue": "jobs"}]},
+  "vectorize": [{"binding": "VEC", "index_name": "docs"}],
 }
 """
 
@@ -114,8 +115,8 @@ def test_browser_shows_d1_kv_and_r2_data(server: DevServer, tmp_path: Path) -> N
     home = dom["home"]
     assert 'href="#/data/d1/DB"' in home and 'href="#/data/kv/KV"' in home
     assert 'href="#/data/r2/BUCKET"' in home
-    assert "Queue producer, not emulated yet" in home and "<code>queues.producers[0]</code>" in home
-    assert any(row.startswith("JOBS Queue producer queues.producers[0]") for row in _rows(home))
+    assert "Vectorize index, not emulated yet" in home and "<code>vectorize[0]</code>" in home
+    assert any(row.startswith("VEC Vectorize index vectorize[0]") for row in _rows(home))
 
     assert "users 30" in _rows(dom["tables"])
 

@@ -21,6 +21,7 @@ CONFIG = """{
   "kv_namespaces": [{"binding": "KV", "id": "kv-1"}],
   "r2_buckets": [{"binding": "BUCKET", "bucket_name": "files"}],
   "queues": {"producers": [{"binding": "JOBS", "queue": "jobs"}]},
+  "vectorize": [{"binding": "VEC", "index_name": "docs"}],
 }
 """
 
@@ -66,11 +67,12 @@ def test_seed_run_and_browse_every_binding(server: DevServer) -> None:
         ("DB", "d1"),
         ("KV", "kv"),
         ("BUCKET", "r2"),
+        ("JOBS", "queue"),
     ]
     assert bindings["not_emulated"] == [
-        {"binding": "JOBS", "kind": "Queue producer", "field": "queues.producers[0]"}
+        {"binding": "VEC", "kind": "Vectorize index", "field": "vectorize[0]"}
     ]
-    assert "queues.producers[0] (JOBS): Queue producer, not emulated yet" in server.log
+    assert "vectorize[0] (VEC): Vectorize index, not emulated yet" in server.log
 
     migrate = "CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"
     seeded = server.post(
