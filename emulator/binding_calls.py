@@ -16,7 +16,9 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["js_arguments", "options_argument", "warn_once"]
+from emulator.errors import StepError, WorkflowError
+
+__all__ = ["as_js_error", "js_arguments", "no_arguments", "options_argument", "warn_once"]
 
 _WARNED: set[str] = set()
 
@@ -90,3 +92,10 @@ def no_arguments(method: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) 
     if given:
         dropped = ", ".join(_show(value) for value in given)
         warn_once(f"{method}() takes no arguments: Cloudflare ignores {dropped}, and so does wf")
+
+
+def as_js_error(exc: WorkflowError) -> StepError:
+    """A Workflows API error as user code catches it: the engine's ``WorkflowError``
+    (workflows-shared ``createWorkflowError``) crosses RPC as a plain ``Error`` with its
+    name folded into the message, which Pyodide raises as ``pyodide.ffi.JsException``."""
+    return StepError("WorkflowError", exc.message)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from emulator.binding_calls import no_arguments, options_argument
+from emulator.binding_calls import as_js_error, no_arguments, options_argument
 from emulator.engine import MAX_BATCH
 from emulator.errors import WorkflowError
 from emulator.runtime.workers import JsDict
@@ -55,7 +55,12 @@ class WorkflowInstance:
         """Stop the instance; ``rollback`` is read as production reads it (Python steps
         register no rollback handlers, so it changes nothing)."""
         options_argument("terminate", args, kwargs, reads=("rollback",))
-        await self._engine.terminate(self._workflow, self.id)
+        try:
+            await self._engine.terminate(self._workflow, self.id)
+        except WorkflowError as exc:
+            if "(instance.cannot_terminate)" in exc.message:
+                raise as_js_error(exc) from None
+            raise
         await self._engine.durable()
 
     async def restart(self, *args: Any, **kwargs: Any) -> None:
