@@ -4,7 +4,8 @@ While workflow or Worker code runs (``user_time(clock)``, set where the engine c
 and where the Worker's ``fetch`` is called), ``time.time()``, ``time.time_ns()``,
 ``datetime.now()``, ``datetime.utcnow()``, ``date.today()``, ``time.localtime()``,
 ``time.gmtime()``, ``time.strftime()`` and ``time.clock_gettime(CLOCK_REALTIME)`` answer the
-emulator's clock, and ``asyncio.sleep`` waits on it. Everything else (the server, its timers,
+emulator's clock, and ``asyncio.sleep`` waits on it (in manual time until an advance reaches
+its end). Everything else (the server, its timers,
 the clock itself) keeps real time.
 
 How: time-machine swaps the C implementations of those functions for ones that ask its
@@ -112,9 +113,8 @@ _original_sleep = asyncio.sleep
 
 async def _user_sleep(delay: float, result: Any = None) -> Any:
     clock = _active.get()
-    # Manual time keeps real sleeps for now: code that awaits a short sleep as "work taking
-    # a while" would otherwise stand still until the test advances the clock.
-    if clock is None or clock.mode in ("real", "manual") or not _positive(delay):
+    # In manual time the sleep ends when an advance reaches it, like every other timer.
+    if clock is None or clock.mode == "real" or not _positive(delay):
         return await _original_sleep(delay, result)
     future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
     load = _load(clock)
@@ -127,14 +127,28 @@ async def _user_sleep(delay: float, result: Any = None) -> Any:
 
     load.sleeping += 1
     timer = clock.call_later(delay * 1000.0, wake, label="asyncio.sleep in user code")
+    task = asyncio.current_task()
+    if task is not None:
+        _clock_waiters.add(task)
     _maybe_jump(clock)
     try:
         await future
     finally:
+        if task is not None:
+            _clock_waiters.discard(task)
         if not timer.cancelled:  # cancelled before it fired (the step timed out, say)
             timer.cancel()
             load.sleeping -= 1
     return result
+
+
+# Tasks of user code now parked in asyncio.sleep on a clock that has not reached their time.
+_clock_waiters: weakref.WeakSet[asyncio.Task[Any]] = weakref.WeakSet()
+
+
+def waits_on_clock(task: asyncio.Task[Any]) -> bool:
+    """True while ``task`` sleeps on the virtual clock (manual time: until an advance)."""
+    return task in _clock_waiters
 
 
 def _positive(delay: object) -> bool:
