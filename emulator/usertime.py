@@ -15,7 +15,8 @@ traveller answers from a context variable: the clock of the user code running in
 context, else the real time. Context variables follow the tasks user code creates (and
 ``asyncio.to_thread``), not threads it starts itself.
 
-Not covered: ``time.monotonic``/``perf_counter`` (asyncio's own timers read them), threads
+Not covered: ``time.monotonic``/``perf_counter`` (asyncio's own timers read them; user code
+that reads one in virtual time gets a one-time RuntimeWarning), threads
 started with ``threading``, C extensions that read the system clock themselves, and timers
 other than ``asyncio.sleep`` (``asyncio.wait_for``, ``asyncio.timeout``, ``loop.call_later``).
 
@@ -30,8 +31,10 @@ import asyncio
 import contextlib
 import contextvars
 import os
+import sys
 import threading
 import time
+import warnings
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -171,6 +174,49 @@ def _jump(clock: Clock) -> None:
         clock.jump_to_next()
 
 
+# -- clocks wf leaves real -------------------------------------------------------------------------
+
+# time.monotonic and perf_counter keep real time (asyncio's own timers read them); user code
+# that reads one in virtual time gets one warning, since it sees no advance of the clock.
+_REAL_CLOCKS = ("monotonic", "monotonic_ns", "perf_counter", "perf_counter_ns")
+_real_originals: dict[str, Any] = {}
+_warned_clocks: set[str] = set()
+# Files that are not user code: the standard library, installed packages, wf itself.
+_NOT_USER = tuple(
+    {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.abspath(__file__))}
+)
+
+
+def _watched(name: str, original: Any) -> Any:
+    def read() -> Any:
+        if name not in _warned_clocks:
+            clock = _active.get()
+            if clock is not None and clock.mode != "real":
+                filename = sys._getframe(1).f_code.co_filename
+                if not filename.startswith(_NOT_USER) and not filename.startswith("<"):
+                    _warned_clocks.add(name)
+                    warnings.warn(
+                        f"time.{name}() keeps real time in wf's {clock.mode} time: it does "
+                        "not move with step.sleep, an advance or asyncio.sleep; measure "
+                        "durations with time.time() to follow the emulator's clock",
+                        RuntimeWarning,
+                        stacklevel=2,
+                    )
+        return original()
+
+    read.__name__ = read.__qualname__ = name
+    return read
+
+
+def _watch_real_clocks(on: bool) -> None:
+    for name in _REAL_CLOCKS:
+        if on:
+            _real_originals[name] = getattr(time, name)
+            setattr(time, name, _watched(name, _real_originals[name]))
+        elif name in _real_originals:
+            setattr(time, name, _real_originals.pop(name))
+
+
 # -- installing ----------------------------------------------------------------------------------
 
 
@@ -210,6 +256,7 @@ def install() -> None:
         traveller.time_ns = _Traveller().time_ns  # type: ignore[method-assign]
         _travel = travel
         asyncio.sleep = asyncio.tasks.sleep = _user_sleep
+        _watch_real_clocks(True)
         _saved_tz = os.environ.get("TZ")
         _set_tz("UTC")
     _check()
@@ -225,6 +272,7 @@ def uninstall() -> None:
         if _installs > 0:
             return
         asyncio.sleep = asyncio.tasks.sleep = _original_sleep
+        _watch_real_clocks(False)
         if _travel is not None:
             _travel.stop()
             _travel = None
