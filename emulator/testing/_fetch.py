@@ -52,7 +52,6 @@ def build_request(
     return Request(method.upper(), urljoin(BASE_URL, path), merged, data)
 
 
-
 async def call_worker(code: LoadedCode, env: Any, request: Request) -> Response:
     """Run the Worker's fetch handler; its exceptions propagate, so the test shows them.
 
