@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from emulator.binding_calls import as_js_error, no_arguments, options_argument
 from emulator.engine import MAX_BATCH
 from emulator.errors import WorkflowError
 from emulator.runtime.workers import JsDict
@@ -35,42 +36,66 @@ class WorkflowInstance:
     def __repr__(self) -> str:
         return f"<WorkflowInstance {self._workflow}/{self.id}>"
 
-    async def status(self) -> JsDict:
+    async def status(self, *args: Any, **kwargs: Any) -> JsDict:
         """``{"status", "output", "error"}``."""
+        no_arguments("status", args, kwargs)
         return JsDict(self._engine.status(self._workflow, self.id))
 
-    async def pause(self) -> None:
+    async def pause(self, *args: Any, **kwargs: Any) -> None:
+        no_arguments("pause", args, kwargs)
         await self._engine.pause(self._workflow, self.id)
         await self._engine.durable()
 
-    async def resume(self) -> None:
+    async def resume(self, *args: Any, **kwargs: Any) -> None:
+        no_arguments("resume", args, kwargs)
         await self._engine.resume(self._workflow, self.id)
         await self._engine.durable()
 
-    async def terminate(self, options: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
-        await self._engine.terminate(self._workflow, self.id)
+    async def terminate(self, *args: Any, **kwargs: Any) -> None:
+        """Stop the instance; ``rollback`` is read as production reads it (Python steps
+        register no rollback handlers, so it changes nothing)."""
+        options_argument("terminate", args, kwargs, reads=("rollback",))
+        try:
+            await self._engine.terminate(self._workflow, self.id)
+        except WorkflowError as exc:
+            if "(instance.cannot_terminate)" in exc.message:
+                raise as_js_error(exc) from None
+            raise
         await self._engine.durable()
 
-    async def restart(self, options: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
-        """Run again from scratch, or from a step: ``restart(from_={"name": ..., "count": 1})``."""
-        merged = _options(options, kwargs)
-        from_step = merged.get("from") or merged.get("from_")
-        await self._engine.restart(self._workflow, self.id, from_step)
+    async def restart(self, *args: Any, **kwargs: Any) -> None:
+        """Run again from scratch, or from a step: ``restart({"from": {"name": ..., "count": 1}})``.
+
+        ``from`` is a Python keyword, so the step goes in a dict; ``restart(from_=...)`` reaches
+        production as the key ``from_``, which it does not read: it restarts from scratch.
+        """
+        options = options_argument("restart", args, kwargs, reads=("from",))
+        await self._engine.restart(self._workflow, self.id, options.get("from"))
         await self._engine.durable()
 
-    async def send_event(self, options: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+    async def send_event(self, *args: Any, **kwargs: Any) -> None:
         """``send_event(type=..., payload=...)``, or the same keys in one dict."""
-        merged = _options(options, kwargs)
-        if "type" not in merged:
-            raise TypeError("send_event() needs a 'type'")
-        self._engine.send_event(self._workflow, self.id, merged["type"], merged.get("payload"))
+        options = options_argument("send_event", args, kwargs, reads=("type", "payload"))
+        if options.get("type") is None:
+            # sendEvent({type, payload}) destructures its one argument: no type is undefined.
+            raise WorkflowError(
+                "(workflow.invalid_event_type) send_event() got no event type: it takes one "
+                'object, send_event(type=..., payload=...) or send_event({"type": ..., '
+                '"payload": ...})'
+            )
+        self._engine.send_event(self._workflow, self.id, options["type"], options.get("payload"))
         await self._engine.durable()
 
     sendEvent = send_event
 
-    async def delete(self) -> None:
+    async def delete(self, *args: Any, **kwargs: Any) -> None:
+        no_arguments("delete", args, kwargs)
         await self._engine.delete(self._workflow, self.id)
         await self._engine.durable()
+
+
+# WorkflowInstanceCreateOptions (workers-types): what production's create() reads.
+_CREATE_OPTIONS = ("id", "params", "retention", "locationHint")
 
 
 class Workflow:
@@ -83,11 +108,14 @@ class Workflow:
     def __repr__(self) -> str:
         return f"<Workflow {self.name}>"
 
-    async def create(
-        self, options: Mapping[str, Any] | None = None, **kwargs: Any
-    ) -> WorkflowInstance:
-        """Queue a new instance: ``create(id=..., params=...)`` or ``create({...})``."""
-        row = self._engine.create(self.name, _options(options, kwargs), trigger="binding")
+    async def create(self, *args: Any, **kwargs: Any) -> WorkflowInstance:
+        """Queue a new instance: ``create(id=..., params=...)`` or ``create({...})``.
+
+        Production's ``create`` reads one options object: a dict plus keywords reach it as two
+        objects and the keywords are ignored there, and here (with a warning).
+        """
+        options = options_argument("create", args, kwargs, reads=_CREATE_OPTIONS)
+        row = self._engine.create(self.name, options, trigger="binding")
         await self._engine.durable()
         return WorkflowInstance(self._engine, self.name, row.id)
 

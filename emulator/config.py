@@ -25,6 +25,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
 
+from emulator.compat import Compat
 from emulator.cron import CronError, parse_cron
 from emulator.dev_vars import DevVarsError, load_dev_vars, parse_dotenv
 from emulator.retention import Retention, RetentionError, parse_retention
@@ -49,12 +50,11 @@ MAX_CPU_MS = 300_000
 DEFAULT_STEP_LIMIT = 10_000
 MAX_STEP_LIMIT = 25_000
 CRON_MAX = 256  # Cloudflare's limit on a cron expression's length
+# The dates and flags themselves live in emulator/compat.py; these names stay for callers.
 IMPLICIT_DEPENDENCIES_DATE = "2026-02-25"
 # From this date production loads the external Python SDK (workers-runtime-sdk): binding
 # results come back through python_from_rpc instead of as raw JsProxy objects.
 RUNTIME_SDK_DATE = "2026-04-21"
-_IMPLICIT_ON = "python_workflows_implicit_dependencies"
-_IMPLICIT_OFF = "no_python_workflows_implicit_dependencies"
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SQL_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")  # D1 migrations_table goes into SQL
 
@@ -241,6 +241,16 @@ class Config:
     dev_vars_files: tuple[Path, ...] = ()  # the .dev.vars or .env files the vars came from
     warnings: tuple[str, ...] = ()  # to print at start-up: FILE[:LINE]: field: message
 
+    # What production would refuse (wf does not start) or run differently: FILE[:LINE]: field:
+    # message, from emulator.compat. Kept apart from `warnings` so only running code checks them.
+    compat_errors: tuple[str, ...] = ()
+    compat_warnings: tuple[str, ...] = ()
+
+    @property
+    def compat(self) -> Compat:
+        """The behaviours the compatibility date and flags select (see emulator.compat)."""
+        return Compat(self.compatibility_date, self.compatibility_flags)
+
     @property
     def implicit_dependencies(self) -> bool:
         """True: `step.do` takes the implicit-dependencies signature (spec 2.3 A); False: legacy.
@@ -252,24 +262,21 @@ class Config:
         the date alone decides. No date at all means True, since wrangler then falls back to
         today's date, which is past 2026-02-25.
         """
-        flags = self.compatibility_flags
-        if _IMPLICIT_ON in flags:
-            return True
-        if _IMPLICIT_OFF in flags:
-            return False
-        if self.compatibility_date is None:
-            return True
-        return self.compatibility_date >= IMPLICIT_DEPENDENCIES_DATE
+        return self.compat.implicit_dependencies
 
     @property
     def runtime_sdk(self) -> bool:
         """True: the current SDK's wrappers (JS names, python_from_rpc results); False: raw JsProxy.
 
-        No date means True, as for implicit dependencies: wrangler falls back to today's date.
+        From 2026-04-21, or with ``enable_python_external_sdk``; ``disable_python_external_sdk``
+        keeps the runtime's own SDK. No date means True: wrangler falls back to today's date.
         """
-        if self.compatibility_date is None:
-            return True
-        return self.compatibility_date >= RUNTIME_SDK_DATE
+        return self.compat.external_sdk
+
+    def check_runnable(self) -> None:
+        """Raise `ConfigError` when production would refuse this config (`compat_errors`)."""
+        if self.compat_errors:
+            raise ConfigError("\n".join(self.compat_errors))
 
     def workflow(self, name: str) -> WorkflowConfig:
         for wf in self.workflows:
@@ -565,11 +572,11 @@ class _Builder:
         main = self.main(top)
         date = self.date(top)
         flags = self.string_list(top, "compatibility_flags")
-        if {_IMPLICIT_ON, _IMPLICIT_OFF} <= set(flags):
-            raise self.error(
-                self.at("compatibility_flags"),
-                f"{_IMPLICIT_ON} and {_IMPLICIT_OFF} cannot both be set",
-            )
+        compat = Compat(date, flags)
+        if pairs := compat.contradictions():  # workerd refuses a flag beside its opposite
+            enable, disable = pairs[0]
+            field = self.at("compatibility_flags")
+            raise self.error(field, f"{enable} and {disable} cannot both be set")
         workflows = self.exports(top, self.workflows(top))
         d1 = self.storage(top, "d1_databases", _D1_FIELDS, D1Config)
         self.check_d1(d1)
@@ -621,7 +628,23 @@ class _Builder:
             secrets_required=secrets or (),
             dev_vars_files=self.dev_vars_files,
             warnings=tuple(self.warnings),
+            **self.compat_problems(compat, workflows),
         )
+
+    def compat_problems(
+        self, compat: Compat, workflows: tuple[WorkflowConfig, ...]
+    ) -> dict[str, tuple[str, ...]]:
+        """`Compat.problems` as ``FILE[:LINE]: field: message`` lines, errors and warnings."""
+        # A workflow of another script runs there; only classes of this Worker need the flag.
+        local = any(w.script_name is None for w in workflows)
+        errors: list[str] = []
+        warnings: list[str] = []
+        for problem in compat.problems(has_workflows=local):
+            at = self.at(problem.field)
+            line = self.line_of(at)
+            text = str(ConfigError(problem.message, path=self.path, line=line, field=at))
+            (errors if problem.error else warnings).append(text)
+        return {"compat_errors": tuple(errors), "compat_warnings": tuple(warnings)}
 
     # -- storage bindings (D1, KV, R2) and the ones not emulated yet
 

@@ -712,10 +712,7 @@ class Engine:
         return info
 
     def _preserve_non_retryable(self) -> bool:
-        flags = self.config.compatibility_flags
-        if "workflows_preserve_non_retryable_error_message" in flags:
-            return True
-        return (self.config.compatibility_date or "") >= "2026-05-14"
+        return self.config.compat.preserve_non_retryable_error_message
 
     def _finish(
         self,

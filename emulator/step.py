@@ -47,6 +47,7 @@ from emulator.store import InstanceRow, StepRow
 from emulator.watchdog import user_code
 
 if TYPE_CHECKING:
+    from emulator.compat import Compat
     from emulator.engine import Engine
 
 MAX_STEP_NAME = 256
@@ -286,6 +287,23 @@ def rebuild_error(info: dict[str, Any]) -> Exception:
     return exc
 
 
+def _attempt_error(info: dict[str, Any], compat: Compat) -> dict[str, Any]:
+    """The error a failed attempt records; a NonRetryableError's as workflows-shared
+    ``context.ts`` writes it: ``PreservedNonRetryableError`` (its message without the
+    ``NonRetryableError:`` prefix RPC adds) with the preserving flag, else a
+    ``WorkflowFatalError`` quoting the message as it crossed RPC."""
+    if info.get("name") != "NonRetryableError":
+        return info
+    if compat.preserve_non_retryable_error_message:
+        return info
+    message = str(info.get("message", ""))
+    crossed = f"NonRetryableError: {message}" if message else "NonRetryableError"
+    return {
+        "name": "WorkflowFatalError",
+        "message": f'Step threw a NonRetryableError with message "{crossed}"',
+    }
+
+
 def is_non_retryable(exc: BaseException) -> bool:
     if isinstance(exc, NonRetryableError) or type(exc).__name__ == "NonRetryableError":
         return True
@@ -501,13 +519,14 @@ class StepRunner:
                         retry, info = False, error_info(outcome)
                     else:
                         delay = outcome
-                self._fail_attempt(row, entry, info, delay if retry else None)
+                recorded = _attempt_error(info, self.engine.config.compat)
+                self._fail_attempt(row, entry, recorded, delay if retry else None)
                 self.engine.emit(
                     "step_failure",
                     self.row,
                     step=f"{name}-{count}",
                     attempt=attempt,
-                    error=info,
+                    error=recorded,
                     retry_in=delay if retry else None,
                 )
                 if retry:

@@ -4,7 +4,8 @@ While workflow or Worker code runs (``user_time(clock)``, set where the engine c
 and where the Worker's ``fetch`` is called), ``time.time()``, ``time.time_ns()``,
 ``datetime.now()``, ``datetime.utcnow()``, ``date.today()``, ``time.localtime()``,
 ``time.gmtime()``, ``time.strftime()`` and ``time.clock_gettime(CLOCK_REALTIME)`` answer the
-emulator's clock, and ``asyncio.sleep`` waits on it. Everything else (the server, its timers,
+emulator's clock, and ``asyncio.sleep`` waits on it (in manual time until an advance reaches
+its end). Everything else (the server, its timers,
 the clock itself) keeps real time.
 
 How: time-machine swaps the C implementations of those functions for ones that ask its
@@ -14,7 +15,8 @@ traveller answers from a context variable: the clock of the user code running in
 context, else the real time. Context variables follow the tasks user code creates (and
 ``asyncio.to_thread``), not threads it starts itself.
 
-Not covered: ``time.monotonic``/``perf_counter`` (asyncio's own timers read them), threads
+Not covered: ``time.monotonic``/``perf_counter`` (asyncio's own timers read them; user code
+that reads one in virtual time gets a one-time RuntimeWarning), threads
 started with ``threading``, C extensions that read the system clock themselves, and timers
 other than ``asyncio.sleep`` (``asyncio.wait_for``, ``asyncio.timeout``, ``loop.call_later``).
 
@@ -29,8 +31,10 @@ import asyncio
 import contextlib
 import contextvars
 import os
+import sys
 import threading
 import time
+import warnings
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -112,9 +116,8 @@ _original_sleep = asyncio.sleep
 
 async def _user_sleep(delay: float, result: Any = None) -> Any:
     clock = _active.get()
-    # Manual time keeps real sleeps for now: code that awaits a short sleep as "work taking
-    # a while" would otherwise stand still until the test advances the clock.
-    if clock is None or clock.mode in ("real", "manual") or not _positive(delay):
+    # In manual time the sleep ends when an advance reaches it, like every other timer.
+    if clock is None or clock.mode == "real" or not _positive(delay):
         return await _original_sleep(delay, result)
     future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
     load = _load(clock)
@@ -127,14 +130,28 @@ async def _user_sleep(delay: float, result: Any = None) -> Any:
 
     load.sleeping += 1
     timer = clock.call_later(delay * 1000.0, wake, label="asyncio.sleep in user code")
+    task = asyncio.current_task()
+    if task is not None:
+        _clock_waiters.add(task)
     _maybe_jump(clock)
     try:
         await future
     finally:
+        if task is not None:
+            _clock_waiters.discard(task)
         if not timer.cancelled:  # cancelled before it fired (the step timed out, say)
             timer.cancel()
             load.sleeping -= 1
     return result
+
+
+# Tasks of user code now parked in asyncio.sleep on a clock that has not reached their time.
+_clock_waiters: weakref.WeakSet[asyncio.Task[Any]] = weakref.WeakSet()
+
+
+def waits_on_clock(task: asyncio.Task[Any]) -> bool:
+    """True while ``task`` sleeps on the virtual clock (manual time: until an advance)."""
+    return task in _clock_waiters
 
 
 def _positive(delay: object) -> bool:
@@ -155,6 +172,49 @@ def _maybe_jump(clock: Clock) -> None:
 def _jump(clock: Clock) -> None:
     if clock.mode == "auto" and only_clock_waits(clock):
         clock.jump_to_next()
+
+
+# -- clocks wf leaves real -------------------------------------------------------------------------
+
+# time.monotonic and perf_counter keep real time (asyncio's own timers read them); user code
+# that reads one in virtual time gets one warning, since it sees no advance of the clock.
+_REAL_CLOCKS = ("monotonic", "monotonic_ns", "perf_counter", "perf_counter_ns")
+_real_originals: dict[str, Any] = {}
+_warned_clocks: set[str] = set()
+# Files that are not user code: the standard library, installed packages, wf itself.
+_NOT_USER = tuple(
+    {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.abspath(__file__))}
+)
+
+
+def _watched(name: str, original: Any) -> Any:
+    def read() -> Any:
+        if name not in _warned_clocks:
+            clock = _active.get()
+            if clock is not None and clock.mode != "real":
+                filename = sys._getframe(1).f_code.co_filename
+                if not filename.startswith(_NOT_USER) and not filename.startswith("<"):
+                    _warned_clocks.add(name)
+                    warnings.warn(
+                        f"time.{name}() keeps real time in wf's {clock.mode} time: it does "
+                        "not move with step.sleep, an advance or asyncio.sleep; measure "
+                        "durations with time.time() to follow the emulator's clock",
+                        RuntimeWarning,
+                        stacklevel=2,
+                    )
+        return original()
+
+    read.__name__ = read.__qualname__ = name
+    return read
+
+
+def _watch_real_clocks(on: bool) -> None:
+    for name in _REAL_CLOCKS:
+        if on:
+            _real_originals[name] = getattr(time, name)
+            setattr(time, name, _watched(name, _real_originals[name]))
+        elif name in _real_originals:
+            setattr(time, name, _real_originals.pop(name))
 
 
 # -- installing ----------------------------------------------------------------------------------
@@ -196,6 +256,7 @@ def install() -> None:
         traveller.time_ns = _Traveller().time_ns  # type: ignore[method-assign]
         _travel = travel
         asyncio.sleep = asyncio.tasks.sleep = _user_sleep
+        _watch_real_clocks(True)
         _saved_tz = os.environ.get("TZ")
         _set_tz("UTC")
     _check()
@@ -211,6 +272,7 @@ def uninstall() -> None:
         if _installs > 0:
             return
         asyncio.sleep = asyncio.tasks.sleep = _original_sleep
+        _watch_real_clocks(False)
         if _travel is not None:
             _travel.stop()
             _travel = None

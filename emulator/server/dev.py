@@ -84,7 +84,9 @@ def load_dev_config(options: DevOptions) -> Config:
 
     target = options.config if options.config is not None else options.directory
     try:
-        return load_config(target, options.env)
+        config = load_config(target, options.env)
+        config.check_runnable()
+        return config
     except ConfigError as exc:
         raise StartupError(str(exc)) from None
 
@@ -250,6 +252,8 @@ def _describe(session: DevSession, console: DevConsole, options: DevOptions, url
     for missing in engine.config.not_emulated:
         console.error(f"{engine.config.path.name}: {missing.describe()}")
     for warning in engine.config.warnings:  # e.g. a missing secrets.required entry
+        console.error(warning)
+    for warning in engine.config.compat_warnings:  # a flag or date production reads otherwise
         console.error(warning)
     for workflow in engine.config.workflows:
         binding = f"env.{workflow.binding}" if workflow.binding else "exports only, no binding"

@@ -175,6 +175,7 @@ class DevSession:
             if config_changed:
                 try:
                     config = load_config(self.config_path, self.env_name)
+                    config.check_runnable()
                 except ConfigError as exc:
                     self._failed(
                         CodeError(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import warnings
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -66,6 +67,16 @@ def _load_config(project: str | os.PathLike[str], env: str | None) -> Config:
     return config
 
 
+_WARNED: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    # Once per process: a suite builds the same project's Emulator many times.
+    if message not in _WARNED:
+        _WARNED.add(message)
+        warnings.warn(message, RuntimeWarning, stacklevel=3)
+
+
 @contextlib.contextmanager
 def track() -> Iterator[list[Emulator]]:
     """Collect every Emulator created inside the block (used by the pytest plugin)."""
@@ -119,6 +130,9 @@ class Emulator:
         if scale is not None and time != "scale":
             raise ValueError(f"scale= only applies to time='scale', not time={time!r}")
         self.config: Config = _load_config(project, env)
+        self.config.check_runnable()  # what production refuses, a test must not pass with
+        for warning in self.config.compat_warnings:
+            _warn_once(warning)
         start = None if now is None else parse_timestamp(now)
         clock = Clock(time, scale=scale or 1.0, now=start)
         if persist_to is not None:

@@ -32,7 +32,7 @@ class MyWorkflow(WorkflowEntrypoint):
 async def test_concurrent_dependencies_resolve_by_parameter_name(make_engine):
     engine = await make_engine(CONCURRENT)
     engine.create("wf", {"id": "c"})
-    await engine.settle()
+    await engine.clock.advance("1 second")  # the steps' asyncio.sleep follows the manual clock
     output = engine.status("wf", "c")["output"]
     assert output == {
         "result": {"product": 6, "step": {"name": "combined", "count": 1}},
@@ -62,7 +62,7 @@ class MyWorkflow(WorkflowEntrypoint):
 async def test_asyncio_gather_runs_steps_in_parallel(make_engine):
     engine = await make_engine(GATHER)
     engine.create("wf", {"id": "g"})
-    await engine.settle()
+    await engine.clock.advance("1 second")
     assert engine.status("wf", "g")["output"] == [0, 10, 20]
 
 
@@ -84,14 +84,14 @@ class MyWorkflow(WorkflowEntrypoint):
 async def test_a_sleep_beside_a_running_step_waits_for_the_step(make_engine):
     engine = await make_engine(GATHER_SLEEP)
     engine.create("wf", {"id": "gs"})
-    await engine.settle()
+    await engine.clock.advance("1 second")  # ends the step's asyncio.sleep, not the nap
     assert engine.status("wf", "gs")["status"] == "waiting"
     step = engine.describe("wf", "gs")["steps"]
     assert {s["name"]: s.get("success", s.get("finished")) for s in step} == {
         "nap-1": False,
         "work-1": True,
     }
-    await engine.clock.advance("1 day")
+    await engine.clock.advance("23 hours, 59 minutes, 59 seconds")
     assert engine.status("wf", "gs")["output"] == "worked"
 
 

@@ -37,6 +37,14 @@ import os
 from workers import WorkflowEntrypoint
 
 
+async def real_pause(seconds):
+    # Polls the real world: asyncio.sleep in manual time waits for the clock to be advanced.
+    loop = asyncio.get_running_loop()
+    tick = loop.create_future()
+    loop.call_later(seconds, tick.set_result, None)
+    await tick
+
+
 def note(folder, line):
     with open(os.path.join(folder, "effects.log"), "a") as f:
         f.write(line + "\\n")
@@ -56,12 +64,12 @@ class StepCrash(WorkflowEntrypoint):
             note(folder, f"{me}:two")
             # The engine commits this attempt's start at the end of the loop tick in which
             # the step began: yield once, so the kill lands after it and can be observed.
-            await asyncio.sleep(0.01)
+            await real_pause(0.01)
             with open(os.path.join(folder, f"{me}.in-two"), "w"):
                 pass
             # Blocks until the test releases it: the first process is killed in here.
             while not os.path.exists(os.path.join(folder, "release")):
-                await asyncio.sleep(0.005)
+                await real_pause(0.005)
             return 2
 
         @step.do("three")

@@ -22,9 +22,13 @@ class MyWorkflow(WorkflowEntrypoint):
         @step.do("one")
         async def one():
             if gate:
-                # blocks until the test creates the gate file
+                # blocks until the test creates the gate file, polling in real time
+                # (asyncio.sleep would wait for the manual clock)
+                loop = asyncio.get_running_loop()
                 while not Path(gate).exists():
-                    await asyncio.sleep(0.005)
+                    tick = loop.create_future()
+                    loop.call_later(0.005, tick.set_result, None)
+                    await tick
             return 1
         await one()
         await step.sleep("nap", "1 hour")

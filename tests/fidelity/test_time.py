@@ -197,13 +197,18 @@ async def test_user_code_runs_in_utc_whatever_the_machine_zone(project, monkeypa
         time.tzset()
 
 
-async def test_asyncio_sleep_in_manual_time_is_a_real_sleep(project):
-    """Manual time keeps real sleeps in user code (a compatibility note): only the clock is read."""
+async def test_asyncio_sleep_in_manual_time_waits_for_an_advance(project):
+    """Manual time: a step's ``asyncio.sleep(30)`` ends when the clock reaches it, not before."""
     async with Emulator(project, now=START) as emu:
         inst = emu.introspect_instance("NAPS", "n")
-        await emu.env.NAPS.create(id="n", params={"seconds": 0.05})
+        await emu.env.NAPS.create(id="n", params={"seconds": 30})
+        await emu.settle()
+        assert emu.engine.status("naps", "n")["status"] == "running"  # parked on the clock
+        await emu.clock.advance("29 seconds")
+        assert emu.engine.status("naps", "n")["status"] == "running"
+        await emu.clock.advance("1 second")
         await inst.wait_for_status("complete")
-        assert (await (await emu.env.NAPS.get("n")).status())["output"] == 0.0  # clock stood still
+        assert await inst.get_output() == 30.0  # virtual seconds, as time.time() saw them
 
 
 async def test_auto_time_skips_a_sleep_in_user_code(project):

@@ -279,6 +279,7 @@ async def test_json_vars_reach_code_as_production_hands_them_over(
         "name": "vars",
         "main": "src/entry.py",
         "compatibility_date": "2026-08-14",
+        "compatibility_flags": ["python_workers"],
         "vars": {
             "GREETING": "hi",
             "RETRIES": 3,

@@ -17,6 +17,14 @@ from workers import WorkflowEntrypoint
 HERE = Path(__file__).parent
 
 
+async def real_pause(seconds):
+    # Polls the real world: asyncio.sleep in manual time waits for the clock to be advanced.
+    loop = asyncio.get_running_loop()
+    tick = loop.create_future()
+    loop.call_later(seconds, tick.set_result, None)
+    await tick
+
+
 def effect(text):
     with (HERE / "effects.txt").open("a") as out:
         out.write(text + "\\n")
@@ -51,7 +59,7 @@ class Blocker(WorkflowEntrypoint):
         async def block():
             effect("blocker block started")
             while not (HERE / "go").exists():
-                await asyncio.sleep(0.02)
+                await real_pause(0.02)
             effect("blocker block finished")
             return "unblocked"
 

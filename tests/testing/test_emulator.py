@@ -203,7 +203,9 @@ async def test_wait_until_work_is_done_when_fetch_returns(tmp_path):
     async with Emulator(root) as emu:
         response = await emu.fetch("/")
         assert (response.status, await response.text()) == (202, "accepted")
-        assert emu.engine.store.get_instance("wf", "bg") is not None  # already created
+        # the background work sleeps on the manual clock: it goes on once time moves
+        assert emu.engine.store.get_instance("wf", "bg") is None
+        await emu.clock.advance("1 second")
         inst = emu.introspect_instance("WF", "bg")
         await inst.wait_for_status("complete")
         assert await inst.get_output() == "from wait_until"
