@@ -481,7 +481,7 @@ class Default(WorkerEntrypoint):
     project = write_project(tmp_path, consumer=consumer, source=source)
     async with Emulator(project, now=START) as emu:
         await emu.env.JOBS.sendBatch([{"body": 1}, {"body": 2}])
-        await emu.settle()
+        await emu.clock.advance("1s")  # the handler's asyncio.sleep runs on the manual clock
         assert sys.modules["entry"].EVENTS == [("start", 1), ("end", 1), ("start", 2), ("end", 2)]
 
 
@@ -641,7 +641,14 @@ async def test_a_project_without_queues_keeps_no_queue_file(tmp_path: Path) -> N
     project.mkdir()
     (project / "entry.py").write_text("from workers import WorkerEntrypoint\n")
     (project / "wrangler.jsonc").write_text(
-        json.dumps({"name": "plain", "main": "entry.py", "compatibility_date": NEW_DATE})
+        json.dumps(
+            {
+                "name": "plain",
+                "main": "entry.py",
+                "compatibility_date": NEW_DATE,
+                "compatibility_flags": ["python_workers"],
+            }
+        )
     )
     async with Emulator(project, now=START, persist_to=tmp_path / "state") as emu:
         await emu.settle()
