@@ -112,6 +112,7 @@ class DevSession:
         self.code, self.error = code, None
         self._remember_files(fresh=False)
         self.engine.reload(code.workflow_classes)
+        self._use_code(code)
         self._set_workers_env()
         return True
 
@@ -157,6 +158,7 @@ class DevSession:
             self.project, self.code, self.error = project, code, None
             self._remember_files(fresh=False)
             self.engine.reload(code.workflow_classes, config)
+            self._use_code(code)
             self._set_workers_env()
             self.reloaded_at = time.time()
             if self.console is not None:
@@ -195,6 +197,11 @@ class DevSession:
             serving = " (the previous code keeps serving)" if self.code is not None else ""
             details = error.details if error.details.strip() != error.message.strip() else None
             self.console.error(f"Error loading the Worker{serving}: {error.message}", details)
+
+    def _use_code(self, code: LoadedCode) -> None:
+        """Durable Objects are made of the new code (and reset, as a deploy resets them)."""
+        if self.platform is not None:
+            self.platform.use_code(code, self.engine.env)
 
     def _set_workers_env(self) -> None:
         """`from workers import env` must see this engine's bindings."""

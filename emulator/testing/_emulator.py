@@ -160,6 +160,7 @@ class Emulator:
             self._platform.close()
             raise
         self._engine.reload(code.workflow_classes)
+        self._platform.use_code(code, self._engine.env)
         return code
 
     def _stop_diverged(self, event: EngineEvent) -> None:
@@ -253,6 +254,19 @@ class Emulator:
     def r2(self, binding: str) -> Any:
         """Seed and inspect an R2 bucket: ``emu.r2("BUCKET").put("key", b"bytes")``."""
         return self._platform.admin("r2", binding)
+
+    def durable_object(self, binding: str) -> Any:
+        """Inspect a Durable Object namespace: ``emu.durable_object("COUNTER").storage("a")``."""
+        return self._platform.admin("durable_objects", binding)
+
+    def evict_durable_objects(self) -> int:
+        """Evict every Durable Object now, as production does to idle ones: in-memory state
+        is lost, storage stays. Returns how many were in memory."""
+        from emulator.platform.durable_objects import registry
+
+        if not self.config.durable_objects:
+            return 0
+        return registry(self._platform).evict()
 
     @property
     def env(self) -> Env:
