@@ -8,7 +8,10 @@
 - KV: ``GET .../kv/{binding}/keys?prefix=``, ``GET|PUT|DELETE .../kv/{binding}/keys/{key}``
   (PUT: ``{"value", "expiration_ttl"?, "expiration"?, "metadata"?}``);
 - R2: ``GET .../r2/{binding}/objects?prefix=``, ``GET|PUT|DELETE .../r2/{binding}/objects/{key}``
-  (GET answers the object's bytes with its content type; PUT stores the request body).
+  (GET answers the object's bytes with its content type; PUT stores the request body);
+- Durable Objects: ``GET .../durable_objects/{binding}`` (its objects: id, name, key count,
+  alarm, whether in memory), ``GET .../durable_objects/{binding}/objects/{id}`` (an object's
+  key-value pairs and alarm), ``POST .../durable_objects/{binding}/evict`` (evict them all).
 
 The data is the same the Worker's bindings read and write; every write is committed before the
 answer. Bytes that are not UTF-8 text travel as base64 (``"encoding": "base64"``).
@@ -48,6 +51,10 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get(r2 + "/objects/{key:.+}", _guarded(r2_get))
     app.router.add_put(r2 + "/objects/{key:.+}", _guarded(r2_put))
     app.router.add_delete(r2 + "/objects/{key:.+}", _guarded(r2_delete))
+    durable = BASE + "/durable_objects/{binding}"
+    app.router.add_get(durable, _guarded(do_objects))
+    app.router.add_get(durable + "/objects/{id}", _guarded(do_object))
+    app.router.add_post(durable + "/evict", _guarded(do_evict))
 
 
 def _guarded(handler: Handler) -> Handler:
@@ -104,6 +111,10 @@ async def list_bindings(request: web.Request) -> web.Response:
         *({"binding": d.binding, "type": "d1", "id": d.local_id} for d in config.d1_databases),
         *({"binding": k.binding, "type": "kv", "id": k.local_id} for k in config.kv_namespaces),
         *({"binding": r.binding, "type": "r2", "id": r.local_id} for r in config.r2_buckets),
+        *(
+            {"binding": d.binding, "type": "durable_object", "class_name": d.class_name}
+            for d in config.durable_objects
+        ),
     ]
     missing = [
         {"binding": m.binding, "kind": m.kind, "field": m.field} for m in config.not_emulated
@@ -239,3 +250,42 @@ async def r2_delete(request: web.Request) -> web.Response:
     key = request.match_info["key"]
     _admin(request, "r2").delete(key)
     return ok({"key": key})
+
+
+# -- Durable Objects ------------------------------------------------------------------------------
+
+
+def _stored_json(value: Any) -> Any:
+    """A stored value as JSON: bytes as base64, dates as ISO text, sets as lists."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return {"base64": base64.b64encode(bytes(value)).decode("ascii")}
+    if isinstance(value, dict):
+        return {str(k): _stored_json(v) for k, v in value.items()}
+    if isinstance(value, list | set | frozenset):
+        return [_stored_json(v) for v in value]
+    if hasattr(value, "toISOString"):
+        return {"date": value.toISOString()}
+    return value
+
+
+async def do_objects(request: web.Request) -> web.Response:
+    return ok(_admin(request, "durable_objects").to_json())
+
+
+async def do_object(request: web.Request) -> web.Response:
+    admin = _admin(request, "durable_objects")
+    object_id = request.match_info["id"]
+    if object_id not in admin.ids():
+        raise ApiError(404, f"no object {object_id!r} with storage")
+    storage = admin.storage(id=object_id)
+    return ok(
+        {
+            "id": object_id,
+            "storage": {k: _stored_json(v) for k, v in storage.items()},
+            "alarm": admin.alarm(id=object_id),
+        }
+    )
+
+
+async def do_evict(request: web.Request) -> web.Response:
+    return ok({"evicted": _admin(request, "durable_objects").evict()})

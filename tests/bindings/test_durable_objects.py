@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import json
 import signal
 import subprocess
 import sys
@@ -745,6 +746,21 @@ def test_wf_dev_serves_durable_objects_and_keeps_them_across_kill_9(project):
         assert _http(server.port, "/room", "POST") == "1"
         assert _http(server.port, "/room", "POST") == "2"
         assert _http(server.port, "/room") == "GET https://counter.internal/room count=2"
+        assert "durable object Counter -> env.COUNTER (SQLite storage)" in server.log
+        listed = json.loads(_http(server.port, "/cdn-cgi/wf/durable_objects/COUNTER"))["result"]
+        assert listed["class_name"] == "Counter" and listed["storage"] == "sqlite"
+        (room,) = listed["objects"]
+        assert room["name"] == "room" and room["keys"] == 1 and room["in_memory"] is True
+        one = json.loads(
+            _http(server.port, f"/cdn-cgi/wf/durable_objects/COUNTER/objects/{room['id']}")
+        )
+        assert one["result"]["storage"] == {"count": 2}
+        evicted = json.loads(
+            _http(server.port, "/cdn-cgi/wf/durable_objects/COUNTER/evict", "POST")
+        )
+        assert evicted["result"] == {"evicted": 1}
+        bindings = json.loads(_http(server.port, "/cdn-cgi/wf/bindings"))["result"]["bindings"]
+        assert {"binding": "LEDGER", "type": "durable_object", "class_name": "Ledger"} in bindings
         server.kill()
     with DevServer(project, "--time", "manual") as server:
         server.wait_ready()
