@@ -725,6 +725,19 @@ class _Builder:
             if any(other.binding == name for other in result):
                 raise self.error(_join(at, "name"), f"duplicate binding {_quote(name)}")
             local = script_name in (None, worker_name)
+            if not local:
+                self.warnings.append(
+                    str(
+                        ConfigError(
+                            f"class {_quote(class_name)} of Worker {_quote(script_name or '')}: "
+                            "Durable Objects of another Worker are not emulated yet, so "
+                            f"env.{name} fails when used",
+                            path=self.path,
+                            line=self.line_of(_join(at, "script_name")),
+                            field=_join(at, "script_name"),
+                        )
+                    )
+                )
             if local and class_name not in migrated:
                 self.warnings.append(
                     str(

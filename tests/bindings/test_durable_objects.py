@@ -37,6 +37,12 @@ from emulator.testing import Emulator
 from tests.conftest import START
 from tests.devserver import DevServer, run_wf, wait_for
 
+# Tests that move time far ahead see objects evicted: the warning is asserted where it matters.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:Durable Object .* was evicted:RuntimeWarning"),
+    pytest.mark.filterwarnings("ignore:cursor.rowsRead in wf:RuntimeWarning"),
+]
+
 SOURCE = """
 import asyncio
 import time
@@ -259,7 +265,8 @@ async def test_rpc_converts_arguments_and_results_as_the_sdk(emu):
     assert got[2] == 2 and got[4] == {1, 2}
     assert got[3].getTime() == when.replace(tzinfo=datetime.UTC).timestamp() * 1000
     # Keyword arguments reach the object as one trailing dict, as Pyodide passes them to JS.
-    assert await stub.echo(1, by=2) == [1, {"by": 2}]
+    with pytest.warns(RuntimeWarning, match="keyword arguments reach the Durable Object"):
+        assert await stub.echo(1, by=2) == [1, {"by": 2}]
     with pytest.raises(TypeError, match="cannot be sent over RPC"):
         stub.echo((1, 2))  # refused at the call, by the SDK
 
@@ -361,6 +368,7 @@ class Kv(Store):
 
 STORAGE_CONFIG = """{
   "name": "storage", "main": "src/entry.py", "compatibility_date": "%s",
+  "compatibility_flags": %s,
   "durable_objects": {"bindings": [{"name": "S", "class_name": "Store"},
                                    {"name": "KV", "class_name": "Kv"}]},
   "migrations": [{"tag": "v1", "new_sqlite_classes": ["Store"], "new_classes": ["Kv"]}]
@@ -369,7 +377,7 @@ STORAGE_CONFIG = """{
 
 @pytest.fixture
 async def store(tmp_path: Path) -> Any:
-    root = write_project(tmp_path / "storage", STORAGE, STORAGE_CONFIG % "2026-08-14")
+    root = write_project(tmp_path / "storage", STORAGE, STORAGE_CONFIG % ("2026-08-14", "[]"))
     async with Emulator(root, now=START) as emulator:
         yield emulator
 
@@ -465,6 +473,23 @@ async def test_sql_exec_and_its_cursor(store):
     await raises(s.sql("SELECT nope FROM m"), "Error", "no such column: nope")
 
 
+async def test_rows_read_says_what_it_counts(store, monkeypatch):
+    from emulator.platform.durable_objects import _api
+
+    monkeypatch.setattr(_api, "_warned_rows_read", False)
+    with pytest.warns(RuntimeWarning, match="rowsRead in wf counts the rows the cursor returned"):
+        assert (await store.env.S.getByName("r").sql("SELECT 1 AS x"))["read"] == 1
+
+
+async def test_before_the_sdk_date_namespaces_keep_the_sdk_shape(tmp_path):
+    root = write_project(tmp_path / "old", STORAGE, STORAGE_CONFIG % ("2026-04-20", "[]"))
+    with pytest.warns(RuntimeWarning, match="before the runtime SDK's"):
+        emu = Emulator(root, now=START)
+    async with emu:
+        await emu.env.S.getByName("x").call("put", "k", 1)
+        assert await emu.env.S.getByName("x").call("get", "k") == 1
+
+
 async def test_sql_cannot_reach_the_hidden_key_value_table(store):
     s = store.env.S.getByName("hidden")
     await s.call("put", "secret", 1)
@@ -484,9 +509,11 @@ async def test_sql_needs_a_sqlite_backed_class(emu):
     ]
 
 
-async def test_delete_all_removes_the_alarm_from_its_compatibility_date(tmp_path):
-    for date, kept in [("2026-02-23", True), ("2026-02-24", False)]:
-        root = write_project(tmp_path / date, STORAGE, STORAGE_CONFIG % date)
+async def test_delete_all_removes_the_alarm_unless_a_flag_keeps_it(tmp_path):
+    """From 2026-02-24 deleteAll() deletes the alarm too; delete_all_preserves_alarm keeps it."""
+    for flags, kept in [('["delete_all_preserves_alarm"]', True), ("[]", False)]:
+        date = "2026-08-14"
+        root = write_project(tmp_path / str(kept), STORAGE, STORAGE_CONFIG % (date, flags))
         async with Emulator(root, now=START) as emu:
             s = emu.env.S.getByName("x")
             await s.call("put", "k", 1)
@@ -495,7 +522,7 @@ async def test_delete_all_removes_the_alarm_from_its_compatibility_date(tmp_path
             await s.call("deleteAll")
             assert await s.call("get", "k") is None
             assert (await s.sql("SELECT name FROM sqlite_master WHERE name = 'gone'"))["rows"] == []
-            assert (await s.call("getAlarm") is not None) == kept, date
+            assert (await s.call("getAlarm") is not None) == kept, flags
 
 
 # -- alarms -------------------------------------------------------------------------------------
@@ -589,7 +616,8 @@ async def test_idle_objects_are_evicted_and_lose_in_memory_state(emu):
     await emu.clock.advance(IDLE_EVICT_MS)
     admin = emu.durable_object("COUNTER")
     assert not admin.in_memory("idle")
-    assert await stub.memory() == 0  # constructed again: in-memory state is gone
+    with pytest.warns(RuntimeWarning, match="evicted after 10 s without events"):
+        assert await stub.memory() == 0  # constructed again: in-memory state is gone
     assert await stub.increment() == 2  # storage stays
     assert admin.constructions("idle") == 2
 
@@ -703,6 +731,21 @@ def test_a_class_without_a_migration_is_warned_about(tmp_path):
     config = load_config(root / "wrangler.jsonc")
     assert config.durable_objects[0].sqlite is True
     assert 'class "Counter" has no migration' in config.warnings[0]
+
+
+def test_a_class_of_another_worker_is_named_as_not_emulated(tmp_path):
+    root = write_project(
+        tmp_path / "p",
+        SOURCE,
+        '{"name": "x", "main": "src/entry.py", "durable_objects": {"bindings": '
+        '[{"name": "REMOTE", "class_name": "Room", "script_name": "chat"}]}}',
+    )
+    config = load_config(root / "wrangler.jsonc")
+    assert (
+        'durable_objects.bindings[0].script_name: class "Room" of Worker "chat"'
+        in (config.warnings[0])
+    )
+    assert "env.REMOTE fails when used" in config.warnings[0]
 
 
 def test_a_missing_class_fails_the_load(tmp_path):

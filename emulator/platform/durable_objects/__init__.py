@@ -16,6 +16,7 @@ Modules: ``_objects`` (namespaces, stubs, instances, the gate, alarms), ``_api``
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -68,6 +69,7 @@ class Registry:
         self.namespaces: dict[str, NamespaceState] = {}
         self.classes: dict[str, type] = {}
         self.env: Any = None
+        self.warned_old_date = False
 
     def namespace(self, config: Config, entry: DurableObjectConfig) -> NamespaceState:
         script = entry.script_name or config.name
@@ -119,6 +121,16 @@ def bindings(platform: Platform, config: Config) -> dict[str, Any]:
     if not config.durable_objects:
         return {}
     found = registry(platform)
+    if not config.runtime_sdk and not found.warned_old_date:
+        found.warned_old_date = True
+        warnings.warn(
+            f"compatibility_date {config.compatibility_date} is before the runtime SDK's: wf "
+            "hands Durable Object namespaces over with the SDK's shape (idFromName, getByName, "
+            "awaited RPC methods) all the same; how the older runtime wrapped them is not "
+            "documented",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     return {
         entry.binding: DurableObjectNamespace(found.namespace(config, entry))
         for entry in config.durable_objects

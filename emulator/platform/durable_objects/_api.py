@@ -485,6 +485,9 @@ def _sql_value(value: Any) -> Any:
     )
 
 
+_warned_rows_read = False
+
+
 class Cursor:
     """``SqlStorageCursor``: iterate rows (JsDicts), ``toArray()``, ``one()``, ``raw()``,
     ``next()``, ``columnNames``, ``rowsRead``, ``rowsWritten``."""
@@ -504,6 +507,16 @@ class Cursor:
 
     @property
     def rowsRead(self) -> int:
+        """Rows the cursor has returned so far (production counts the rows SQLite read)."""
+        global _warned_rows_read
+        if not _warned_rows_read:
+            _warned_rows_read = True
+            warnings.warn(
+                "cursor.rowsRead in wf counts the rows the cursor returned; production counts "
+                "the rows SQLite read to produce them, which is more for scans and joins",
+                RuntimeWarning,
+                stacklevel=2,
+            )
         return self._position
 
     def _take(self) -> tuple[Any, ...] | None:

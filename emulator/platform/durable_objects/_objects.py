@@ -21,6 +21,7 @@ import inspect
 import sys
 import traceback
 import types
+import warnings
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -190,6 +191,7 @@ class ObjectHost:
         now = self.namespace.clock.now()
         if self.idle_too_long(now):
             self.reset()
+            self.namespace.warn_eviction(self.key)
         if self.instance is None:
             cls = self.namespace.user_class()
             ctx = DurableObjectState(self)
@@ -340,10 +342,25 @@ class NamespaceState:
         self.delete_all_deletes_alarm = True
         self.hosts: dict[str, ObjectHost] = {}
         self.alarm_failures: list[tuple[str, int, str]] = []
+        self._warned_eviction = False
 
     def configure(self, config: DurableObjectConfig, delete_all_deletes_alarm: bool) -> None:
         self.config = config
         self.delete_all_deletes_alarm = delete_all_deletes_alarm
+
+    def warn_eviction(self, key: str) -> None:
+        """Say once per class that wf's idle eviction delay is its own choice."""
+        if self._warned_eviction:
+            return
+        self._warned_eviction = True
+        warnings.warn(
+            f"Durable Object {self.config.class_name} {key} was evicted after "
+            f"{IDLE_EVICT_MS / 1000:g} s without events, so its in-memory state is gone: "
+            "production hibernates idle objects after 10 s and evicts busy-looking ones "
+            "after 70-140 s; keep state in ctx.storage",
+            RuntimeWarning,
+            stacklevel=2,
+        )
 
     def file_path(self, key: str) -> Path | None:
         return None if self.folder is None else self.folder / f"wf-{key}.sqlite"
@@ -476,6 +493,13 @@ class DurableObjectStub:
             # become one trailing JS object, as Pyodide passes them to a JS function.
             js_args = [python_to_rpc(a) for a in args]
             if kwargs:
+                warnings.warn(
+                    f"stub.{name}({', '.join(f'{k}=' for k in kwargs)}): keyword arguments "
+                    "reach the Durable Object as one trailing dict argument (Pyodide passes "
+                    "them to the JS call as an object); pass them positionally",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
                 js_args.append(python_to_rpc(kwargs))
             # The call is under way before it is awaited, as the JS call is.
             call = asyncio.ensure_future(_rpc(state, object_id, name, js_args))
@@ -538,9 +562,10 @@ async def _rpc(
 
 
 def delete_all_deletes_alarm(date: str | None, flags: tuple[str, ...]) -> bool:
-    """``deleteAll()`` removes the alarm from 2026-02-24 or with ``delete_all_deletes_alarm``."""
+    """``deleteAll()`` removes the alarm from 2026-02-24 or with ``delete_all_deletes_alarm``
+    (``delete_all_preserves_alarm`` keeps it)."""
     if "delete_all_deletes_alarm" in flags:
         return True
-    if "delete_all_does_not_delete_alarm" in flags:
+    if "delete_all_preserves_alarm" in flags:
         return False
     return date is None or date >= DELETE_ALL_ALARM_DATE
