@@ -823,3 +823,64 @@ def test_wf_dev_fires_alarms_when_time_advances(project):
         advanced = run_wf("time", "advance", "2 minutes", "--port", str(server.port))
         assert advanced.returncode == 0, advanced.stderr
         assert _http(server.port, "/alarm-runs") == "1"
+
+
+README_EXAMPLE = """
+import time
+
+from workers import DurableObject, Response, WorkerEntrypoint, WorkflowEntrypoint
+
+
+class Counter(DurableObject):
+    def __init__(self, ctx, env):
+        super().__init__(ctx, env)
+        ctx.blockConcurrencyWhile(self.load)  # no event is delivered until it is done
+
+    async def load(self):
+        self.value = await self.ctx.storage.get("value") or 0
+
+    async def increment(self, by):  # a public method is an RPC method of the stub
+        self.value += by
+        await self.ctx.storage.put("value", self.value)
+        await self.ctx.storage.setAlarm(time.time() * 1000 + 60_000)
+        return {"value": self.value}
+
+    async def alarm(self, info):  # info.retryCount, info.isRetry
+        await self.env.MY_WORKFLOW.create(id="from-alarm", params={"value": self.value})
+
+    async def fetch(self, request):
+        return Response(str(self.value))
+
+
+class Report(WorkflowEntrypoint):
+    async def run(self, event, step):
+        return event["payload"]
+
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request):
+        stub = self.env.COUNTER.getByName("global")
+        result = await stub.increment(1)
+        assert result.value >= 1
+        return await stub.fetch("https://counter/")
+"""
+
+
+@pytest.mark.parametrize("time_mode", ["manual", "auto"])
+async def test_the_readme_example(tmp_path, time_mode):
+    root = write_project(
+        tmp_path / "readme",
+        README_EXAMPLE,
+        '{"name": "readme", "main": "src/entry.py", "compatibility_date": "2026-08-14", '
+        '"workflows": [{"name": "report", "binding": "MY_WORKFLOW", "class_name": "Report"}], '
+        '"durable_objects": {"bindings": [{"name": "COUNTER", "class_name": "Counter"}]}, '
+        '"migrations": [{"tag": "v1", "new_sqlite_classes": ["Counter"]}]}',
+    )
+    async with Emulator(root, now=START, time=time_mode) as emu:
+        assert await (await emu.fetch("/")).text() == "1"
+        assert await (await emu.fetch("/")).text() == "2"
+        report = emu.introspect_instance("MY_WORKFLOW", "from-alarm")
+        if time_mode == "manual":
+            await emu.clock.advance("1 minute")
+        await report.wait_for_status("complete")
+        assert await report.get_output() == {"value": 2}

@@ -8,9 +8,12 @@ chained to it, so ``emu.clock.advance(...)`` returns once the alarms it fired ha
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
+
+from emulator import usertime
 
 if TYPE_CHECKING:
     from emulator.clock import Clock, Timer
@@ -28,6 +31,17 @@ class AlarmTimers:
         self._timers: dict[Any, Timer] = {}
         self.tasks: set[asyncio.Task[None]] = set()
         self._chained = False
+        self._watcher: asyncio.Task[None] | None = None
+
+    async def _idle_watch(self) -> None:
+        try:
+            while self._timers and self.clock.mode == "auto":
+                if usertime.running(self.clock) == 0 and not self.tasks:
+                    self.clock.notify_idle()
+                    return
+                await asyncio.sleep(0.005)
+        finally:
+            self._watcher = None
 
     def arm(self, key: Any, due_ms: float, run: Callable[[], Awaitable[None]]) -> None:
         """Run ``run()`` once virtual time reaches ``due_ms`` (at once if it has)."""
@@ -38,9 +52,19 @@ class AlarmTimers:
             self._timers.pop(key, None)
             task = asyncio.get_running_loop().create_task(_run(run))
             self.tasks.add(task)
-            task.add_done_callback(self.tasks.discard)
+            task.add_done_callback(self._finished)
 
         self._timers[key] = self.clock.call_at(max(due_ms, self.clock.now()), fire, "DO alarm")
+        if self.clock.mode == "auto" and self._watcher is None:
+            # The engine tells auto time when it is idle; a Worker or object that set an
+            # alarm does not, so watch until no user code runs, then let the clock jump.
+            loop = asyncio.get_running_loop()
+            self._watcher = loop.create_task(self._idle_watch(), context=contextvars.Context())
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self.tasks.discard(task)
+        if not self.tasks:
+            self.clock.notify_idle()  # auto time may move on once the handlers are done
 
     def cancel(self, key: Any) -> None:
         timer = self._timers.pop(key, None)
@@ -57,6 +81,8 @@ class AlarmTimers:
         self._timers.clear()
         for task in self.tasks:
             task.cancel()
+        if self._watcher is not None:
+            self._watcher.cancel()
 
     async def settle(self) -> None:
         """Wait until the alarm handlers that are running have finished (or stalled)."""
@@ -85,6 +111,9 @@ class AlarmTimers:
                     return
 
         self.clock.settle = settle
+        # Auto time jumps only when nothing runs: a running alarm handler counts.
+        engine_idle = self.clock.is_idle
+        self.clock.is_idle = lambda: engine_idle() and not self.tasks
 
 
 def _stalled(task: asyncio.Task[None]) -> bool:
