@@ -38,6 +38,11 @@ SQL_PARAMS_MAX = 100
 
 def roundtrip(value: Any) -> Any:
     """A value after crossing to JS and back, as the SDK converts it."""
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return value  # the same on both sides: skip the conversions
+    if kind is int and -(2**53) <= value <= 2**53:
+        return value
     return python_from_rpc(python_to_rpc(value))
 
 

@@ -22,6 +22,7 @@ import sys
 import traceback
 import types
 import warnings
+import weakref
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -299,8 +300,18 @@ async def _call_handler(instance: Any, name: str, args: list[Any]) -> Any:
     return result
 
 
+_METHODS: weakref.WeakKeyDictionary[type, frozenset[str]] = weakref.WeakKeyDictionary()
+
+
 def rpc_methods(cls: type) -> frozenset[str]:
     """Public functions of the class, as workerd's introspection collects them."""
+    found = _METHODS.get(cls)
+    if found is None:
+        found = _METHODS[cls] = _collect_methods(cls)
+    return found
+
+
+def _collect_methods(cls: type) -> frozenset[str]:
     names = set()
     for name in dir(cls):
         if name.startswith("_"):
