@@ -36,6 +36,7 @@ from emulator.runtime.workers import JsDict, Response
 from emulator.testing import Emulator
 from tests.conftest import START
 from tests.devserver import DevServer, run_wf, wait_for
+from tests.server.test_dashboard import _dump_dom, needs_chromium
 
 # Tests that move time far ahead see objects evicted: the warning is asserted where it matters.
 pytestmark = [
@@ -884,3 +885,49 @@ async def test_the_readme_example(tmp_path, time_mode):
             await emu.clock.advance("1 minute")
         await report.wait_for_status("complete")
         assert await report.get_output() == {"value": 2}
+
+
+@needs_chromium
+def test_dashboard_shows_durable_objects(project, tmp_path):
+    with DevServer(project, "--time", "manual", "--no-reload") as server:
+        server.wait_ready()
+        assert _http(server.port, "/lobby", "POST") == "1"
+        object_id = json.loads(_http(server.port, "/cdn-cgi/wf/durable_objects/COUNTER"))["result"][
+            "objects"
+        ][0]["id"]
+        base = f"http://127.0.0.1:{server.port}/cdn-cgi/wf/#/data"
+        listing = _dump_dom(base + "/durable_object/COUNTER", tmp_path / "profile-list")
+        one = _dump_dom(base + f"/durable_object/COUNTER/objects/{object_id}", tmp_path / "p-one")
+        home = _dump_dom(base, tmp_path / "profile-home")
+    assert 'href="#/data/durable_object/COUNTER"' in home and "Durable Object" in home
+    assert "class Counter, SQLite storage; 1 object" in listing
+    assert f'href="#/data/durable_object/COUNTER/objects/{object_id}"' in listing
+    main = listing.split("<main")[1].split("</main>")[0]
+    assert "lobby" in main and "banner-error" not in main
+    assert '"count": 1' in one and "Key-value storage" in one
+
+
+async def test_a_constructor_that_raises_fails_the_call(tmp_path):
+    source = """
+    from workers import DurableObject
+
+
+    class Broken(DurableObject):
+        def __init__(self, ctx, env):
+            super().__init__(ctx, env)
+            raise KeyError("no config")
+
+        async def ping(self):
+            return 1
+    """
+    root = write_project(
+        tmp_path / "broken",
+        source,
+        '{"name": "b", "main": "src/entry.py", "compatibility_date": "2026-08-14", '
+        '"durable_objects": {"bindings": [{"name": "B", "class_name": "Broken"}]}, '
+        '"migrations": [{"tag": "v1", "new_sqlite_classes": ["Broken"]}]}',
+    )
+    async with Emulator(root, now=START) as emu:
+        err = await raises(emu.env.B.getByName("x").ping(), "Error", "PythonError")
+        assert "KeyError: 'no config'" in err.message
+        assert not emu.durable_object("B").in_memory("x")

@@ -201,15 +201,24 @@ class ObjectHost:
             self.constructions += 1
         return self.instance
 
+    def _constructed(self) -> Any:
+        """The instance; a constructor that raises reaches the caller as an RPC error does."""
+        try:
+            return self._instance()
+        except JsException:
+            raise
+        except (Exception, DurableObjectAbort) as exc:
+            raise _python_error(exc) from None
+
     async def deliver(self, label: str, run: Callable[[Any], Awaitable[Any]]) -> Any:
         """Run one event (an RPC call, a fetch, an alarm) on the instance, through the gate."""
         clock = self.namespace.clock
         with user_time(None if current_clock() is not None else clock):
             await self._admitted()
-            instance = self._instance()
+            instance = self._constructed()
             await self._admitted()  # a constructor may have called blockConcurrencyWhile
             if self.instance is None:
-                instance = self._instance()
+                instance = self._constructed()
             self.in_flight += 1
             try:
                 with user_code(f"Durable Object {type(instance).__name__}.{label}"):
