@@ -278,12 +278,20 @@ class Storage:
     async def transaction(self, callback: Callable[[Any], Any]) -> Any:
         """``await transaction(async def fn(txn))``: committed when ``fn`` returns."""
         txn = Transaction(self)
-        with self._file.atomic():
-            result = callback(txn)
-            if inspect.isawaitable(result):
-                result = await result
-            if txn.rolled_back:
-                raise _Rollback
+        result: Any = None
+        # No other event of the object runs inside the transaction: its writes would join it.
+        self._host.block()
+        try:
+            with self._file.atomic():
+                result = callback(txn)
+                if inspect.isawaitable(result):
+                    result = await result
+                if txn.rolled_back:
+                    raise _Rollback  # undoes the writes; the callback's result still returns
+        except _Rollback:
+            pass
+        finally:
+            self._host.unblock()
         return roundtrip(result)
 
     # -- SQL and the synchronous KV API (SQLite-backed classes) --------------------------------

@@ -58,7 +58,10 @@ class AlarmTimers:
         if self.clock.mode == "auto" and self._watcher is None:
             # The engine tells auto time when it is idle; a Worker or object that set an
             # alarm does not, so watch until no user code runs, then let the clock jump.
-            loop = asyncio.get_running_loop()
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                return  # armed before the loop runs (at start): the engine's start notifies
             self._watcher = loop.create_task(self._idle_watch(), context=contextvars.Context())
 
     def _finished(self, task: asyncio.Task[None]) -> None:
