@@ -2,9 +2,9 @@
 
 Only the keys the emulator uses are read and validated (name, main, compatibility_date,
 compatibility_flags, vars, workflows, d1_databases, kv_namespaces, r2_buckets, queues,
-triggers, ai, assets, env); the bindings wf does not provide yet (durable_objects, services...)
-are listed in ``Config.not_emulated``; every other key (observability, $schema...) is ignored, so
-a config that deploys to Cloudflare loads here unchanged.
+triggers, ai, assets, durable_objects, migrations, env); the bindings wf does not provide yet
+(services, vectorize...) are listed in ``Config.not_emulated``; every other key (observability,
+$schema...) is ignored, so a config that deploys to Cloudflare loads here unchanged.
 
 Errors are `ConfigError`s that point at the file, and at the line whenever it can be found:
 ``wrangler.jsonc:4:12: syntax error: Unexpected "}"`` or
@@ -204,6 +204,18 @@ class QueueConsumerConfig:
 
 
 @dataclass(frozen=True)
+class DurableObjectConfig:
+    """``durable_objects.bindings[]``: one Durable Object namespace."""
+
+    binding: str  # the entry's "name"
+    class_name: str
+    script_name: str | None = None
+    # The storage backend its migration chose: SQLite (new_sqlite_classes) or KV (new_classes).
+    sqlite: bool = True
+    field: str = ""  # where it is declared: "durable_objects.bindings[0]"
+
+
+@dataclass(frozen=True)
 class NotEmulated:
     """A binding in the config that wf does not provide yet: named at start-up, never dropped."""
 
@@ -236,6 +248,7 @@ class Config:
     queue_producers: tuple[QueueProducerConfig, ...] = ()
     queue_consumers: tuple[QueueConsumerConfig, ...] = ()
     crons: tuple[str, ...] = ()  # triggers.crons: the Worker's scheduled handler
+    durable_objects: tuple[DurableObjectConfig, ...] = ()
     not_emulated: tuple[NotEmulated, ...] = ()
     secrets_required: tuple[str, ...] = ()  # secrets.required
     dev_vars_files: tuple[Path, ...] = ()  # the .dev.vars or .env files the vars came from
@@ -586,6 +599,7 @@ class _Builder:
         assets = self.assets(top)
         producers, consumers = self.queues(top)
         not_emulated = self.not_emulated(top)
+        durable_objects = self.durable_objects(top, name, self.migrations(top))
         bindings: dict[str, str] = {w.binding: "a workflow binding" for w in workflows if w.binding}
         named = [
             *(("d1_databases", i, e.binding) for i, e in enumerate(d1)),
@@ -594,11 +608,13 @@ class _Builder:
             *((("ai", None, ai.binding),) if ai else ()),
             *((("assets", None, assets.binding),) if assets and assets.binding else ()),
             *(("queues.producers", i, e.binding) for i, e in enumerate(producers)),
+            *(("durable_objects.bindings", i, e.binding) for i, e in enumerate(durable_objects)),
         ]
         for group, i, binding in named:
             head, _, sub = group.partition(".")
             at = _join(self.at(head), sub) if sub else self.at(head)
-            field = _join(at if i is None else _join(at, i), "binding")
+            key = "name" if group == "durable_objects.bindings" else "binding"
+            field = _join(at if i is None else _join(at, i), key)
             if binding in bindings:
                 raise self.error(field, f"{_quote(binding)} is already {bindings[binding]}")
             bindings[binding] = f"bound at {field}"
@@ -624,6 +640,7 @@ class _Builder:
             queue_producers=producers,
             queue_consumers=consumers,
             crons=self.crons(top),
+            durable_objects=durable_objects,
             not_emulated=not_emulated,
             secrets_required=secrets or (),
             dev_vars_files=self.dev_vars_files,
@@ -781,6 +798,127 @@ class _Builder:
                     continue  # e.g. assets without a binding: nothing on env
                 found.append(NotEmulated(at, name or head, kind))
         return tuple(found)
+
+    def migrations(self, top: dict[str, Any]) -> dict[str, bool]:
+        """``migrations[]``: each class's storage backend (True: SQLite), in migration order."""
+        field = self.at("migrations")
+        entries = top.get("migrations", [])
+        if not isinstance(entries, list):
+            raise self.error(field, f"must be an array (got {json_type(entries)})")
+        classes: dict[str, bool] = {}
+        created_at: dict[str, str] = {}
+        tags: set[str] = set()
+        for i, entry in enumerate(entries):
+            at = _join(field, i)
+            if not isinstance(entry, dict):
+                raise self.error(at, f"must be an object (got {json_type(entry)})")
+            tag = self.string(entry, "tag", required=True, parent=at)
+            assert tag is not None
+            if tag in tags:
+                raise self.error(_join(at, "tag"), f"duplicate migration tag {_quote(tag)}")
+            tags.add(tag)
+            for key, sqlite in (("new_classes", False), ("new_sqlite_classes", True)):
+                for j, class_name in enumerate(self.string_list(entry, key, parent=at)):
+                    where = _join(_join(at, key), j)
+                    if class_name in classes:
+                        raise self.error(
+                            where,
+                            f"class {_quote(class_name)} is already created at "
+                            f"{created_at[class_name]}",
+                        )
+                    classes[class_name] = sqlite
+                    created_at[class_name] = where
+            renamed = entry.get("renamed_classes", [])
+            if not isinstance(renamed, list):
+                raise self.error(
+                    _join(at, "renamed_classes"), f"must be an array (got {json_type(renamed)})"
+                )
+            for j, pair in enumerate(renamed):
+                where = _join(_join(at, "renamed_classes"), j)
+                if not isinstance(pair, dict):
+                    raise self.error(where, f"must be an object (got {json_type(pair)})")
+                old = self.string(pair, "from", required=True, parent=where)
+                new = self.string(pair, "to", required=True, parent=where)
+                assert old is not None and new is not None
+                if old in classes:
+                    classes[new] = classes.pop(old)
+                    created_at[new] = created_at.pop(old)
+            for class_name in self.string_list(entry, "deleted_classes", parent=at):
+                classes.pop(class_name, None)
+                created_at.pop(class_name, None)
+        return classes
+
+    def durable_objects(
+        self, top: dict[str, Any], worker_name: str, migrated: dict[str, bool]
+    ) -> tuple[DurableObjectConfig, ...]:
+        """``durable_objects.bindings[]``; a local class without a migration is warned about."""
+        section = top.get("durable_objects")
+        field = self.at("durable_objects")
+        if section is None:
+            return ()
+        if not isinstance(section, dict):
+            raise self.error(field, f"must be an object (got {json_type(section)})")
+        field = _join(field, "bindings")
+        entries = section.get("bindings", [])
+        if not isinstance(entries, list):
+            raise self.error(field, f"must be an array (got {json_type(entries)})")
+        result: list[DurableObjectConfig] = []
+        for i, entry in enumerate(entries):
+            at = _join(field, i)
+            if not isinstance(entry, dict):
+                raise self.error(at, f"must be an object (got {json_type(entry)})")
+            name = self.string(entry, "name", required=True, parent=at)
+            class_name = self.string(entry, "class_name", required=True, parent=at)
+            script_name = self.string(entry, "script_name", parent=at)
+            assert name is not None and class_name is not None
+            if not name.isidentifier() or keyword.iskeyword(name):
+                raise self.error(
+                    _join(at, "name"), f"must be a valid Python identifier (got {_quote(name)})"
+                )
+            if not class_name.isidentifier() or keyword.iskeyword(class_name):
+                raise self.error(
+                    _join(at, "class_name"),
+                    f"must be a valid class name (got {_quote(class_name)})",
+                )
+            if any(other.binding == name for other in result):
+                raise self.error(_join(at, "name"), f"duplicate binding {_quote(name)}")
+            local = script_name in (None, worker_name)
+            if not local:
+                self.warnings.append(
+                    str(
+                        ConfigError(
+                            f"class {_quote(class_name)} of Worker {_quote(script_name or '')}: "
+                            "Durable Objects of another Worker are not emulated yet, so "
+                            f"env.{name} fails when used",
+                            path=self.path,
+                            line=self.line_of(_join(at, "script_name")),
+                            field=_join(at, "script_name"),
+                        )
+                    )
+                )
+            if local and class_name not in migrated:
+                self.warnings.append(
+                    str(
+                        ConfigError(
+                            f"class {_quote(class_name)} has no migration: a deploy needs "
+                            f'migrations: [{{"tag": "v1", "new_sqlite_classes": ["{class_name}"]}}]'
+                            "; wf gives it SQLite storage meanwhile",
+                            path=self.path,
+                            line=self.line_of(_join(at, "class_name")),
+                            field=_join(at, "class_name"),
+                        )
+                    )
+                )
+            result.append(
+                DurableObjectConfig(
+                    binding=name,
+                    class_name=class_name,
+                    script_name=None if local else script_name,
+                    sqlite=migrated.get(class_name, True),
+                    field=at,
+                )
+            )
+        return tuple(result)
 
     def cpu_ms(self, top: dict[str, Any]) -> int:
         """``limits.cpu_ms``: how long one step or request may hold the CPU."""
@@ -1267,7 +1405,6 @@ _R2_FIELDS = {
 _OPTIONAL_NONE = frozenset({"database_name", "database_id", "id", "bucket_name"})
 # Bindings wf does not provide yet: config path -> (key naming the binding, what it is).
 _NOT_EMULATED: dict[str, tuple[str, str]] = {
-    "durable_objects.bindings": ("name", "Durable Object namespace"),
     "services": ("binding", "service binding"),
     "vectorize": ("binding", "Vectorize index"),
     "hyperdrive": ("binding", "Hyperdrive"),

@@ -18,7 +18,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType, ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any
@@ -65,6 +65,8 @@ class LoadedCode:
     # Module-level handlers of the older style: on_queue(batch, env), on_scheduled(event, env)
     on_queue: Callable[..., Any] | None = None
     on_scheduled: Callable[..., Any] | None = None
+    # durable_objects.bindings[].class_name -> the DurableObject subclass in the main module
+    durable_object_classes: Mapping[str, type] = field(default_factory=lambda: MappingProxyType({}))
 
 
 class LoadError(Exception):
@@ -319,6 +321,7 @@ class Project:
         on_fetch = getattr(main, "on_fetch", None)
         on_queue = getattr(main, "on_queue", None)
         on_scheduled = getattr(main, "on_scheduled", None)
+        durable_objects = self._durable_objects(main, workers.DurableObject)
 
         modules = {
             name: module
@@ -328,11 +331,7 @@ class Project:
         }
         modules[self.main_name] = main
         files = sorted(
-            {
-                Path(module.__file__).resolve()
-                for module in modules.values()
-                if module.__file__
-            }
+            {Path(module.__file__).resolve() for module in modules.values() if module.__file__}
         )
         self._generation += 1
         return LoadedCode(
@@ -344,7 +343,41 @@ class Project:
             files=tuple(files),
             on_queue=on_queue if callable(on_queue) else None,
             on_scheduled=on_scheduled if callable(on_scheduled) else None,
+            durable_object_classes=MappingProxyType(durable_objects),
         )
+
+    def _durable_objects(self, main: ModuleType, base: type) -> dict[str, type]:
+        """The classes ``durable_objects.bindings[]`` name, found in the main module as
+        production finds them (a deploy fails when one is missing)."""
+        classes: dict[str, type] = {}
+        for entry in getattr(self.config, "durable_objects", ()):
+            if entry.script_name is not None:
+                continue  # a class of another Worker
+            found = getattr(main, entry.class_name, None)
+            where = f"{entry.field}.class_name"
+            if found is None:
+                defined = sorted(
+                    name
+                    for name, value in vars(main).items()
+                    if isinstance(value, type) and issubclass(value, base) and value is not base
+                )
+                hint = f" (DurableObject classes there: {', '.join(defined)})" if defined else ""
+                raise LoadError(
+                    f'{self._config_display()}: class "{entry.class_name}" ({where}) '
+                    f"not found in {self._display(self.main)}{hint}",
+                    path=self._config_path(),
+                )
+            if not (isinstance(found, type) and issubclass(found, base)):
+                line = _definition_line(found)
+                raise LoadError(
+                    f"{self._display(self.main)}{f':{line}' if line else ''}: "
+                    f'"{entry.class_name}" ({where}) must be a class that subclasses '
+                    "workers.DurableObject",
+                    path=self.main,
+                    line=line,
+                )
+            classes[entry.class_name] = found
+        return classes
 
     # error reporting
 

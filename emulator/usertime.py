@@ -92,6 +92,12 @@ def only_clock_waits(clock: Clock) -> bool:
     return load is not None and load.running > 0 and load.sleeping >= load.running
 
 
+def running(clock: Clock) -> int:
+    """How many user-code entries (passes, fetches, Durable Object events) run on ``clock``."""
+    load = _loads.get(clock)
+    return 0 if load is None else load.running
+
+
 @contextlib.contextmanager
 def user_time(clock: Clock | None) -> Iterator[None]:
     """Run the block (user code) on ``clock``'s time; None leaves time as it is."""

@@ -1,4 +1,5 @@
-"""The platform a Worker's code talks to besides Workflows: D1, KV, R2, AI, static assets.
+"""The platform a Worker's code talks to besides Workflows: D1, KV, R2, Queues, Durable Objects,
+Workers AI, static assets.
 
 One module per binding type, each with ``bindings(platform, config) -> {name: object}`` (what
 user code finds on ``env``) and ``admin(platform, binding) -> object`` (the handle tests and the
@@ -23,8 +24,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from emulator.clock import Clock
     from emulator.config import Config, NotEmulated
+    from emulator.project import LoadedCode
 
-KINDS = ("d1", "kv", "r2", "ai", "assets", "queues")
+KINDS = ("d1", "kv", "r2", "ai", "assets", "queues", "durable_objects")
 
 
 class _Module(Protocol):
@@ -52,16 +54,27 @@ class Platform:
             values.update(_module(kind).bindings(self, config))
         if not config.runtime_sdk:
             # Before the runtime SDK's date, code gets the raw JS binding (a JsProxy).
+            from emulator.platform.durable_objects import DurableObjectNamespace
             from emulator.runtime.pyodide._host import JsHostObject, raw_binding
 
-            # (a binding the SDK never wraps, such as Workers AI, is raw already)
+            # A binding the SDK never wraps (Workers AI) is raw already; Durable Object
+            # namespaces keep the SDK's shape on every date (see README).
             values = {
-                name: value if isinstance(value, JsHostObject) else raw_binding(value, name)
+                name: value
+                if isinstance(value, JsHostObject | DurableObjectNamespace)
+                else raw_binding(value, name)
                 for name, value in values.items()
             }
         for missing in config.not_emulated:
             values.setdefault(missing.binding, Unavailable(missing))
         return values
+
+    def use_code(self, code: LoadedCode, env: Any) -> None:
+        """The code and env of the last successful load: Durable Objects are made of them."""
+        from emulator.platform import durable_objects
+
+        if self.config is not None and self.config.durable_objects:
+            durable_objects.code_changed(self, dict(code.durable_object_classes), env)
 
     def admin(self, kind: str, binding: str) -> Any:
         """The seeding and inspection handle of one binding (``emu.d1("DB")``...)."""

@@ -13,6 +13,9 @@
   are pending, delayed, in flight, dead-lettered), ``GET .../queues/{queue}/messages?state=``
   (``pending``, ``in_flight``, ``dead_lettered``), ``POST .../queues/{queue}/messages`` with
   ``{"body", "content_type"?, "delay_seconds"?}`` (delivered to the consumer on the clock).
+- Durable Objects: ``GET .../durable_objects/{binding}`` (its objects: id, name, key count,
+  alarm, whether in memory), ``GET .../durable_objects/{binding}/objects/{id}`` (an object's
+  key-value pairs and alarm), ``POST .../durable_objects/{binding}/evict`` (evict them all).
 
 The data is the same the Worker's bindings read and write; every write is committed before the
 answer. Bytes that are not UTF-8 text travel as base64 (``"encoding": "base64"``).
@@ -55,6 +58,10 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get(BASE + "/queues", _guarded(queues_list))
     app.router.add_get(BASE + "/queues/{queue}/messages", _guarded(queue_messages))
     app.router.add_post(BASE + "/queues/{queue}/messages", _guarded(queue_send))
+    durable = BASE + "/durable_objects/{binding}"
+    app.router.add_get(durable, _guarded(do_objects))
+    app.router.add_get(durable + "/objects/{id}", _guarded(do_object))
+    app.router.add_post(durable + "/evict", _guarded(do_evict))
 
 
 def _guarded(handler: Handler) -> Handler:
@@ -118,6 +125,10 @@ async def list_bindings(request: web.Request) -> web.Response:
             else []
         ),
         *({"binding": q.binding, "type": "queue", "id": q.queue} for q in config.queue_producers),
+        *(
+            {"binding": d.binding, "type": "durable_object", "class_name": d.class_name}
+            for d in config.durable_objects
+        ),
     ]
     missing = [
         {"binding": m.binding, "kind": m.kind, "field": m.field} for m in config.not_emulated
@@ -321,3 +332,42 @@ async def queue_send(request: web.Request) -> web.Response:
         raise ApiError(400, 'a "text" body must be a string')
     message_id = admin.send(message, content_type=content_type, delay_seconds=delay)
     return ok({"queue": admin.name, "id": message_id})
+
+
+# -- Durable Objects ------------------------------------------------------------------------------
+
+
+def _stored_json(value: Any) -> Any:
+    """A stored value as JSON: bytes as base64, dates as ISO text, sets as lists."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return {"base64": base64.b64encode(bytes(value)).decode("ascii")}
+    if isinstance(value, dict):
+        return {str(k): _stored_json(v) for k, v in value.items()}
+    if isinstance(value, list | set | frozenset):
+        return [_stored_json(v) for v in value]
+    if hasattr(value, "toISOString"):
+        return {"date": value.toISOString()}
+    return value
+
+
+async def do_objects(request: web.Request) -> web.Response:
+    return ok(_admin(request, "durable_objects").to_json())
+
+
+async def do_object(request: web.Request) -> web.Response:
+    admin = _admin(request, "durable_objects")
+    object_id = request.match_info["id"]
+    if object_id not in admin.ids():
+        raise ApiError(404, f"no object {object_id!r} with storage")
+    storage = admin.storage(id=object_id)
+    return ok(
+        {
+            "id": object_id,
+            "storage": {k: _stored_json(v) for k, v in storage.items()},
+            "alarm": admin.alarm(id=object_id),
+        }
+    )
+
+
+async def do_evict(request: web.Request) -> web.Response:
+    return ok({"evicted": _admin(request, "durable_objects").evict()})

@@ -258,6 +258,11 @@ def _describe(session: DevSession, console: DevConsole, options: DevOptions, url
     for workflow in engine.config.workflows:
         binding = f"env.{workflow.binding}" if workflow.binding else "exports only, no binding"
         console.plain(f"  workflow {workflow.name} -> {binding} ({workflow.class_name})")
+    for durable in engine.config.durable_objects:
+        storage = "SQLite" if durable.sqlite else "key-value"
+        console.plain(
+            f"  durable object {durable.class_name} -> env.{durable.binding} ({storage} storage)"
+        )
     clock = engine.clock
     mode = f"scale x{clock.scale:g}" if clock.mode == "scale" else clock.mode
     console.plain(f"  time: {mode}; state: {engine.store.path}")

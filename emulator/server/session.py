@@ -120,6 +120,7 @@ class DevSession:
         self.code, self.error = code, None
         self._remember_files(fresh=False)
         self.engine.reload(code.workflow_classes)
+        self._use_code(code)
         self._set_workers_env()
         return True
 
@@ -199,6 +200,7 @@ class DevSession:
             self.engine.reload(code.workflow_classes, config)
             if config is not None:
                 self.cron.configure(config.crons)
+            self._use_code(code)
             self._set_workers_env()
             self.reloaded_at = time.time()
             if self.console is not None:
@@ -237,6 +239,11 @@ class DevSession:
             serving = " (the previous code keeps serving)" if self.code is not None else ""
             details = error.details if error.details.strip() != error.message.strip() else None
             self.console.error(f"Error loading the Worker{serving}: {error.message}", details)
+
+    def _use_code(self, code: LoadedCode) -> None:
+        """Durable Objects are made of the new code (and reset, as a deploy resets them)."""
+        if self.platform is not None:
+            self.platform.use_code(code, self.engine.env)
 
     def _set_workers_env(self) -> None:
         """`from workers import env` must see this engine's bindings."""

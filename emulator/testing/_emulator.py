@@ -186,6 +186,7 @@ class Emulator:
             self._platform.close()
             raise
         self._engine.reload(code.workflow_classes)
+        self._platform.use_code(code, self._engine.env)
         return code
 
     def _stop_diverged(self, event: EngineEvent) -> None:
@@ -355,6 +356,19 @@ class Emulator:
     def scheduled_runs(self) -> list[Firing]:
         """Every run of the scheduled handler (cron timers and ``scheduled()``), oldest first."""
         return list(self._cron.history)
+
+    def durable_object(self, binding: str) -> Any:
+        """Inspect a Durable Object namespace: ``emu.durable_object("COUNTER").storage("a")``."""
+        return self._platform.admin("durable_objects", binding)
+
+    def evict_durable_objects(self) -> int:
+        """Evict every Durable Object now, as production does to idle ones: in-memory state
+        is lost, storage stays. Returns how many were in memory."""
+        from emulator.platform.durable_objects import registry
+
+        if not self.config.durable_objects:
+            return 0
+        return registry(self._platform).evict()
 
     @property
     def env(self) -> Env:

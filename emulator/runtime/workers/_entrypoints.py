@@ -1,4 +1,4 @@
-"""Base classes user code subclasses: WorkflowEntrypoint and WorkerEntrypoint."""
+"""Base classes user code subclasses: WorkflowEntrypoint, WorkerEntrypoint, DurableObject."""
 
 from __future__ import annotations
 
@@ -36,10 +36,9 @@ def handler(func: _F) -> _F:
 
 
 class DurableObject:
-    """Base class of a Durable Object.
-
-    Subclasses load as in production, but wf does not run Durable Objects yet: a
-    ``durable_objects`` binding in the config is named at start-up as not emulated.
+    """Base class of a Durable Object: ``__init__(self, ctx, env)``; public methods are RPC
+    methods of its stubs, ``fetch(self, request)`` serves ``stub.fetch``, ``alarm(self)``
+    runs when its alarm is due (emulator.platform.durable_objects).
     """
 
     ctx: Any

@@ -24,7 +24,9 @@ const STEP_TYPE = {
 };
 const RESTART_TYPE = { step: "do", sleep: "sleep", waitForEvent: "waitForEvent" };
 const TRIGGER = { api: "🌎 API", binding: "🔗 Binding", cron: "⌛ Cron", event: "📩 Event" };
-const BINDING_TYPE = { d1: "D1 database", kv: "KV namespace", r2: "R2 bucket" };
+const BINDING_TYPE = {
+  d1: "D1 database", kv: "KV namespace", r2: "R2 bucket", durable_object: "Durable Object",
+};
 const UNITS = [["year", 31536e3], ["month", 2592e3], ["day", 86400], ["hour", 3600],
   ["minute", 60], ["second", 1]];
 
@@ -210,7 +212,7 @@ function readRoute() {
 function dataRoute([type, binding, sub, ...rest], params, page) {
   if (!BINDING_TYPE[type] || !binding) return { view: "data" };
   const name = rest.join("/");
-  const item = { d1: "tables", kv: "keys", r2: "objects" }[type];
+  const item = { d1: "tables", kv: "keys", r2: "objects", durable_object: "objects" }[type];
   if (sub === item && name) {
     if (type === "d1") return { view: "d1-table", binding, table: name, page };
     return { view: `${type}-${type === "kv" ? "key" : "object"}`, binding, key: name };
@@ -228,7 +230,7 @@ function dataLink(route) {
     if (route.page > 1) query.set("page", route.page);
   } else if (route.view === "kv-key") {
     path += `/keys/${enc(route.key)}`;
-  } else if (route.view === "r2-object") {
+  } else if (route.view === "r2-object" || route.view === "durable_object-object") {
     path += `/objects/${enc(route.key)}`;
   } else if (route.prefix) {
     query.set("prefix", route.prefix);
@@ -667,7 +669,9 @@ function attemptsTable(attempts) {
 const DATA_VIEWS = {
   data: dataView, d1: d1View, "d1-table": d1TableView, kv: kvView, "kv-key": kvKeyView,
   r2: r2View, "r2-object": r2ObjectView,
+  durable_object: durableObjectsView, "durable_object-object": durableObjectView,
 };
+const durablePath = (binding) => `${CONTROL}/durable_objects/${enc(binding)}`;
 const dataPath = (type, binding) => `${CONTROL}/${type}/${enc(binding)}`;
 const objectPath = (binding, key) => `${dataPath("r2", binding)}/objects/${enc(key)}`;
 const msIso = (ms) => (Number.isFinite(ms) ? new Date(ms).toISOString() : null);
@@ -963,6 +967,54 @@ function r2ObjectView(route) {
       h("section", { "aria-labelledby": "custom-title" },
         h("h3", { id: "custom-title" }, "Custom metadata"),
         Object.keys(custom).length ? h("pre", {}, pretty(custom)) : h("p", { class: "muted" }, "None.")));
+  }
+  return { nodes, load, show };
+}
+
+function durableObjectsView(route) {
+  const { binding } = route;
+  const meta = h("p", { class: "muted" });
+  const rows = h("tbody");
+  const nodes = [crumbs([["Data", { view: "data" }]], binding),
+    h("h2", {}, "Durable Objects ", h("code", {}, binding)), meta,
+    dataTable("Objects with storage", ["Id", "Name", "Keys", "Alarm", "In memory"], rows)];
+  const load = async () => (await call("GET", durablePath(binding))).result;
+
+  function show(d) {
+    if (d.failed) {
+      meta.textContent = d.failed;
+      return fill(rows, messageRow(5, d.failed));
+    }
+    meta.textContent = `class ${d.class_name}, ${d.storage === "sqlite" ? "SQLite" : "key-value"} `
+      + `storage; ${d.objects.length} object${d.objects.length === 1 ? "" : "s"}`;
+    fill(rows, d.objects.length ? d.objects.map((o) => h("tr", {},
+      h("th", { scope: "row" }, h("a", {
+        href: link({ view: "durable_object-object", binding, key: o.id }), "data-focus": `open:${o.id}`,
+      }, h("code", {}, o.id.slice(0, 16) + "…"))),
+      h("td", {}, o.name ?? "—"), h("td", {}, String(o.keys)),
+      h("td", {}, o.alarm === null ? "none" : time(msIso(o.alarm))),
+      h("td", {}, o.in_memory ? "yes" : "no")))
+      : messageRow(5, "No objects yet."));
+  }
+  return { nodes, load, show };
+}
+
+function durableObjectView(route) {
+  const { binding, key } = route;
+  const body = h("div");
+  const nodes = [
+    crumbs([["Data", { view: "data" }], [binding, { view: "durable_object", binding }]], key),
+    h("h2", {}, "Object ", h("code", {}, key)), body];
+  const load = async () => (await call("GET", `${durablePath(binding)}/objects/${enc(key)}`)).result;
+
+  function show(d) {
+    if (d.failed) return fill(body, h("p", { class: "banner banner-error" }, d.failed));
+    fill(body,
+      h("dl", { class: "facts" }, fact("Alarm", d.alarm === null ? "none" : time(msIso(d.alarm)))),
+      h("section", { "aria-labelledby": "storage-title" },
+        h("h3", { id: "storage-title" }, "Key-value storage"),
+        Object.keys(d.storage).length ? h("pre", {}, pretty(d.storage))
+          : h("p", { class: "muted" }, "No keys.")));
   }
   return { nodes, load, show };
 }

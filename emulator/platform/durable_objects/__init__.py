@@ -1,0 +1,156 @@
+"""Durable Objects: ``durable_objects.bindings[]`` and ``migrations[]`` as Python Workers see them.
+
+``env.COUNTER`` is the namespace (``idFromName``, ``newUniqueId``, ``idFromString``, ``get``,
+``getByName``); its stubs call the object's public methods over RPC (``await
+stub.increment(1)``) and its ``fetch``. Each object is one instance per id while in memory
+(evicted after ``IDLE_EVICT_MS`` without events, and on every reload of the code, as a deploy
+resets objects), with ``ctx.storage``: the key-value API, the SQL API (SQLite-backed classes,
+``new_sqlite_classes``), transactions and one alarm, durable in one SQLite file per object.
+Alarms run on the emulator's clock and are retried as production retries them.
+
+Modules: ``_objects`` (namespaces, stubs, instances, the gate, alarms), ``_api``
+(``ctx.storage``, SQL cursors), ``_storage`` (SQLite), ``_ids``, ``_schedule`` (timers),
+``_admin`` (inspection).
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from emulator.platform.durable_objects._admin import DurableObjectAdmin
+from emulator.platform.durable_objects._api import Cursor, SqlStorage, Storage
+from emulator.platform.durable_objects._ids import DurableObjectId
+from emulator.platform.durable_objects._objects import (
+    ALARM_RETRIES,
+    IDLE_EVICT_MS,
+    DurableObjectAbort,
+    DurableObjectNamespace,
+    DurableObjectState,
+    DurableObjectStub,
+    NamespaceState,
+    delete_all_deletes_alarm,
+)
+from emulator.platform.durable_objects._schedule import AlarmTimers
+
+if TYPE_CHECKING:
+    from emulator.config import Config, DurableObjectConfig
+    from emulator.platform import Platform
+
+__all__ = [
+    "ALARM_RETRIES",
+    "IDLE_EVICT_MS",
+    "Cursor",
+    "DurableObjectAbort",
+    "DurableObjectAdmin",
+    "DurableObjectId",
+    "DurableObjectNamespace",
+    "DurableObjectState",
+    "DurableObjectStub",
+    "Registry",
+    "SqlStorage",
+    "Storage",
+    "admin",
+    "bindings",
+    "code_changed",
+    "object_folder",
+    "registry",
+]
+
+
+class Registry:
+    """Every Durable Object namespace of a platform, and the code and env objects are made of."""
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        self.timers = AlarmTimers(platform.clock)
+        self.namespaces: dict[str, NamespaceState] = {}
+        self.classes: dict[str, type] = {}
+        self.env: Any = None
+        self.warned_old_date = False
+
+    def namespace(self, config: Config, entry: DurableObjectConfig) -> NamespaceState:
+        script = entry.script_name or config.name
+        key = f"{script}-{entry.class_name}"
+        state = self.namespaces.get(key)
+        if state is None:
+            root = self.platform.root
+            folder = None if root is None else object_folder(root, script, entry.class_name)
+            state = NamespaceState(key, folder, self.platform.clock, self.timers, self)
+            self.namespaces[key] = state
+            state.configure(entry, _deletes_alarm(config))
+            state.rearm_alarms()  # alarms set before a restart fire as due
+        state.configure(entry, _deletes_alarm(config))
+        return state
+
+    def user_class(self, class_name: str) -> type | None:
+        return self.classes.get(class_name)
+
+    def evict(self) -> int:
+        return sum(state.evict() for state in self.namespaces.values())
+
+    def close(self) -> None:
+        self.timers.close()
+        for state in self.namespaces.values():
+            state.close()
+        self.namespaces.clear()
+
+
+def _deletes_alarm(config: Config) -> bool:
+    return delete_all_deletes_alarm(config.compatibility_date, config.compatibility_flags)
+
+
+def registry(platform: Platform) -> Registry:
+    """The platform's one Registry (closed with the platform)."""
+    found: Registry = platform.resource("durable_objects", "*", lambda: Registry(platform))
+    return found
+
+
+def object_folder(root: Path, script: str, class_name: str) -> Path:
+    """Where a class's objects keep their files: ``v3/do/<script>-<Class>``, as wrangler."""
+    name = f"{script}-{class_name}"
+    if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,200}", name):
+        name = re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:200]
+    return root / "v3" / "do" / name
+
+
+def bindings(platform: Platform, config: Config) -> dict[str, Any]:
+    """``env`` entries for every Durable Object binding of the config."""
+    if not config.durable_objects:
+        return {}
+    found = registry(platform)
+    if not config.runtime_sdk and not found.warned_old_date:
+        found.warned_old_date = True
+        warnings.warn(
+            f"compatibility_date {config.compatibility_date} is before the runtime SDK's: wf "
+            "hands Durable Object namespaces over with the SDK's shape (idFromName, getByName, "
+            "awaited RPC methods) all the same; how the older runtime wrapped them is not "
+            "documented",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    return {
+        entry.binding: DurableObjectNamespace(found.namespace(config, entry))
+        for entry in config.durable_objects
+    }
+
+
+def code_changed(platform: Platform, classes: dict[str, type], env: Any) -> None:
+    """New code was loaded: objects are made of its classes, and every instance is reset."""
+    found = registry(platform)
+    found.classes = dict(classes)
+    found.env = env
+    found.evict()
+
+
+def admin(platform: Platform, binding: str) -> DurableObjectAdmin:
+    """The inspection handle of one Durable Object binding."""
+    assert platform.config is not None
+    config = platform.config
+    for entry in config.durable_objects:
+        if entry.binding == binding:
+            return DurableObjectAdmin(registry(platform).namespace(config, entry))
+    names = ", ".join(e.binding for e in config.durable_objects) or "none"
+    raise KeyError(f"no Durable Object binding {binding!r} in the config (bindings: {names})")
