@@ -70,7 +70,7 @@ class Counter(DurableObject):
 
     async def slow_increment(self, log):
         value = await self.ctx.storage.get("count") or 0
-        await asyncio.sleep(0.01)  # not storage: other events may run meanwhile
+        await asyncio.to_thread(time.sleep, 0.01)  # other I/O, not storage: events may run
         await self.ctx.storage.put("count", value + 1)
         return value + 1
 
@@ -152,7 +152,7 @@ class Gated(DurableObject):
         ctx.blockConcurrencyWhile(self.load)
 
     async def load(self):
-        await asyncio.sleep(0.02)
+        await asyncio.to_thread(time.sleep, 0.02)  # I/O that takes real time
         self.ready = True
 
     async def is_ready(self):
@@ -189,6 +189,7 @@ CONFIG = """{
   "name": "do-project",
   "main": "src/entry.py",
   "compatibility_date": "2026-08-14",
+  "compatibility_flags": ["python_workers"],
   "workflows": [{"name": "flow", "binding": "FLOW", "class_name": "Flow"}],
   "durable_objects": {"bindings": [
     {"name": "COUNTER", "class_name": "Counter"},
@@ -384,7 +385,7 @@ STORAGE_CONFIG = """{
 
 @pytest.fixture
 async def store(tmp_path: Path) -> Any:
-    root = write_project(tmp_path / "storage", STORAGE, STORAGE_CONFIG % ("2026-08-14", "[]"))
+    root = write_project(tmp_path / "storage", STORAGE, STORAGE_CONFIG % ("2026-08-14", '["python_workers"]'))
     async with Emulator(root, now=START) as emulator:
         yield emulator
 
@@ -489,7 +490,7 @@ async def test_rows_read_says_what_it_counts(store, monkeypatch):
 
 
 async def test_before_the_sdk_date_namespaces_keep_the_sdk_shape(tmp_path):
-    root = write_project(tmp_path / "old", STORAGE, STORAGE_CONFIG % ("2026-04-20", "[]"))
+    root = write_project(tmp_path / "old", STORAGE, STORAGE_CONFIG % ("2026-04-20", '["python_workers"]'))
     with pytest.warns(RuntimeWarning, match="before the runtime SDK's"):
         emu = Emulator(root, now=START)
     async with emu:
@@ -518,7 +519,10 @@ async def test_sql_needs_a_sqlite_backed_class(emu):
 
 async def test_delete_all_removes_the_alarm_unless_a_flag_keeps_it(tmp_path):
     """From 2026-02-24 deleteAll() deletes the alarm too; delete_all_preserves_alarm keeps it."""
-    for flags, kept in [('["delete_all_preserves_alarm"]', True), ("[]", False)]:
+    for flags, kept in [
+        ('["python_workers", "delete_all_preserves_alarm"]', True),
+        ('["python_workers"]', False),
+    ]:
         date = "2026-08-14"
         root = write_project(tmp_path / str(kept), STORAGE, STORAGE_CONFIG % (date, flags))
         async with Emulator(root, now=START) as emu:
@@ -772,7 +776,7 @@ def test_a_missing_class_fails_the_load(tmp_path):
     root = write_project(
         tmp_path / "p",
         SOURCE,
-        '{"name": "x", "main": "src/entry.py", '
+        '{"name": "x", "main": "src/entry.py", "compatibility_flags": ["python_workers"], '
         '"durable_objects": {"bindings": [{"name": "N", "class_name": "Nope"}]}, '
         '"migrations": [{"tag": "v1", "new_sqlite_classes": ["Nope"]}]}',
     )
@@ -892,6 +896,7 @@ async def test_the_readme_example(tmp_path, time_mode):
         tmp_path / "readme",
         README_EXAMPLE,
         '{"name": "readme", "main": "src/entry.py", "compatibility_date": "2026-08-14", '
+        '"compatibility_flags": ["python_workers"], '
         '"workflows": [{"name": "report", "binding": "MY_WORKFLOW", "class_name": "Report"}], '
         '"durable_objects": {"bindings": [{"name": "COUNTER", "class_name": "Counter"}]}, '
         '"migrations": [{"tag": "v1", "new_sqlite_classes": ["Counter"]}]}',
@@ -943,6 +948,7 @@ async def test_a_constructor_that_raises_fails_the_call(tmp_path):
         tmp_path / "broken",
         source,
         '{"name": "b", "main": "src/entry.py", "compatibility_date": "2026-08-14", '
+        '"compatibility_flags": ["python_workers"], '
         '"durable_objects": {"bindings": [{"name": "B", "class_name": "Broken"}]}, '
         '"migrations": [{"tag": "v1", "new_sqlite_classes": ["Broken"]}]}',
     )
