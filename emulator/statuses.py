@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
+from emulator.vocabulary import InstanceStatus
+
 # What an instance can report; `unknown` is only ever reported, never stored.
-STATUSES = (
-    "queued",
-    "running",
-    "paused",
-    "errored",
-    "terminated",
-    "complete",
-    "waiting",
-    "waitingForPause",
-)
-REPORTED_STATUSES = (*STATUSES, "unknown")
-FINAL_STATUSES = frozenset({"complete", "errored", "terminated"})
+STATUSES: tuple[InstanceStatus, ...] = tuple(s for s in InstanceStatus if s != "unknown")
+REPORTED_STATUSES: tuple[InstanceStatus, ...] = tuple(InstanceStatus)
+FINAL_STATUSES = frozenset(s for s in InstanceStatus if s.final)

@@ -26,7 +26,9 @@ from emulator.store import Store
 from emulator.testing._errors import WorkflowFailed
 from emulator.testing._fetch import _NO_JSON, build_request, call_worker
 from emulator.testing._introspect import InstanceIntrospector, WaitOptions, WorkflowIntrospector
-from emulator.testing._observer import DIVERGENCE, Observer, observer_for
+from emulator.testing._hooks import ModifierHooks
+from emulator.testing._observer import Observer, observer_for
+from emulator.vocabulary import EventKind
 
 TimeMode = Literal["manual", "auto", "real", "scale"]
 
@@ -132,6 +134,7 @@ class Emulator:
             evict_after_steps=hibernate,
             settle_quiet=settle_quiet,
             platform=self._platform.bindings,
+            hooks=ModifierHooks(),
         )
         if persist_to is not None:
             # A persisted D1 starts migrated too (in memory, each database migrates itself).
@@ -165,9 +168,8 @@ class Emulator:
     def _stop_diverged(self, event: EngineEvent) -> None:
         # A diverged replay can run new steps at every pass (names drift), so it may never
         # end: terminate the instance. The test fails on the divergence anyway.
-        message = str(event.info.get("message", ""))
         key = (event.workflow, event.instance)
-        if event.kind == "warning" and message.startswith(DIVERGENCE) and key not in self._stopping:
+        if event.kind == EventKind.DIVERGENCE and key not in self._stopping:
             self._stopping[key] = asyncio.ensure_future(self._terminate(key))
 
     async def _terminate(self, key: tuple[str, str]) -> None:

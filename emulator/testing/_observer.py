@@ -21,14 +21,14 @@ from emulator.durations import to_iso
 from emulator.statuses import FINAL_STATUSES
 from emulator.statuses import REPORTED_STATUSES as STATUSES
 from emulator.testing._errors import ReplayDivergence, StepFailed, WaitTimeout, WorkflowFailed
+from emulator.vocabulary import EventKind
 
 if TYPE_CHECKING:
     from emulator.engine import Engine, EngineEvent
-    from emulator.step import StepRef
+    from emulator.testing._hooks import StepRef
 
 Key = tuple[str, str]
 _PENDING: Any = object()
-DIVERGENCE = "replay divergence"  # how the engine's divergence warnings begin
 
 
 @dataclass(frozen=True)
@@ -93,9 +93,7 @@ class Observer:
             self.divergences.pop(key, None)
             self.observed.discard(key)
             self.observed_divergences.discard(key)
-        elif event.kind == "warning" and str(event.info.get("message", "")).startswith(
-            DIVERGENCE
-        ):
+        elif event.kind == EventKind.DIVERGENCE:
             self.divergences.setdefault(key, []).append(event.info["message"])
         self._watch(key)
         with contextlib.suppress(RuntimeError):  # no loop: nothing can be running

@@ -12,7 +12,6 @@ import contextlib
 import functools
 import inspect
 import json
-import re
 import time
 import uuid
 import warnings
@@ -24,6 +23,11 @@ from emulator import serialization, usertime
 from emulator.clock import Clock, Timer, valid_snapshot
 from emulator.cron import Cron, parse_cron
 from emulator.durations import to_iso
+from emulator.engine.commit import GroupCommit
+from emulator.engine.hooks import NO_HOOKS, EngineHooks
+from emulator.engine.journal import Journal
+from emulator.engine.limits import MAX_BATCH, validate_event_type, validate_instance_id
+from emulator.engine.runner import LiveInstance, RunnerSettings, StepRunner
 from emulator.errors import (
     Hibernate,
     InstanceFatal,
@@ -31,18 +35,17 @@ from emulator.errors import (
     error_info,
 )
 from emulator.retention import DEFAULT_RETENTION_MS, Retention, RetentionError, parse_retention
+from emulator.runtime.workers._context import ExecutionContext
 from emulator.statuses import FINAL_STATUSES
-from emulator.step import LiveInstance, Modifiers, StepRunner, WorkflowStep, current_step
+from emulator.step import WorkflowStep, current_step
 from emulator.store import InstanceRow, StepRow, Store
+from emulator.vocabulary import EventKind, InstanceStatus, StepKind, Trigger
 from emulator.watchdog import user_code
 
 if TYPE_CHECKING:
     from emulator.bindings import Env
     from emulator.config import Config, WorkflowConfig
 
-ID_PATTERN = re.compile(r"^[a-zA-Z0-9_][a-zA-Z0-9\-_]*$")
-MAX_ID_LENGTH = 100
-MAX_BATCH = 100
 NON_RETRYABLE_FATAL = (
     "The execution of the Workflow instance was terminated, as a step threw an "
     "NonRetryableError and it was not handled"
@@ -60,51 +63,6 @@ class EngineEvent:
     info: dict[str, Any] = field(default_factory=dict)
 
 
-class ExecutionContext:
-    """The ``ctx`` of an entrypoint: ``wait_until`` keeps background work alive."""
-
-    def __init__(self) -> None:
-        self._tasks: set[asyncio.Task[Any]] = set()
-
-    def wait_until(self, awaitable: Any) -> None:
-        """Run an awaitable in the background."""
-        task = asyncio.ensure_future(awaitable)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    waitUntil = wait_until
-
-    def pass_through_on_exception(self) -> None:
-        """Accepted for compatibility; there is no origin to fall back to locally."""
-
-
-def validate_instance_id(instance_id: Any) -> str:
-    """Raise WorkflowError unless ``instance_id`` is a valid Cloudflare instance id."""
-    if (
-        not isinstance(instance_id, str)
-        or len(instance_id) > MAX_ID_LENGTH
-        or not ID_PATTERN.fullmatch(instance_id)
-    ):
-        raise WorkflowError(
-            f"Workflow instance has invalid id {instance_id!r}: use 1 to {MAX_ID_LENGTH} "
-            "characters from a-z A-Z 0-9 _ -, not starting with -"
-        )
-    return instance_id
-
-
-def validate_event_type(event_type: Any) -> str:
-    if (
-        not isinstance(event_type, str)
-        or len(event_type) > 100
-        or not ID_PATTERN.fullmatch(event_type)
-    ):
-        raise WorkflowError(
-            f"(workflow.invalid_event_type) invalid event type {event_type!r}: use up to 100 "
-            "characters from a-z A-Z 0-9 _ -"
-        )
-    return event_type
-
-
 class Engine:
     """Runs every instance of a project's workflows against one store and one clock."""
 
@@ -118,6 +76,7 @@ class Engine:
         evict_after_steps: bool = False,
         settle_quiet: float = 1.0,
         platform: Callable[[Config], Mapping[str, Any]] | None = None,
+        hooks: EngineHooks = NO_HOOKS,
     ) -> None:
         self.config = config
         # The other bindings on env (D1, KV, R2...), built for each config by their owner.
@@ -126,8 +85,8 @@ class Engine:
         self.clock = clock or Clock()
         self.evict_after_steps = evict_after_steps
         self.settle_quiet = settle_quiet
-        self.modifiers: dict[tuple[str, str], Modifiers] = {}
-        self.workflow_modifiers: dict[str, Modifiers] = {}
+        # Where a test harness changes how steps behave (emulator.testing installs its own).
+        self.hooks = hooks
         self.listeners: list[Callable[[EngineEvent], None]] = []
         self._classes: dict[str, type] = dict(classes)
         self._workflows: dict[str, WorkflowConfig] = {w.name: w for w in config.workflows}
@@ -135,11 +94,7 @@ class Engine:
         self._timers: dict[tuple[str, str], Timer] = {}
         self._cron_timers: list[Timer] = []
         self._seq = self.store.next_seq()
-        self._commit_scheduled = False
-        self._durable_waiters: list[asyncio.Future[None]] = []
-        self._unsaved_steps: dict[tuple[Any, ...], StepRow] = {}
-        self._inline_commits = 0
-        self._progress = 0
+        self._commit = GroupCommit(self.store, self._live.__len__)
         self._closed = False
         # Earliest removal due of a finished instance (retention); purged lazily on access, not
         # by a timer, so that `--time auto` does not jump days ahead to remove instances.
@@ -172,12 +127,12 @@ class Engine:
         now = self.clock.now()
         for row in self.store.unfinished_instances():
             key = (row.workflow, row.id)
-            if row.status in ("queued", "running"):
+            if row.status in (InstanceStatus.QUEUED, InstanceStatus.RUNNING):
                 self._wake(key)
-            elif row.status == "waitingForPause":
-                row.status, row.paused_at = "paused", now
+            elif row.status == InstanceStatus.WAITING_FOR_PAUSE:
+                row.status, row.paused_at = InstanceStatus.PAUSED, now
                 self._save(row)
-            elif row.status == "waiting":
+            elif row.status == InstanceStatus.WAITING:
                 self._schedule(key, row.wake_at if row.wake_at is not None else now)
         # An event stored before a crash but not yet taken: its waiter takes it now, not at
         # its timeout.
@@ -234,89 +189,19 @@ class Engine:
 
     def commit(self) -> None:
         """Commit every pending write now."""
-        self._scheduled_commit()
+        self._commit.commit()
 
     def request_commit(self, *, progress: bool = True) -> None:
         """Commit at the end of this event-loop tick, together with other instances' writes."""
-        if progress:
-            self._progress += 1
-        if self._commit_scheduled:
-            return
-        self._commit_scheduled = True
-        try:
-            asyncio.get_running_loop().call_soon(self._scheduled_commit)
-        except RuntimeError:
-            self._scheduled_commit()
-
-    def _scheduled_commit(self) -> None:
-        self._commit_scheduled = False
-        for row in self._unsaved_steps.values():  # steps whose code is still running
-            self.store.save_step(row)
-        self._unsaved_steps.clear()
-        waiters, self._durable_waiters = self._durable_waiters, []
-        try:
-            self.store.commit()
-        except Exception as exc:
-            # Whoever waits to acknowledge a write hears that it failed, rather than hanging.
-            for waiter in waiters:
-                if not waiter.done():
-                    waiter.set_exception(exc)
-            raise
-        for waiter in waiters:
-            if not waiter.done():
-                waiter.set_result(None)
-
-    def save_step_soon(self, row: StepRow) -> None:
-        """Record a step at the end of this tick, unless ``saved_step`` comes first.
-
-        A step attempt's start only needs writing if its code is still running when the tick
-        ends; a step that finishes within the tick writes just its result.
-        """
-        self._unsaved_steps[(row.workflow, row.instance, *row.key)] = row
-        self.request_commit()
-
-    def saved_step(self, row: StepRow) -> None:
-        """Write a step now (superseding a pending ``save_step_soon``)."""
-        self._unsaved_steps.pop((row.workflow, row.instance, *row.key), None)
-        self.store.save_step(row)
-        self.request_commit()
+        self._commit.soon(progress=progress)
 
     async def answer_durable(self) -> None:
-        """Return once every write so far is committed, for an answer about to go out.
-
-        The same group commit as ``durable``, one loop round sooner: the end-of-tick commit is
-        already queued when the answer yields, so it runs before the answer resumes, and the
-        answer sees its transaction committed without a waiter's wake-up (a round more). A
-        write made after that commit (by others in that round) is not the answer's to wait for.
-        """
-        if not self.store.dirty and not self._unsaved_steps:
-            return
-        # Unsaved steps are written at the next commit: in this transaction, or the next one.
-        mine = self.store.transactions if self.store.dirty else self.store.transactions + 1
-        self.request_commit(progress=False)
-        await asyncio.sleep(0)
-        if self.store.committed < mine:
-            await self.durable()
+        """Return once every write so far is committed, for an answer about to go out."""
+        await self._commit.answer_durable()
 
     async def durable(self) -> None:
-        """Return once every write so far is committed.
-
-        Instances that reach this point in the same tick share one commit (group commit):
-        that is how many instances' steps get past SQLite's commit rate. With one instance
-        running there is nobody to share with, so it commits at once.
-        """
-        if not self.store.dirty and not self._unsaved_steps:
-            return
-        if len(self._live) <= 1:
-            self.commit()
-            self._inline_commits += 1
-            if self._inline_commits % 16 == 0:
-                await asyncio.sleep(0)  # let the server and other tasks run now and then
-            return
-        waiter = asyncio.get_running_loop().create_future()
-        self._durable_waiters.append(waiter)
-        self.request_commit()
-        await waiter
+        """Return once every write so far is committed (shared with others in this tick)."""
+        await self._commit.durable()
 
     def _save_clock(self) -> None:
         self.store.set_meta("clock", json.dumps(self.clock.snapshot()))
@@ -334,19 +219,23 @@ class Engine:
 
     # -- observation ----------------------------------------------------------------------------
 
-    def emit(self, kind: str, row: InstanceRow, **info: Any) -> None:
+    def emit(self, kind: EventKind, row: InstanceRow, **info: Any) -> None:
+        """Tell every listener (console, dashboard, test harness) what happened."""
         if self.listeners:
             event = EngineEvent(kind, row.workflow, row.id, self.clock.now(), info)
             for listener in list(self.listeners):
                 listener(event)
 
-    def warn(self, row: InstanceRow, message: str) -> None:
+    def warn(
+        self, row: InstanceRow, message: str, kind: EventKind = EventKind.WARNING
+    ) -> None:
+        """Add a warning to an instance (kept, shown by ``describe``) and tell the listeners."""
         warnings = json.loads(row.warnings) if row.warnings else []
         if message not in warnings:
             warnings.append(message)
             row.warnings = json.dumps(warnings)
             self._save(row)
-            self.emit("warning", row, message=message)
+            self.emit(kind, row, message=message)
 
     # -- lookups --------------------------------------------------------------------------------
 
@@ -425,7 +314,7 @@ class Engine:
             workflow=workflow,
             id=instance_id,
             seq=self._seq,
-            status="queued",
+            status=InstanceStatus.QUEUED,
             params=params,
             trigger=trigger,
             version=self.version,
@@ -436,21 +325,10 @@ class Engine:
         )
         self._seq += 1
         self.store.insert_instance(row)
-        template = self.workflow_modifiers.get(workflow)
-        if template is not None:
-            own = self.modifiers.get((workflow, instance_id))
-            if own is None:
-                self.modifiers[(workflow, instance_id)] = _copy_modifiers(template)
-            else:  # set for this id before it existed: keep them, add the workflow's
-                own.extend(_copy_modifiers(template))
-        mods = self.modifiers.get((workflow, instance_id))
-        if mods is not None:
-            for event_type, payload in mods.events:
-                self.store.add_event(
-                    workflow, instance_id, event_type, serialization.dumps(payload), now
-                )
+        for event_type, payload in self.hooks.instance_created(workflow, instance_id):
+            self.store.add_event(workflow, instance_id, event_type, serialization.dumps(payload), now)
         self.request_commit()
-        self.emit("queued", row, trigger=trigger)
+        self.emit(EventKind.QUEUED, row, trigger=trigger)
         self._wake((workflow, instance_id), row, fresh=True)
         return row
 
@@ -596,7 +474,7 @@ class Engine:
             return
         if row is None:
             row = self.store.get_instance(*key)
-        if row is None or row.status in FINAL_STATUSES or row.status == "paused":
+        if row is None or row.status in FINAL_STATUSES or row.status == InstanceStatus.PAUSED:
             return
         self._unschedule(key)
         live = LiveInstance(row, fresh=fresh)
@@ -611,12 +489,12 @@ class Engine:
                 await self._pass(live)
                 if not live.rewake or live.row.status in FINAL_STATUSES:
                     break
-                if live.row.status == "paused":
+                if live.row.status == InstanceStatus.PAUSED:
                     break
                 await asyncio.sleep(0)  # a replay loop must not starve the event loop
         finally:
             self._live.pop(key, None)
-            self._progress += 1
+            self._commit.progress += 1
             if not self._live:
                 self.clock.notify_idle()
 
@@ -634,7 +512,7 @@ class Engine:
             name = config.class_name if config else None
             self._finish(
                 row,
-                "errored",
+                InstanceStatus.ERRORED,
                 error={
                     "name": "WorkflowFatalError",
                     "message": f"workflow '{row.workflow}' has no class {name!r} in the code",
@@ -644,13 +522,21 @@ class Engine:
         first = row.started is None
         if first:
             row.started = self.clock.now()
-        row.status, row.wake_at, row.version = "running", None, self.version
+        row.status, row.wake_at, row.version = InstanceStatus.RUNNING, None, self.version
         self._save(row)
         if first:
-            self.emit("started", row)
+            self.emit(EventKind.STARTED, row)
         history = [] if live.fresh else self.store.load_steps(row.workflow, row.id)
         live.fresh = False
-        runner = StepRunner(self, live, history)
+        journal = Journal(
+            self.store,
+            self._commit,
+            row.workflow,
+            row.id,
+            history,
+            functools.partial(self._warn_live, row),
+        )
+        runner = StepRunner(live, journal, self.clock, self.hooks, self.emit, self._settings(row))
         live.runner = runner
         step = WorkflowStep(runner, self.config.implicit_dependencies)
         event = serialization.jsdict(
@@ -674,36 +560,46 @@ class Engine:
             try:
                 output = None if result is None else serialization.dumps(result, "run() result")
             except serialization.NotSerializable as exc:
-                self._finish(row, "errored", error={"name": "TypeError", "message": str(exc)})
+                self._finish(row, InstanceStatus.ERRORED, error={"name": "TypeError", "message": str(exc)})
                 return
-            self._finish(row, "complete", output=output)
+            self._finish(row, InstanceStatus.COMPLETE, output=output)
         except Hibernate:
             await runner.drain()
             if live.pause_requested:
-                row.status, row.paused_at = "paused", self.clock.now()
+                row.status, row.paused_at = InstanceStatus.PAUSED, self.clock.now()
                 live.pause_requested = False
                 self._save(row)
-                self.emit("paused", row)
+                self.emit(EventKind.PAUSED, row)
                 return
             due = runner.wake_at
             if due is None or due <= self.clock.now():
                 live.rewake = True
                 return
-            row.status, row.wake_at = "waiting", due
+            row.status, row.wake_at = InstanceStatus.WAITING, due
             self._save(row)
             if not live.rewake:
                 self._schedule((row.workflow, row.id), due)
         except InstanceFatal as exc:
             await runner.drain()
-            self._finish(row, "errored", error={"name": exc.name, "message": exc.message})
+            self._finish(row, InstanceStatus.ERRORED, error={"name": exc.name, "message": exc.message})
         except asyncio.CancelledError:
             runner.closed = True
             raise
         except Exception as exc:
             await runner.drain()
-            self._finish(row, "errored", error=self._instance_error(exc))
+            self._finish(row, InstanceStatus.ERRORED, error=self._instance_error(exc))
         finally:
             current_step.reset(token)
+
+    def _warn_live(self, row: InstanceRow, message: str, kind: EventKind) -> None:
+        self.warn(row, message, kind)
+
+    def _settings(self, row: InstanceRow) -> RunnerSettings:
+        return RunnerSettings(
+            step_limit=self.step_limit(row.workflow),
+            evict_after_steps=self.evict_after_steps,
+            runtime_sdk=self.config.runtime_sdk,
+        )
 
     def _instance_error(self, exc: Exception) -> dict[str, Any]:
         info = error_info(exc)
@@ -720,7 +616,7 @@ class Engine:
     def _finish(
         self,
         row: InstanceRow,
-        status: str,
+        status: InstanceStatus,
         *,
         output: str | None = None,
         error: dict[str, Any] | None = None,
@@ -730,11 +626,7 @@ class Engine:
         row.error = json.dumps(error) if error is not None else None
         self._save(row)
         self._retain(row)
-        self.emit(status, row, error=error)
-
-    def step_finished(self, live: LiveInstance) -> None:
-        """A step's code returned; a requested pause takes effect at the next boundary."""
-        self._progress += 1
+        self.emit(EventKind(status), row, error=error)
 
     # -- lifecycle of instances -----------------------------------------------------------------
 
@@ -751,41 +643,41 @@ class Engine:
     async def pause(self, workflow: str, instance_id: str) -> None:
         """Pause at the next step boundary; sleeps and waits pause at once."""
         row = self._row(workflow, instance_id)
-        if row.status in FINAL_STATUSES or row.status in ("paused", "waitingForPause"):
+        if row.status in FINAL_STATUSES or row.status in (InstanceStatus.PAUSED, InstanceStatus.WAITING_FOR_PAUSE):
             return
         key = (workflow, instance_id)
         live = self._live.get(key)
         if live is not None and live.executing > 0:
             live.pause_requested = True
-            row.status = "waitingForPause"
+            row.status = InstanceStatus.WAITING_FOR_PAUSE
             self._save(row)
-            self.emit("waitingForPause", row)
+            self.emit(EventKind.WAITING_FOR_PAUSE, row)
             return
         await self._stop(key)
         row = self.store.get_instance(workflow, instance_id) or row
-        row.status, row.paused_at = "paused", self.clock.now()
+        row.status, row.paused_at = InstanceStatus.PAUSED, self.clock.now()
         self._save(row)
-        self.emit("paused", row)
+        self.emit(EventKind.PAUSED, row)
 
     async def resume(self, workflow: str, instance_id: str) -> None:
         """Resume a paused instance (timers shifted by the time paused); otherwise no effect."""
         row = self._row(workflow, instance_id)
         key = (workflow, instance_id)
         live = self._live.get(key)
-        if row.status == "waitingForPause" and live is not None:
+        if row.status == InstanceStatus.WAITING_FOR_PAUSE and live is not None:
             live.pause_requested = False
-            row.status = "running"
+            row.status = InstanceStatus.RUNNING
             self._save(row)
-            self.emit("resumed", row)
+            self.emit(EventKind.RESUMED, row)
             return
-        if row.status != "paused":
+        if row.status != InstanceStatus.PAUSED:
             return
         delta = self.clock.now() - (row.paused_at or self.clock.now())
         if delta > 0:
             self.store.shift_step_dues(workflow, instance_id, delta)
-        row.status, row.paused_at, row.wake_at = "queued", None, None
+        row.status, row.paused_at, row.wake_at = InstanceStatus.QUEUED, None, None
         self._save(row)
-        self.emit("resumed", row)
+        self.emit(EventKind.RESUMED, row)
         self._wake(key)
 
     async def terminate(self, workflow: str, instance_id: str) -> None:
@@ -798,10 +690,10 @@ class Engine:
             )
         await self._stop((workflow, instance_id))
         row = self.store.get_instance(workflow, instance_id) or row
-        row.status, row.ended, row.wake_at = "terminated", self.clock.now(), None
+        row.status, row.ended, row.wake_at = InstanceStatus.TERMINATED, self.clock.now(), None
         self._save(row)
         self._retain(row)
-        self.emit("terminated", row)
+        self.emit(EventKind.TERMINATED, row)
 
     async def restart(
         self, workflow: str, instance_id: str, from_step: Mapping[str, Any] | None = None
@@ -819,8 +711,8 @@ class Engine:
         else:
             self.store.delete_steps(workflow, instance_id)
             self.store.delete_events(workflow, instance_id)
-            mods = self.modifiers.get(key)
-            for event_type, payload in mods.events if mods else []:
+            mocked = self.hooks.instance_created(workflow, instance_id, restarted=True)
+            for event_type, payload in mocked:
                 self.store.add_event(
                     workflow,
                     instance_id,
@@ -828,22 +720,18 @@ class Engine:
                     serialization.dumps(payload),
                     self.clock.now(),
                 )
-        row.status, row.started, row.ended = "queued", None, None
+        row.status, row.started, row.ended = InstanceStatus.QUEUED, None, None
         row.output = row.error = row.warnings = None
         row.wake_at = row.paused_at = None
         self._save(row)
-        self.emit("restarted", row, from_step=dict(from_step) if from_step else None)
+        self.emit(EventKind.RESTARTED, row, from_step=dict(from_step) if from_step else None)
         self._wake(key)
 
     def _find_step(self, workflow: str, instance_id: str, spec: Mapping[str, Any]) -> StepRow:
         name = spec.get("name")
         count = int(spec.get("count") or 1)
         kind = spec.get("type")
-        unsaved = [
-            row
-            for row in self._unsaved_steps.values()
-            if row.workflow == workflow and row.instance == instance_id
-        ]
+        unsaved = self._commit.unsaved_steps(workflow, instance_id)
         for step in [*self.store.load_steps(workflow, instance_id), *unsaved]:
             if step.name == name and step.count == count and kind in (None, step.kind):
                 return step
@@ -858,7 +746,7 @@ class Engine:
         key = (workflow, instance_id)
         await self._stop(key)
         self.store.delete_instance(workflow, instance_id)
-        self.modifiers.pop(key, None)
+        self.hooks.instance_removed(workflow, instance_id)
         self.request_commit()
 
     def send_event(self, workflow: str, instance_id: str, event_type: str, payload: Any) -> None:
@@ -879,14 +767,14 @@ class Engine:
             raise WorkflowError("payload: the event payload is larger than 1 MiB", "too_large")
         self.store.add_event(workflow, instance_id, event_type, text, self.clock.now())
         self.request_commit()
-        self.emit("event_sent", row, type=event_type)
-        if row.status in ("waiting", "running", "queued", "waitingForPause"):
+        self.emit(EventKind.EVENT_SENT, row, type=event_type)
+        if row.status in (InstanceStatus.WAITING, InstanceStatus.RUNNING, InstanceStatus.QUEUED, InstanceStatus.WAITING_FOR_PAUSE):
             self._wake((workflow, instance_id))
 
     def fire_now(self, workflow: str, instance_id: str) -> bool:
         """End an instance's pending sleep, retry delay or event timeout now."""
         row = self._row(workflow, instance_id)
-        if row.status != "waiting" or row.wake_at is None:
+        if row.status != InstanceStatus.WAITING or row.wake_at is None:
             return False
         due = row.wake_at
         delta = due - self.clock.now()
@@ -921,8 +809,8 @@ class Engine:
                 continue
             _, defaulted = self.retention_of(row)
             self.store.delete_instance(workflow, instance_id)
-            self.modifiers.pop(key, None)
-            self.emit("purged", row)
+            self.hooks.instance_removed(workflow, instance_id)
+            self.emit(EventKind.PURGED, row)
             if defaulted and not self._warned_default_retention:
                 self._warned_default_retention = True
                 warnings.warn(
@@ -942,42 +830,31 @@ class Engine:
         """``{"status", "output", "error"}`` as the binding's ``status()`` returns it."""
         row = self._row(workflow, instance_id)
         return {
-            "status": row.status,
+            "status": str(row.status),  # user code sees a plain str, as from JS
             "output": serialization.to_plain(row.output) if row.status == "complete" else None,
             "error": json.loads(row.error) if row.error else None,
         }
 
+    def history(self, workflow: str, instance_id: str) -> list[StepRow]:
+        """The instance's step history, in order (decoded rows)."""
+        self._row(workflow, instance_id)
+        return self.store.load_steps(workflow, instance_id)
+
     def describe(
         self, workflow: str, instance_id: str, *, order: str = "asc", simple: bool = False
     ) -> dict[str, Any]:
-        """The instance with its step history, shaped as Cloudflare's instance details."""
+        """The instance with its step history, shaped as Cloudflare's instance details.
+
+        Kept for callers that hold only an engine; the shape is ``server.views``'s.
+        """
+        from emulator.server.views import instance_details  # known exception: see the import test
+
         row = self.get(workflow, instance_id)
-        steps = [] if simple else [_step_json(s) for s in self.store.load_steps(workflow, row.id)]
-        if row.status == "terminated" and not simple:
-            steps.append({"type": "termination", "trigger": {"source": "api"}})
-        if order == "desc":
-            steps.reverse()
-        success = {"complete": True, "errored": False, "terminated": False}.get(row.status)
-        return {
-            "id": row.id,
-            "workflow": row.workflow,
-            "status": row.status,
-            "params": serialization.to_plain(row.params),
-            "trigger": {"source": row.trigger},
-            "versionId": row.version,
-            "queued": to_iso(row.created),
-            "start": to_iso(row.started),
-            "end": to_iso(row.ended),
-            "success": success,
-            "error": json.loads(row.error) if row.error else None,
-            "output": serialization.to_plain(row.output),
-            "wake_at": to_iso(row.wake_at),
-            "warnings": json.loads(row.warnings) if row.warnings else [],
-            "step_count": len(steps),
-            "steps": steps,
-        }
+        steps = None if simple else self.store.load_steps(workflow, row.id)
+        return instance_details(row, steps, order=order)
 
     def pending_events(self, workflow: str, instance_id: str) -> list[dict[str, Any]]:
+        """The events buffered for an instance and not taken yet, oldest first."""
         return [
             {
                 "type": e.type,
@@ -1010,8 +887,8 @@ class Engine:
                     return
                 continue
             await asyncio.wait(tasks, timeout=0.02)
-            if self._progress != last:
-                last, quiet_since = self._progress, time.monotonic()
+            if self._commit.progress != last:
+                last, quiet_since = self._commit.progress, time.monotonic()
                 continue
             stuck = all(live.executing > 0 for live in self._live.values())
             if stuck and time.monotonic() - quiet_since >= self.settle_quiet:
@@ -1075,58 +952,3 @@ def saved_clock(store: Store) -> dict[str, Any] | None:
     except ValueError:
         return None
     return valid_snapshot(state) if isinstance(state, dict) else None
-
-
-def _copy_modifiers(template: Modifiers) -> Modifiers:
-    import copy
-
-    return copy.deepcopy(template)
-
-
-def _step_json(step: StepRow) -> dict[str, Any]:
-    name = f"{step.name}-{step.count}"
-    if step.kind == "sleep":
-        return {
-            "type": "sleep",
-            "name": name,
-            "start": to_iso(step.started),
-            # null until the sleep ends, as wrangler's describe expects (it reads a set end as done)
-            "end": to_iso(step.due) if step.state == "complete" else None,
-            "finished": step.state == "complete",
-        }
-    if step.kind == "waitForEvent":
-        config = json.loads(step.config or "{}")
-        return {
-            "type": "waitForEvent",
-            "name": name,
-            "event_type": config.get("type"),
-            "start": to_iso(step.started),
-            "end": to_iso(step.ended),
-            "finished": step.state in ("complete", "errored"),
-            "error": json.loads(step.error) if step.error else None,
-            "output": serialization.to_plain(step.output),
-        }
-    config = json.loads(step.config or "{}")
-    sensitive = config.get("sensitive") == "output"
-    return {
-        "type": "step",
-        "name": name,
-        "start": to_iso(step.started),
-        "end": to_iso(step.ended),
-        "success": {"complete": True, "errored": False}.get(step.state),
-        "output": "[REDACTED]"
-        if sensitive and step.output
-        else serialization.to_plain(step.output),
-        "config": config,
-        "retry_at": to_iso(step.due),
-        "attempts": [
-            {
-                "start": to_iso(a.get("start")),
-                "end": to_iso(a.get("end")),
-                "success": a.get("success"),
-                "error": a.get("error"),
-                **({"retry_delay": a["retry_delay"]} if "retry_delay" in a else {}),
-            }
-            for a in step.attempts
-        ],
-    }
