@@ -137,7 +137,7 @@ def format_event(event: EngineEvent) -> str:
         return "restarted"
     if kind in ("warning", "divergence"):  # a divergence is a warning to the reader
         return f"warning: {info.get('message')}"
-    return kind
+    return str(kind)
 
 
 class DevConsole:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from emulator.vocabulary import InstanceStatus
 
-# What an instance can report; `unknown` is only ever reported, never stored.
-STATUSES: tuple[InstanceStatus, ...] = tuple(s for s in InstanceStatus if s != "unknown")
-REPORTED_STATUSES: tuple[InstanceStatus, ...] = tuple(InstanceStatus)
-FINAL_STATUSES = frozenset(s for s in InstanceStatus if s.final)
+# Plain strings, for the CLI's choices and the APIs' messages; `unknown` is only ever
+# reported, never stored.
+STATUSES: tuple[str, ...] = tuple(s.value for s in InstanceStatus if s != InstanceStatus.UNKNOWN)
+REPORTED_STATUSES: tuple[str, ...] = tuple(s.value for s in InstanceStatus)
+FINAL_STATUSES: frozenset[str] = frozenset(s.value for s in InstanceStatus if s.final)

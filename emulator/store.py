@@ -318,7 +318,7 @@ class Store:
             ).fetchone()
         return int(row[0])
 
-    def status_counts(self, workflow: str) -> dict[InstanceStatus, int]:
+    def status_counts(self, workflow: str) -> dict[str, int]:
         rows = self._db.execute(
             "SELECT status, COUNT(*) FROM instances WHERE workflow = ? GROUP BY status",
             (workflow,),

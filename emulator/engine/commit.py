@@ -32,7 +32,11 @@ class GroupCommit:
 
     def unsaved_steps(self, workflow: str, instance_id: str) -> list[StepRow]:
         """Steps of an instance written at the end of this tick (their code still runs)."""
-        return [r for r in self._unsaved.values() if r.workflow == workflow and r.instance == instance_id]
+        return [
+            r
+            for r in self._unsaved.values()
+            if r.workflow == workflow and r.instance == instance_id
+        ]
 
     @property
     def pending(self) -> bool:

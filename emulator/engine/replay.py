@@ -266,7 +266,7 @@ def check_event_timeout(name: str, ms: float) -> float:
     return ms
 
 
-def decide_wait(row: StepRow, now: float) -> CachedError | WaitUntil | None:
+def decide_wait(row: StepRow, now: float) -> CachedError | WaitUntil:
     """A waiting ``wait_for_event`` with no event for it: time out, or wait until its due.
 
     The event is looked for first (``oldest_event``): an event that came in before the

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from emulator import serialization, usertime
-from emulator.clock import Clock
 from emulator.durations import DurationError, parse_duration, parse_timestamp
 from emulator.engine import replay
 from emulator.engine.hooks import EngineHooks
@@ -46,6 +45,7 @@ from emulator.runtime.workers._rpc import check_rpc
 from emulator.runtime.workers.workflows import NonRetryableError
 from emulator.step import _call, current_step
 from emulator.store import InstanceRow, StepRow
+from emulator.timers import TimerKind, Timers
 from emulator.vocabulary import EventKind, StepKind, StepState
 from emulator.watchdog import user_code
 
@@ -131,7 +131,7 @@ class StepRunner:
         self,
         live: LiveInstance,
         journal: Journal,
-        clock: Clock,
+        timers: Timers,
         hooks: EngineHooks,
         emit: Emit,
         settings: RunnerSettings,
@@ -141,7 +141,8 @@ class StepRunner:
         self.workflow = live.row.workflow
         self.instance_id = live.row.id
         self.journal = journal
-        self.clock = clock
+        self.timers = timers
+        self.clock = timers.clock
         self.hooks = hooks
         self.emit = emit
         self.settings = settings
@@ -422,7 +423,8 @@ class StepRunner:
             timed_out = True
             task.cancel()
 
-        timer = self.clock.call_later(timeout_ms, expire, label="step timeout")
+        slot = (self.workflow, self.instance_id, f"{name}-{count}", attempt)
+        self.timers.set(TimerKind.STEP_TIMEOUT, slot, self.clock.now() + timeout_ms, expire)
         token = current_step.set((self.workflow, self.instance_id, f"{name}-{count}"))
         self.live.executing += 1
         try:
@@ -453,7 +455,7 @@ class StepRunner:
             return value
         finally:
             current_step.reset(token)
-            timer.cancel()
+            self.timers.cancel(TimerKind.STEP_TIMEOUT, slot)
             self.live.executing -= 1
             self.journal.step_ended()
 
@@ -528,9 +530,7 @@ class StepRunner:
             row.due = row.started + ms
             row.config = json.dumps({"type": event_type, "timeout": ms})
             self.journal.record(row)
-            self.emit(
-                EventKind.WAITING_EVENT, self.row, step=f"{name}-{count}", type=event_type
-            )
+            self.emit(EventKind.WAITING_EVENT, self.row, step=f"{name}-{count}", type=event_type)
         wanted = replay.waits_for(row) or event_type
         event = self.journal.take_event(wanted)
         if event is not None:
@@ -609,5 +609,3 @@ def _epoch_ms(timestamp: Any, name: str) -> float:
         raise WorkflowFatalError(
             f'Step "{name}": sleep_until needs a datetime or epoch milliseconds, got {timestamp!r}'
         ) from None
-
-

@@ -25,8 +25,8 @@ from emulator.runtime.workers._env import _set_current_env
 from emulator.store import Store
 from emulator.testing._errors import WorkflowFailed
 from emulator.testing._fetch import _NO_JSON, build_request, call_worker
-from emulator.testing._introspect import InstanceIntrospector, WaitOptions, WorkflowIntrospector
 from emulator.testing._hooks import ModifierHooks
+from emulator.testing._introspect import InstanceIntrospector, WaitOptions, WorkflowIntrospector
 from emulator.testing._observer import Observer, observer_for
 from emulator.vocabulary import EventKind
 

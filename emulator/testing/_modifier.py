@@ -112,9 +112,10 @@ class Modifier:
     @property
     def modifiers(self) -> Modifiers:
         """The engine record this modifier writes (created on first use)."""
+        hooks = hooks_for(self._engine)
         if self.instance_id is None:
-            return hooks_for(self._engine).workflow_modifiers.setdefault(self.workflow, Modifiers())
-        return hooks_for(self._engine).modifiers.setdefault((self.workflow, self.instance_id), Modifiers())
+            return hooks.workflow_modifiers.setdefault(self.workflow, Modifiers())
+        return hooks.modifiers.setdefault((self.workflow, self.instance_id), Modifiers())
 
     @property
     def current(self) -> Modifiers | None:
