@@ -29,6 +29,7 @@ from aiohttp import web
 from emulator import serialization
 from emulator.engine import validate_instance_id
 from emulator.errors import WorkflowError
+from emulator.server import extensions
 from emulator.server.envelope import ApiError, failure, json_object, ok, read_json
 from emulator.testing._errors import (
     ReplayDivergence,
@@ -172,3 +173,7 @@ async def wait(request: web.Request) -> web.StreamResponse:
     what = f'waiting for step "{label}"'
     value = await observer.wait(key, check, what=what, timeout=timeout, stall_after=stall_after)
     return ok({"step": label, "value": serialization.to_plain(serialization.dumps(value))})
+
+
+# Every app the server builds serves these routes once the harness is imported.
+extensions.add_routes(setup_routes)
