@@ -45,9 +45,7 @@ class Timers:
         self.clock = clock
         self._timers: dict[tuple[TimerKind, Hashable], Timer] = {}
 
-    def set(
-        self, kind: TimerKind, key: Hashable, due: float, callback: Callable[[], None]
-    ) -> None:
+    def set(self, kind: TimerKind, key: Hashable, due: float, callback: Callable[[], None]) -> None:
         """Run ``callback`` when virtual time reaches ``due``; replaces this key's timer."""
         slot = (kind, key)
         old = self._timers.pop(slot, None)
