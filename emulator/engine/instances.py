@@ -236,10 +236,27 @@ class Engine(Lifecycle):
             "error": json.loads(row.error) if row.error else None,
         }
 
+    def find(self, workflow: str, instance_id: str) -> InstanceRow | None:
+        """The stored instance row, or None (no error, no lookup of the workflow)."""
+        return self.store.get_instance(workflow, instance_id)
+
     def history(self, workflow: str, instance_id: str) -> list[StepRow]:
-        """The instance's step history, in order (decoded rows)."""
-        self._row(workflow, instance_id)
+        """The instance's stored step history, in order (decoded rows)."""
         return self.store.load_steps(workflow, instance_id)
+
+    def list_instances(
+        self, workflow: str, *, status: str | None = None, limit: int = 50, offset: int = 0
+    ) -> list[InstanceRow]:
+        """A page of a workflow's instances, newest first."""
+        return self.store.list_instances(workflow, status=status, limit=limit, offset=offset)
+
+    def count_instances(self, workflow: str, status: str | None = None) -> int:
+        """How many instances a workflow has (of one status)."""
+        return self.store.count_instances(workflow, status)
+
+    def status_counts(self, workflow: str) -> dict[str, int]:
+        """How many instances a workflow has per status."""
+        return self.store.status_counts(workflow)
 
     def describe(
         self, workflow: str, instance_id: str, *, order: str = "asc", simple: bool = False

@@ -93,7 +93,7 @@ def _int_query(request: web.Request, name: str, default: int, low: int, high: in
 
 def _status_counts(request: web.Request, workflow: str) -> dict[str, int]:
     counts = dict.fromkeys(COUNTED, 0) | {"waitingForPause": 0}
-    counts.update(session_of(request).engine.store.status_counts(workflow))
+    counts.update(session_of(request).engine.status_counts(workflow))
     return counts
 
 
@@ -150,8 +150,8 @@ async def delete_workflow(request: web.Request) -> web.Response:
     """Delete every instance of the workflow (its definition lives in the config)."""
     name = _workflow_name(request)
     engine = session_of(request).engine
-    total = engine.store.count_instances(name)
-    for row in engine.store.list_instances(name, limit=max(total, 1)):
+    total = engine.count_instances(name)
+    for row in engine.list_instances(name, limit=max(total, 1)):
         await engine.delete(name, row.id)
     return ok({"status": "ok", "success": True, "deleted": total})
 
@@ -166,9 +166,9 @@ async def list_instances(request: web.Request) -> web.Response:
     status = request.query.get("status") or None
     if status is not None and status not in STATUSES:
         raise ApiError(400, f"Invalid status '{status}'. Must be one of: {', '.join(STATUSES)}.")
-    store = session_of(request).engine.store
-    total = store.count_instances(name, status)
-    rows = store.list_instances(name, status=status, limit=per_page, offset=(page - 1) * per_page)
+    engine = session_of(request).engine
+    total = engine.count_instances(name, status)
+    rows = engine.list_instances(name, status=status, limit=per_page, offset=(page - 1) * per_page)
     return ok(
         [instance_json(row) for row in rows],
         result_info={

@@ -181,12 +181,12 @@ class Modifier:
         if self.instance_id is None:
             return
         engine = self._engine
-        row = engine.store.get_instance(self.workflow, self.instance_id)
+        row = engine.find(self.workflow, self.instance_id)
         if row is None or row.status != "waiting" or row.wake_at is None:
             return
         if engine.is_live(self.workflow, self.instance_id):
             return
-        for step in engine.store.load_steps(self.workflow, self.instance_id):
+        for step in engine.history(self.workflow, self.instance_id):
             if step.due != row.wake_at:
                 continue
             waiting = (
@@ -253,7 +253,7 @@ class Modifier:
     def _deliver(self, event_type: str, payload: Any) -> None:
         engine = self._engine
         assert self.instance_id is not None
-        row = engine.store.get_instance(self.workflow, self.instance_id)
+        row = engine.find(self.workflow, self.instance_id)
         if row is None or row.status in FINAL_STATUSES:
             return
         engine.send_event(self.workflow, self.instance_id, event_type, payload)
