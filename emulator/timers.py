@@ -57,7 +57,7 @@ class Timers:
                 del self._timers[slot]
             callback()
 
-        timer = self.clock.call_at(due, fire, label=f"{kind} {_label(key)}")
+        timer = self.clock.call_at(due, fire, label=kind.value)
         self._timers[slot] = timer
 
     def cancel(self, kind: TimerKind, key: Hashable) -> bool:
@@ -87,9 +87,3 @@ class Timers:
     def count(self, kind: TimerKind) -> int:
         """How many timers of a kind are pending."""
         return sum(1 for s in self._timers if s[0] == kind)
-
-
-def _label(key: Hashable) -> str:
-    if isinstance(key, tuple):
-        return "/".join(str(part) for part in key)
-    return str(key)
