@@ -22,6 +22,7 @@ from emulator.errors import (
     InstanceFatal,
     error_info,
 )
+from emulator.runtime.workers import JsDict
 from emulator.runtime.workers._context import ExecutionContext
 from emulator.statuses import FINAL_STATUSES
 from emulator.step import WorkflowStep, current_step
@@ -118,29 +119,9 @@ class Passes(Schedules):
         self._save(row)
         if first:
             self.emit(EventKind.STARTED, row)
-        history = [] if live.fresh else self.store.load_steps(row.workflow, row.id)
-        live.fresh = False
-        journal = Journal(
-            self.store,
-            self._commit,
-            row.workflow,
-            row.id,
-            history,
-            functools.partial(self._warn_live, row),
-        )
-        runner = StepRunner(live, journal, self._timers, self.hooks, self.emit, self._settings(row))
-        live.runner = runner
+        runner = self._runner(live)
         step = WorkflowStep(runner, self.config.implicit_dependencies)
-        event = serialization.jsdict(
-            {
-                "payload": serialization.loads(row.params),
-                "timestamp": usertime.from_js_date(row.created),
-                "instanceId": row.id,
-                "workflowName": row.workflow,
-            }
-        )
-        if row.schedule:
-            event["schedule"] = serialization.loads(row.schedule)
+        event = _event_of(row)
         token = current_step.set((row.workflow, row.id, None))
         try:
             with user_code(f"workflow {row.workflow}/{row.id}"), usertime.user_time(self.clock):
@@ -159,20 +140,7 @@ class Passes(Schedules):
             self._finish(row, InstanceStatus.COMPLETE, output=output)
         except Hibernate:
             await runner.drain()
-            if live.pause_requested:
-                row.status, row.paused_at = InstanceStatus.PAUSED, self.clock.now()
-                live.pause_requested = False
-                self._save(row)
-                self.emit(EventKind.PAUSED, row)
-                return
-            due = runner.wake_at
-            if due is None or due <= self.clock.now():
-                live.rewake = True
-                return
-            row.status, row.wake_at = InstanceStatus.WAITING, due
-            self._save(row)
-            if not live.rewake:
-                self._schedule((row.workflow, row.id), due)
+            self._hibernated(live, runner.wake_at)
         except InstanceFatal as exc:
             await runner.drain()
             self._finish(
@@ -186,6 +154,40 @@ class Passes(Schedules):
             self._finish(row, InstanceStatus.ERRORED, error=self._instance_error(exc))
         finally:
             current_step.reset(token)
+
+    def _runner(self, live: LiveInstance) -> StepRunner:
+        """The step runner of a new pass, over the instance's journal."""
+        row = live.row
+        history = [] if live.fresh else self.store.load_steps(row.workflow, row.id)
+        live.fresh = False
+        journal = Journal(
+            self.store,
+            self._commit,
+            row.workflow,
+            row.id,
+            history,
+            functools.partial(self._warn_live, row),
+        )
+        runner = StepRunner(live, journal, self._timers, self.hooks, self.emit, self._settings(row))
+        live.runner = runner
+        return runner
+
+    def _hibernated(self, live: LiveInstance, due: float | None) -> None:
+        """A pass unwound to wait: paused, due again at once, or waiting until ``due``."""
+        row = live.row
+        if live.pause_requested:
+            row.status, row.paused_at = InstanceStatus.PAUSED, self.clock.now()
+            live.pause_requested = False
+            self._save(row)
+            self.emit(EventKind.PAUSED, row)
+            return
+        if due is None or due <= self.clock.now():
+            live.rewake = True
+            return
+        row.status, row.wake_at = InstanceStatus.WAITING, due
+        self._save(row)
+        if not live.rewake:
+            self._schedule((row.workflow, row.id), due)
 
     def _warn_live(self, row: InstanceRow, message: str, kind: EventKind) -> None:
         self.warn(row, message, kind)
@@ -233,3 +235,18 @@ class Passes(Schedules):
                 await live.task
         # Write the interrupted step now, before a restart or delete rewrites the history.
         self.commit()
+
+
+def _event_of(row: InstanceRow) -> JsDict:
+    """The ``event`` argument of ``run()``: payload, timestamp, ids (and a cron schedule)."""
+    event = serialization.jsdict(
+        {
+            "payload": serialization.loads(row.params),
+            "timestamp": usertime.from_js_date(row.created),
+            "instanceId": row.id,
+            "workflowName": row.workflow,
+        }
+    )
+    if row.schedule:
+        event["schedule"] = serialization.loads(row.schedule)
+    return event

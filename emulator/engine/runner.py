@@ -130,57 +130,13 @@ class StepRunner(Waits):
             except (Hibernate, InstanceFatal, asyncio.CancelledError):
                 raise
             except serialization.TooLarge:
-                info = {
-                    "name": "WorkflowInternalError",
-                    "message": f"Step {name}-{count} output is too large. "
-                    "Maximum allowed size is 1MiB.",
-                }
-                self._end_attempt(entry, info)
-                self._fail(row, info)
-                raise rebuild_error(info) from None
+                raise self._too_large(row, entry, name, count) from None
             except serialization.NotSerializable as exc:
-                # workers-sdk context.ts: a DataCloneError on storing the value fails the
-                # instance at once, without retry.
-                attempt_error = {
-                    "name": "WorkflowFatalError",
-                    "message": f'Value returned from step "{name}" is not serialisable',
-                }
-                self._end_attempt(entry, attempt_error)
-                self._fail(row, attempt_error)
-                self.warn(f'step "{name}-{count}" returned a value production cannot store: {exc}')
-                message = (
-                    "The execution of the Workflow instance was terminated, as the step "
-                    f'"{name}" returned a value which is not serialisable'
-                )
-                raise InstanceFatal("WorkflowFatalError", message) from None
+                raise self._not_serialisable(row, entry, name, count, exc) from None
             except Exception as exc:
-                info = error_info(exc)
                 retry = replay.should_retry(row.attempts, limit, is_non_retryable(exc))
-                delay = 0.0
-                if retry:
-                    outcome = await self._retry_delay(name, count, attempt, config, delay_fn, exc)
-                    if isinstance(outcome, Exception):
-                        retry, info = False, error_info(outcome)
-                    else:
-                        delay = outcome
-                self._end_attempt(entry, info, delay if retry else None)
-                self.emit(
-                    EventKind.STEP_FAILURE,
-                    self.row,
-                    step=f"{name}-{count}",
-                    attempt=attempt,
-                    error=info,
-                    retry_in=delay if retry else None,
-                )
-                if retry:
-                    if delay > 0:
-                        row.due = self.clock.now() + delay
-                        self.journal.record(row)
-                        raise self._hibernate(row.due, "retry") from None
-                    self.journal.record(row)
-                    continue
-                self._fail(row, info)
-                raise rebuild_error(info) from None
+                await self._failed(row, entry, name, count, attempt, retry, config, delay_fn, exc)
+                continue  # no delay: the next attempt at once
             entry.update(end=self.clock.now(), success=True)
             row.state, row.ended, row.output = StepState.COMPLETE, self.clock.now(), text
             self.journal.record(row)
@@ -188,6 +144,73 @@ class StepRunner(Waits):
             if self.settings.evict_after_steps:
                 raise self._hibernate(self.clock.now(), "evict")
             return serialization.loads(text)
+
+    def _too_large(self, row: StepRow, entry: dict[str, Any], name: str, count: int) -> Exception:
+        info = {
+            "name": "WorkflowInternalError",
+            "message": f"Step {name}-{count} output is too large. Maximum allowed size is 1MiB.",
+        }
+        self._end_attempt(entry, info)
+        self._fail(row, info)
+        return rebuild_error(info)
+
+    def _not_serialisable(
+        self, row: StepRow, entry: dict[str, Any], name: str, count: int, exc: Exception
+    ) -> InstanceFatal:
+        # workers-sdk context.ts: a DataCloneError on storing the value fails the instance at
+        # once, without retry.
+        attempt_error = {
+            "name": "WorkflowFatalError",
+            "message": f'Value returned from step "{name}" is not serialisable',
+        }
+        self._end_attempt(entry, attempt_error)
+        self._fail(row, attempt_error)
+        self.warn(f'step "{name}-{count}" returned a value production cannot store: {exc}')
+        message = (
+            "The execution of the Workflow instance was terminated, as the step "
+            f'"{name}" returned a value which is not serialisable'
+        )
+        return InstanceFatal("WorkflowFatalError", message)
+
+    async def _failed(
+        self,
+        row: StepRow,
+        entry: dict[str, Any],
+        name: str,
+        count: int,
+        attempt: int,
+        retry: bool,
+        config: dict[str, Any],
+        delay_fn: Callable[..., Any] | None,
+        exc: Exception,
+    ) -> None:
+        """Record a failed attempt; return to retry at once, else raise (a wait or the error)."""
+        info = error_info(exc)
+        delay = 0.0
+        if retry:
+            outcome = await self._retry_delay(name, count, attempt, config, delay_fn, exc)
+            if isinstance(outcome, Exception):
+                retry, info = False, error_info(outcome)
+            else:
+                delay = outcome
+        self._end_attempt(entry, info, delay if retry else None)
+        self.emit(
+            EventKind.STEP_FAILURE,
+            self.row,
+            step=f"{name}-{count}",
+            attempt=attempt,
+            error=info,
+            retry_in=delay if retry else None,
+        )
+        if retry:
+            if delay > 0:
+                row.due = self.clock.now() + delay
+                self.journal.record(row)
+                raise self._hibernate(row.due, "retry") from None
+            self.journal.record(row)
+            return
+        self._fail(row, info)
+        raise rebuild_error(info) from None
 
     def _end_attempt(
         self, entry: dict[str, Any], info: dict[str, Any], delay: float | None = None
