@@ -57,7 +57,7 @@ class Timers:
                 del self._timers[slot]
             callback()
 
-        timer = self.clock.call_at(due, fire, label=kind.value)
+        timer = self.clock.call_at(due, fire, label=kind)  # a str already
         self._timers[slot] = timer
 
     def cancel(self, kind: TimerKind, key: Hashable) -> bool:

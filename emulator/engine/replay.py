@@ -87,6 +87,8 @@ class WaitUntil:
 
 
 Decision = Cached | CachedError | RunAttempt | WaitUntil
+# The decisions of the first attempts, made once (a step runs attempt 1 almost always).
+_RUN = [RunAttempt(n) for n in range(16)]
 
 
 @dataclass(frozen=True)
@@ -168,7 +170,8 @@ def next_attempt(attempts: Sequence[dict[str, Any]], due: float | None, now: flo
     """A step still to be executed: wait out its retry delay, or run the next attempt."""
     if due is not None and now < due:
         return WaitUntil(due, "retry")
-    return RunAttempt(len(attempts) + 1)
+    n = len(attempts) + 1
+    return _RUN[n] if n < len(_RUN) else RunAttempt(n)
 
 
 def should_retry(attempts: Sequence[dict[str, Any]], limit: int, non_retryable: bool) -> bool:
