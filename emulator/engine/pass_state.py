@@ -18,6 +18,11 @@ from emulator.vocabulary import EventKind, StepKind, StepState
 
 __all__ = ["Emit", "LiveInstance", "PassState", "RunnerSettings"]
 
+# Enum members read once: an enum class's attribute lookup is slow on the per-step path.
+_EVENT_DIVERGENCE = EventKind.DIVERGENCE
+_EVENT_WARNING = EventKind.WARNING
+_STATE_RUNNING = StepState.RUNNING
+
 
 @dataclass
 class LiveInstance:
@@ -87,17 +92,17 @@ class PassState:
             raise Hibernate(reason="pause")
         key, divergence = self.cursor.call(kind, name)
         if divergence is not None:
-            self.warn(divergence.message, EventKind.DIVERGENCE)
+            self.warn(divergence.message, _EVENT_DIVERGENCE)
         return key[2], self.cache.get(key)
 
-    def warn(self, message: str, kind: EventKind = EventKind.WARNING) -> None:
+    def warn(self, message: str, kind: EventKind = _EVENT_WARNING) -> None:
         """A warning on the instance, once per pass (and once per instance)."""
         if message not in self.warnings:
             self.warnings.append(message)
             self.journal.warn(message, kind)
 
     def _new_row(self, kind: StepKind, name: str, count: int, **values: Any) -> StepRow:
-        values.setdefault("state", StepState.RUNNING)
+        values.setdefault("state", _STATE_RUNNING)
         row = StepRow(
             workflow=self.workflow,
             instance=self.instance_id,

@@ -50,6 +50,11 @@ __all__ = [
     "waits_for",
 ]
 
+# Enum members read once: an enum class's attribute lookup is slow on the per-step path.
+_KIND_WAIT_FOR_EVENT = StepKind.WAIT_FOR_EVENT
+_STATE_COMPLETE = StepState.COMPLETE
+_STATE_ERRORED = StepState.ERRORED
+
 # The error recorded for an attempt the process died in (it does not use up a retry).
 INTERRUPTED = {
     "name": "WorkflowInternalError",
@@ -159,9 +164,9 @@ def decide_do(row: StepRow | None) -> Cached | CachedError | None:
     """A finished ``step.do`` answers from the history; None: it is to be executed."""
     if row is None:
         return None
-    if row.state == StepState.COMPLETE:
+    if row.state == _STATE_COMPLETE:
         return Cached(row.output)
-    if row.state == StepState.ERRORED:
+    if row.state == _STATE_ERRORED:
         return CachedError(json.loads(row.error or "{}"))
     return None
 
@@ -250,7 +255,7 @@ def sleep_until_due(name: str, due: float, now: float) -> float:
 
 def decide_sleep(row: StepRow, now: float) -> Cached | WaitUntil | None:
     """A recorded sleep: done (cached), still to wait, or None when it ends now."""
-    if row.state == StepState.COMPLETE:
+    if row.state == _STATE_COMPLETE:
         return Cached(None)
     if now < (row.due or 0):
         return WaitUntil(row.due or 0, "sleep")
@@ -297,7 +302,7 @@ def oldest_event(events: Sequence[EventRow], event_type: str) -> EventRow | None
 
 def waits_for(row: StepRow) -> str | None:
     """The event type a recorded ``wait_for_event`` waits for."""
-    if row.kind != StepKind.WAIT_FOR_EVENT:
+    if row.kind != _KIND_WAIT_FOR_EVENT:
         return None
     value = json.loads(row.config or "{}").get("type")
     return None if value is None else str(value)

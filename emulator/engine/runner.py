@@ -50,6 +50,15 @@ from emulator.watchdog import user_code
 
 __all__ = ["Emit", "LiveInstance", "PassState", "RunnerSettings", "StepRunner"]
 
+# Enum members read once: an enum class's attribute lookup is slow on the per-step path.
+_EVENT_STEP_FAILURE = EventKind.STEP_FAILURE
+_EVENT_STEP_START = EventKind.STEP_START
+_EVENT_STEP_SUCCESS = EventKind.STEP_SUCCESS
+_KIND_DO = StepKind.DO
+_STATE_COMPLETE = StepState.COMPLETE
+_STATE_ERRORED = StepState.ERRORED
+_TIMER_STEP_TIMEOUT = TimerKind.STEP_TIMEOUT
+
 
 class StepRunner(Waits):
     """Executes or replays the step calls of one pass of an instance's ``run()``."""
@@ -73,7 +82,7 @@ class StepRunner(Waits):
         self, name: Any, callback: Callable[[JsDict], Awaitable[Any]], config: Any
     ) -> Any:
         name = validate_step_name(name)
-        count, row = self._enter(StepKind.DO, name)
+        count, row = self._enter(_KIND_DO, name)
         self.do_calls += 1
         replay.check_step_limit(self.do_calls, self.settings.step_limit)
         cached = replay.decide_do(row)
@@ -84,8 +93,8 @@ class StepRunner(Waits):
         resolved, delay_fn = resolve_config(name, config)
         if row is None:
             # saved with its first attempt, just below
-            row = self._new_row(StepKind.DO, name, count, config=config_json(resolved))
-            self.emit(EventKind.STEP_START, self.row, step=f"{name}-{count}")
+            row = self._new_row(_KIND_DO, name, count, config=config_json(resolved))
+            self.emit(_EVENT_STEP_START, self.row, step=f"{name}-{count}")
         else:
             stored = json.loads(row.config) if row.config else resolved
             resolved = stored  # the config of the first execution wins, as in production
@@ -138,9 +147,9 @@ class StepRunner(Waits):
                 await self._failed(row, entry, name, count, attempt, retry, config, delay_fn, exc)
                 continue  # no delay: the next attempt at once
             entry.update(end=self.clock.now(), success=True)
-            row.state, row.ended, row.output = StepState.COMPLETE, self.clock.now(), text
+            row.state, row.ended, row.output = _STATE_COMPLETE, self.clock.now(), text
             self.journal.record(row)
-            self.emit(EventKind.STEP_SUCCESS, self.row, step=f"{name}-{count}", attempt=attempt)
+            self.emit(_EVENT_STEP_SUCCESS, self.row, step=f"{name}-{count}", attempt=attempt)
             if self.settings.evict_after_steps:
                 raise self._hibernate(self.clock.now(), "evict")
             return serialization.loads(text)
@@ -195,7 +204,7 @@ class StepRunner(Waits):
                 delay = outcome
         self._end_attempt(entry, info, delay if retry else None)
         self.emit(
-            EventKind.STEP_FAILURE,
+            _EVENT_STEP_FAILURE,
             self.row,
             step=f"{name}-{count}",
             attempt=attempt,
@@ -220,7 +229,7 @@ class StepRunner(Waits):
             entry["retry_delay"] = delay
 
     def _fail(self, row: StepRow, info: dict[str, Any]) -> None:
-        row.state, row.ended, row.error = StepState.ERRORED, self.clock.now(), json.dumps(info)
+        row.state, row.ended, row.error = _STATE_ERRORED, self.clock.now(), json.dumps(info)
         self.journal.record(row)
 
     async def _retry_delay(
@@ -290,7 +299,7 @@ class StepRunner(Waits):
             task.cancel()
 
         slot = (self.workflow, self.instance_id, f"{name}-{count}", attempt)
-        self.timers.set(TimerKind.STEP_TIMEOUT, slot, self.clock.now() + timeout_ms, expire)
+        self.timers.set(_TIMER_STEP_TIMEOUT, slot, self.clock.now() + timeout_ms, expire)
         token = current_step.set((self.workflow, self.instance_id, f"{name}-{count}"))
         self.live.executing += 1
         try:
@@ -321,6 +330,6 @@ class StepRunner(Waits):
             return value
         finally:
             current_step.reset(token)
-            self.timers.cancel(TimerKind.STEP_TIMEOUT, slot)
+            self.timers.cancel(_TIMER_STEP_TIMEOUT, slot)
             self.live.executing -= 1
             self.journal.step_ended()

@@ -28,6 +28,16 @@ from emulator.vocabulary import EventKind, StepKind, StepState
 
 __all__ = ["Waits"]
 
+# Enum members read once: an enum class's attribute lookup is slow on the per-step path.
+_EVENT_EVENT_RECEIVED = EventKind.EVENT_RECEIVED
+_EVENT_SLEEPING = EventKind.SLEEPING
+_EVENT_WAITING_EVENT = EventKind.WAITING_EVENT
+_KIND_SLEEP = StepKind.SLEEP
+_KIND_WAIT_FOR_EVENT = StepKind.WAIT_FOR_EVENT
+_STATE_COMPLETE = StepState.COMPLETE
+_STATE_ERRORED = StepState.ERRORED
+_STATE_WAITING = StepState.WAITING
+
 
 class Waits(PassState):
     """The step calls that wait: sleeps and events, hibernating meanwhile."""
@@ -37,7 +47,7 @@ class Waits(PassState):
     async def sleep(self, name: Any, duration: Any) -> None:
         """``step.sleep``: wait a duration, hibernating meanwhile."""
         name = validate_step_name(name)
-        count, row = self._enter(StepKind.SLEEP, name)
+        count, row = self._enter(_KIND_SLEEP, name)
         if row is None:
             try:
                 ms = parse_duration(duration)
@@ -50,7 +60,7 @@ class Waits(PassState):
     async def sleep_until(self, name: Any, timestamp: Any) -> None:
         """``step.sleep_until``: wait until a datetime or epoch time, hibernating meanwhile."""
         name = validate_step_name(name)
-        count, row = self._enter(StepKind.SLEEP, name)
+        count, row = self._enter(_KIND_SLEEP, name)
         if row is None:
             due = epoch_ms(timestamp, name)
             if is_number(timestamp) and 0 < due < SECONDS_LOOK_BELOW:
@@ -65,10 +75,10 @@ class Waits(PassState):
 
     def _start_sleep(self, name: str, count: int, ms: float) -> StepRow:
         ms = self.hooks.sleep_duration(self.workflow, self.instance_id, name, count, ms)
-        row = self._new_row(StepKind.SLEEP, name, count, state=StepState.WAITING)
+        row = self._new_row(_KIND_SLEEP, name, count, state=_STATE_WAITING)
         row.due = row.started + ms
         self.journal.record(row)
-        self.emit(EventKind.SLEEPING, self.row, step=f"{name}-{count}", until=row.due)
+        self.emit(_EVENT_SLEEPING, self.row, step=f"{name}-{count}", until=row.due)
         return row
 
     async def _sleeping(self, row: StepRow) -> None:
@@ -77,7 +87,7 @@ class Waits(PassState):
             return
         if isinstance(decision, replay.WaitUntil):
             raise self._hibernate(decision.due, decision.reason)
-        row.state, row.ended = StepState.COMPLETE, row.due
+        row.state, row.ended = _STATE_COMPLETE, row.due
         self.journal.record(row)
 
     # -- events -------------------------------------------------------------------------------
@@ -85,10 +95,10 @@ class Waits(PassState):
     async def wait_for_event(self, name: Any, event_type: Any, timeout: Any) -> Any:
         """``step.wait_for_event``: consume the oldest buffered event of a type, or hibernate."""
         name = validate_step_name(name)
-        count, row = self._enter(StepKind.WAIT_FOR_EVENT, name)
-        if row is not None and row.state == StepState.COMPLETE:
+        count, row = self._enter(_KIND_WAIT_FOR_EVENT, name)
+        if row is not None and row.state == _STATE_COMPLETE:
             return serialization.loads(row.output)
-        if row is not None and row.state == StepState.ERRORED:
+        if row is not None and row.state == _STATE_ERRORED:
             raise rebuild_error(json.loads(row.error or "{}"))
         if row is None:
             if not is_valid_id(event_type):
@@ -99,11 +109,11 @@ class Waits(PassState):
                 raise WorkflowFatalError(f'Step "{name}": timeout: {exc}') from None
             replay.check_event_timeout(name, ms)
             ms = self.hooks.event_timeout(self.workflow, self.instance_id, name, count, ms)
-            row = self._new_row(StepKind.WAIT_FOR_EVENT, name, count, state=StepState.WAITING)
+            row = self._new_row(_KIND_WAIT_FOR_EVENT, name, count, state=_STATE_WAITING)
             row.due = row.started + ms
             row.config = json.dumps({"type": event_type, "timeout": ms})
             self.journal.record(row)
-            self.emit(EventKind.WAITING_EVENT, self.row, step=f"{name}-{count}", type=event_type)
+            self.emit(_EVENT_WAITING_EVENT, self.row, step=f"{name}-{count}", type=event_type)
         wanted = replay.waits_for(row) or event_type
         event = self.journal.take_event(wanted)
         if event is not None:
@@ -112,14 +122,14 @@ class Waits(PassState):
                 "timestamp": usertime.from_js_date(event.timestamp),
                 "type": event.type,
             }
-            row.state, row.ended = StepState.COMPLETE, self.clock.now()
+            row.state, row.ended = _STATE_COMPLETE, self.clock.now()
             row.output = serialization.dumps(value)
             self.journal.record(row)
-            self.emit(EventKind.EVENT_RECEIVED, self.row, step=f"{name}-{count}", type=wanted)
+            self.emit(_EVENT_EVENT_RECEIVED, self.row, step=f"{name}-{count}", type=wanted)
             return serialization.loads(row.output)
         decision = replay.decide_wait(row, self.clock.now())
         if isinstance(decision, replay.CachedError):
-            row.state, row.ended = StepState.ERRORED, self.clock.now()
+            row.state, row.ended = _STATE_ERRORED, self.clock.now()
             row.error = json.dumps(decision.error)
             self.journal.record(row)
             raise rebuild_error(decision.error)
