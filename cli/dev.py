@@ -104,6 +104,7 @@ def dev(
     from emulator.server.preload import import_server
 
     import_server()
+    import emulator.testing.http  # noqa: F401  (registers the harness's routes with the server)
     from emulator.server.dev import DevOptions, run
     from emulator.server.listener import ListenerOptions
 

@@ -53,6 +53,7 @@ _STYLES = {
     "terminated": "bold magenta",
     "restarted": "yellow",
     "warning": "bold yellow",
+    "divergence": "bold yellow",
 }
 _SGR = {  # the ANSI codes of the words in _STYLES
     "bold": "1",
@@ -139,9 +140,9 @@ def format_event(event: EngineEvent) -> str:
         if origin:
             return f"restarted from step {origin.get('name')}-{origin.get('count') or 1}"
         return "restarted"
-    if kind == "warning":
+    if kind in ("warning", "divergence"):  # a divergence is a warning to the reader
         return f"warning: {info.get('message')}"
-    return kind
+    return str(kind)
 
 
 class DevConsole:

@@ -124,6 +124,29 @@ def size_of(text: str) -> int:
     return len(text.encode())
 
 
+class TooLarge(ValueError):
+    """An encoded value over its limit (1 MiB for params, event payloads and step results)."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"{size} bytes, more than {limit}")
+        self.size = size
+        self.limit = limit
+
+
+def encode_within(value: Any, what: str = "value", limit: int = MAX_BYTES) -> str:
+    """``dumps(value)`` when the text is at most ``limit`` bytes of UTF-8, else TooLarge.
+
+    NotSerializable (naming the offending part) when the value cannot be stored at all.
+    """
+    text = dumps(value, what)
+    # Fewer characters than the limit's bytes cannot be over it: skip encoding the text.
+    if len(text) * 4 > limit:
+        size = len(text.encode())
+        if size > limit:
+            raise TooLarge(size, limit)
+    return text
+
+
 def _decode_hook(obj: dict[str, Any]) -> Any:
     if len(obj) == 1:
         if _DATE_TAG in obj:

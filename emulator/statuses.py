@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-# What an instance can report; `unknown` is only ever reported, never stored.
-STATUSES = (
-    "queued",
-    "running",
-    "paused",
-    "errored",
-    "terminated",
-    "complete",
-    "waiting",
-    "waitingForPause",
-)
-REPORTED_STATUSES = (*STATUSES, "unknown")
-FINAL_STATUSES = frozenset({"complete", "errored", "terminated"})
+from emulator.vocabulary import InstanceStatus
+
+# Plain strings, for the CLI's choices and the APIs' messages; `unknown` is only ever
+# reported, never stored.
+STATUSES: tuple[str, ...] = tuple(s.value for s in InstanceStatus if s != InstanceStatus.UNKNOWN)
+REPORTED_STATUSES: tuple[str, ...] = tuple(s.value for s in InstanceStatus)
+FINAL_STATUSES: frozenset[str] = frozenset(s.value for s in InstanceStatus if s.final)

@@ -14,8 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from emulator.vocabulary import InstanceStatus, StepKind, StepState
+
 SCHEMA_VERSION = 3
 _ENCODER = json.JSONEncoder(separators=(",", ":"))
+# The statuses an instance never leaves, as an SQL list.
+_FINAL_SQL = ", ".join(
+    f"'{s}'" for s in (InstanceStatus.COMPLETE, InstanceStatus.ERRORED, InstanceStatus.TERMINATED)
+)
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -86,7 +92,7 @@ class InstanceRow:
     workflow: str
     id: str
     seq: int
-    status: str
+    status: InstanceStatus
     params: str
     trigger: str
     version: str
@@ -109,11 +115,11 @@ class StepRow:
 
     workflow: str
     instance: str
-    kind: str
+    kind: StepKind
     name: str
     count: int
     pos: int
-    state: str
+    state: StepState
     started: float
     ended: float | None = None
     due: float | None = None
@@ -124,6 +130,7 @@ class StepRow:
 
     @property
     def key(self) -> tuple[str, str, int]:
+        """The cache key: kind, name and occurrence count in one pass of ``run()``."""
         return (self.kind, self.name, self.count)
 
 
@@ -262,7 +269,7 @@ class Store:
             f"SELECT {_INSTANCE_COLUMNS} FROM instances WHERE workflow = ? AND id = ?",
             (workflow, instance_id),
         ).fetchone()
-        return None if row is None else InstanceRow(*row)
+        return None if row is None else _instance_from_db(row)
 
     def existing_ids(self, workflow: str, ids: list[str]) -> set[str]:
         found: set[str] = set()
@@ -297,7 +304,7 @@ class Store:
             f"ORDER BY seq {order} LIMIT ? OFFSET ?",
             (*args, limit, offset),
         )
-        return [InstanceRow(*r) for r in rows]
+        return [_instance_from_db(r) for r in rows]
 
     def count_instances(self, workflow: str, status: str | None = None) -> int:
         if status is None:
@@ -316,14 +323,14 @@ class Store:
             "SELECT status, COUNT(*) FROM instances WHERE workflow = ? GROUP BY status",
             (workflow,),
         )
-        return {status: int(n) for status, n in rows}
+        return {InstanceStatus(status): int(n) for status, n in rows}
 
     def unfinished_instances(self) -> Iterator[InstanceRow]:
         rows = self._db.execute(
             f"SELECT {_INSTANCE_COLUMNS} FROM instances "
-            "WHERE status NOT IN ('complete', 'errored', 'terminated') ORDER BY seq"
+            f"WHERE status NOT IN ({_FINAL_SQL}) ORDER BY seq"
         ).fetchall()
-        return (InstanceRow(*r) for r in rows)
+        return (_instance_from_db(r) for r in rows)
 
     def latest_instance(self, workflow: str) -> InstanceRow | None:
         rows = self.list_instances(workflow, limit=1)
@@ -339,7 +346,7 @@ class Store:
         """The earliest time a finished instance is due to be removed."""
         row = self._db.execute(
             "SELECT MIN(expires) FROM instances WHERE expires IS NOT NULL "
-            "AND status IN ('complete', 'errored', 'terminated')"
+            f"AND status IN ({_FINAL_SQL})"
         ).fetchone()
         return None if row[0] is None else float(row[0])
 
@@ -347,7 +354,7 @@ class Store:
         """Finished instances whose retention has run out by ``now``."""
         rows = self._db.execute(
             "SELECT workflow, id FROM instances WHERE expires IS NOT NULL AND expires <= ? "
-            "AND status IN ('complete', 'errored', 'terminated') ORDER BY expires",
+            f"AND status IN ({_FINAL_SQL}) ORDER BY expires",
             (now,),
         )
         return [(str(w), str(i)) for w, i in rows]
@@ -397,7 +404,7 @@ class Store:
     def shift_step_dues(self, workflow: str, instance_id: str, delta: float) -> None:
         self._write(
             "UPDATE steps SET due = due + ? WHERE workflow = ? AND instance = ? "
-            "AND due IS NOT NULL AND state NOT IN ('complete', 'errored')",
+            f"AND due IS NOT NULL AND state NOT IN ('{StepState.COMPLETE}', '{StepState.ERRORED}')",
             (delta, workflow, instance_id),
         )
 
@@ -439,7 +446,8 @@ class Store:
             "JOIN instances i ON i.workflow = s.workflow AND i.id = s.instance "
             "JOIN events e ON e.workflow = s.workflow AND e.instance = s.instance "
             "AND e.type = json_extract(s.config, '$.type') "
-            "WHERE i.status = 'waiting' AND s.kind = 'waitForEvent' AND s.state = 'waiting'"
+            f"WHERE i.status = '{InstanceStatus.WAITING}' AND s.kind = '{StepKind.WAIT_FOR_EVENT}' "
+            f"AND s.state = '{StepState.WAITING}'"
         )
         return [(str(w), str(i)) for w, i in rows]
 
@@ -457,7 +465,7 @@ class Store:
             "SELECT MAX(modified) AS t FROM instances UNION ALL "
             "SELECT MAX(COALESCE(ended, started)) FROM instances UNION ALL "
             "SELECT MAX(started) FROM steps UNION ALL "
-            "SELECT MAX(ended) FROM steps WHERE kind != 'sleep' UNION ALL "
+            f"SELECT MAX(ended) FROM steps WHERE kind != '{StepKind.SLEEP}' UNION ALL "
             "SELECT MAX(timestamp) FROM events)"
         ).fetchone()
         return None if row is None or row[0] is None else float(row[0])
@@ -509,8 +517,16 @@ def _instance_values(row: InstanceRow) -> tuple[Any, ...]:
     )
 
 
+def _instance_from_db(row: tuple[Any, ...]) -> InstanceRow:
+    instance = InstanceRow(*row)
+    instance.status = InstanceStatus(instance.status)
+    return instance
+
+
 def _step_from_db(row: tuple[Any, ...]) -> StepRow:
     *head, attempts = row
     step = StepRow(*head)
+    step.kind = StepKind(step.kind)
+    step.state = StepState(step.state)
     step.attempts = json.loads(attempts) if attempts else []
     return step

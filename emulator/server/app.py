@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from emulator.server import ai, control, dashboard, data, explorer, scheduled, worker
+from emulator.server import ai, control, dashboard, data, explorer, extensions, scheduled, worker
 from emulator.server.context import SESSION
 from emulator.server.durability import durable_answers
 from emulator.server.middleware import error_envelope, loopback_guard
@@ -60,9 +60,6 @@ def create_app(
 
 
 def _add_testing_routes(app: web.Application, session: DevSession) -> None:
-    """Mock and modifier routes of the testing harness, when it is installed."""
-    try:
-        from emulator.testing.http import setup_routes
-    except ImportError:
-        return
-    setup_routes(app, lambda: session.engine)
+    """Routes registered by other packages: the testing harness's mocks and waiters."""
+    for setup in extensions.route_setups():
+        setup(app, lambda: session.engine)

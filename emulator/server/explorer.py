@@ -17,6 +17,7 @@ from aiohttp import web
 from emulator.durations import to_iso
 from emulator.engine import MAX_BATCH, validate_event_type, validate_instance_id
 from emulator.errors import WorkflowError
+from emulator.server import views
 from emulator.server.context import session_of
 from emulator.server.envelope import ApiError, json_object, ok, read_json
 from emulator.statuses import REPORTED_STATUSES as STATUSES
@@ -92,7 +93,7 @@ def _int_query(request: web.Request, name: str, default: int, low: int, high: in
 
 def _status_counts(request: web.Request, workflow: str) -> dict[str, int]:
     counts = dict.fromkeys(COUNTED, 0) | {"waitingForPause": 0}
-    counts.update(session_of(request).engine.store.status_counts(workflow))
+    counts.update(session_of(request).engine.status_counts(workflow))
     return counts
 
 
@@ -149,8 +150,8 @@ async def delete_workflow(request: web.Request) -> web.Response:
     """Delete every instance of the workflow (its definition lives in the config)."""
     name = _workflow_name(request)
     engine = session_of(request).engine
-    total = engine.store.count_instances(name)
-    for row in engine.store.list_instances(name, limit=max(total, 1)):
+    total = engine.count_instances(name)
+    for row in engine.list_instances(name, limit=max(total, 1)):
         await engine.delete(name, row.id)
     return ok({"status": "ok", "success": True, "deleted": total})
 
@@ -165,9 +166,9 @@ async def list_instances(request: web.Request) -> web.Response:
     status = request.query.get("status") or None
     if status is not None and status not in STATUSES:
         raise ApiError(400, f"Invalid status '{status}'. Must be one of: {', '.join(STATUSES)}.")
-    store = session_of(request).engine.store
-    total = store.count_instances(name, status)
-    rows = store.list_instances(name, status=status, limit=per_page, offset=(page - 1) * per_page)
+    engine = session_of(request).engine
+    total = engine.count_instances(name, status)
+    rows = engine.list_instances(name, status=status, limit=per_page, offset=(page - 1) * per_page)
     return ok(
         [instance_json(row) for row in rows],
         result_info={
@@ -254,7 +255,9 @@ async def describe_instance(request: web.Request) -> web.Response:
         raise ApiError(400, f"order must be asc or desc, got {order!r}")
     simple = request.query.get("simple", "false").lower() in ("1", "true", "yes")
     engine = session_of(request).engine
-    return ok(engine.describe(name, instance_id, order=order, simple=simple))
+    row = engine.get(name, instance_id)
+    steps = None if simple else engine.history(name, row.id)
+    return ok(views.instance_details(row, steps, order=order))
 
 
 async def delete_instance(request: web.Request) -> web.Response:

@@ -30,8 +30,10 @@ from emulator.store import Store
 from emulator.testing._errors import WorkflowFailed
 from emulator.testing._fetch import _NO_JSON, build_request, call_worker
 from emulator.testing._fetchmock import FetchMock, Interceptor, Matcher
+from emulator.testing._hooks import ModifierHooks
 from emulator.testing._introspect import InstanceIntrospector, WaitOptions, WorkflowIntrospector
-from emulator.testing._observer import DIVERGENCE, Observer, observer_for
+from emulator.testing._observer import Observer, observer_for
+from emulator.vocabulary import EventKind
 from emulator.worker_cron import Firing, WorkerCron
 from emulator.worker_events import WorkerEvents
 
@@ -152,6 +154,7 @@ class Emulator:
             evict_after_steps=hibernate,
             settle_quiet=settle_quiet,
             platform=self._platform.bindings,
+            hooks=ModifierHooks(),
         )
         # The Worker's queue and scheduled handlers, run on this emulator's clock.
         self._events = WorkerEvents(lambda: self.code, lambda: self._engine.env, clock)
@@ -192,9 +195,8 @@ class Emulator:
     def _stop_diverged(self, event: EngineEvent) -> None:
         # A diverged replay can run new steps at every pass (names drift), so it may never
         # end: terminate the instance. The test fails on the divergence anyway.
-        message = str(event.info.get("message", ""))
         key = (event.workflow, event.instance)
-        if event.kind == "warning" and message.startswith(DIVERGENCE) and key not in self._stopping:
+        if event.kind == EventKind.DIVERGENCE and key not in self._stopping:
             self._stopping[key] = asyncio.ensure_future(self._terminate(key))
 
     async def _terminate(self, key: tuple[str, str]) -> None:

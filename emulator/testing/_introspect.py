@@ -163,7 +163,7 @@ class InstanceIntrospector:
     async def dispose(self) -> None:
         """Drop this instance's modifiers and delete the instance with all its state."""
         self.modifier.clear()
-        if self._engine.store.get_instance(self.workflow, self.id) is not None:
+        if self._engine.find(self.workflow, self.id) is not None:
             await self._engine.delete(self.workflow, self.id)
 
     async def __aenter__(self) -> Self:

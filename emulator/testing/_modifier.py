@@ -1,7 +1,7 @@
 """Modifiers: test-time changes to how steps behave, for one instance or a whole workflow.
 
-A ``Modifier`` writes into the engine's ``Modifiers`` records (``emulator.step``), which the
-step runner reads every time a step runs. So, unlike ``cloudflare:test``, a modifier applied
+A ``Modifier`` writes into the harness's ``Modifiers`` records (``_hooks.py``), which the
+engine's hooks read every time a step runs. So, unlike ``cloudflare:test``, a modifier applied
 after the instance started still takes effect for every step that has not run yet, and one
 that ends a wait (``disable_sleeps``, ``disable_retry_delays``, ``force_event_timeout``)
 also ends that wait if the instance is parked in it right now.
@@ -21,7 +21,7 @@ from emulator import serialization
 from emulator.engine import validate_event_type
 from emulator.errors import error_info
 from emulator.statuses import FINAL_STATUSES
-from emulator.step import Modifiers, StepRef
+from emulator.testing._hooks import ModifierHooks, Modifiers, StepRef, hooks_for
 
 if TYPE_CHECKING:
     from emulator.engine import Engine
@@ -112,23 +112,24 @@ class Modifier:
     @property
     def modifiers(self) -> Modifiers:
         """The engine record this modifier writes (created on first use)."""
+        hooks = hooks_for(self._engine)
         if self.instance_id is None:
-            return self._engine.workflow_modifiers.setdefault(self.workflow, Modifiers())
-        return self._engine.modifiers.setdefault((self.workflow, self.instance_id), Modifiers())
+            return hooks.workflow_modifiers.setdefault(self.workflow, Modifiers())
+        return hooks.modifiers.setdefault((self.workflow, self.instance_id), Modifiers())
 
     @property
     def current(self) -> Modifiers | None:
         """The engine record in force, or None (reading it does not create one)."""
         if self.instance_id is None:
-            return self._engine.workflow_modifiers.get(self.workflow)
-        return self._engine.modifiers.get((self.workflow, self.instance_id))
+            return hooks_for(self._engine).workflow_modifiers.get(self.workflow)
+        return hooks_for(self._engine).modifiers.get((self.workflow, self.instance_id))
 
     def clear(self) -> None:
         """Drop every modifier (events already delivered stay delivered)."""
         if self.instance_id is None:
-            self._engine.workflow_modifiers.pop(self.workflow, None)
+            hooks_for(self._engine).workflow_modifiers.pop(self.workflow, None)
         else:
-            self._engine.modifiers.pop((self.workflow, self.instance_id), None)
+            hooks_for(self._engine).modifiers.pop((self.workflow, self.instance_id), None)
 
     # -- waits ------------------------------------------------------------------------------
 
@@ -180,12 +181,12 @@ class Modifier:
         if self.instance_id is None:
             return
         engine = self._engine
-        row = engine.store.get_instance(self.workflow, self.instance_id)
+        row = engine.find(self.workflow, self.instance_id)
         if row is None or row.status != "waiting" or row.wake_at is None:
             return
         if engine.is_live(self.workflow, self.instance_id):
             return
-        for step in engine.store.load_steps(self.workflow, self.instance_id):
+        for step in engine.history(self.workflow, self.instance_id):
             if step.due != row.wake_at:
                 continue
             waiting = (
@@ -252,7 +253,7 @@ class Modifier:
     def _deliver(self, event_type: str, payload: Any) -> None:
         engine = self._engine
         assert self.instance_id is not None
-        row = engine.store.get_instance(self.workflow, self.instance_id)
+        row = engine.find(self.workflow, self.instance_id)
         if row is None or row.status in FINAL_STATUSES:
             return
         engine.send_event(self.workflow, self.instance_id, event_type, payload)
@@ -351,8 +352,8 @@ class _Scratch:
     """Stands in for an engine while a spec is checked: records go nowhere."""
 
     def __init__(self) -> None:
-        self.workflow_modifiers: dict[str, Modifiers] = {}
-        self.modifiers: dict[tuple[str, str], Modifiers] = {}
+        self.hooks = ModifierHooks()
+        self.workflow_modifiers = self.hooks.workflow_modifiers
 
 
 def _step_json(ref: StepRef) -> dict[str, Any]:

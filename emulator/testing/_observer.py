@@ -21,14 +21,14 @@ from emulator.durations import to_iso
 from emulator.statuses import FINAL_STATUSES
 from emulator.statuses import REPORTED_STATUSES as STATUSES
 from emulator.testing._errors import ReplayDivergence, StepFailed, WaitTimeout, WorkflowFailed
+from emulator.vocabulary import EventKind
 
 if TYPE_CHECKING:
     from emulator.engine import Engine, EngineEvent
-    from emulator.step import StepRef
+    from emulator.testing._hooks import StepRef
 
 Key = tuple[str, str]
 _PENDING: Any = object()
-DIVERGENCE = "replay divergence"  # how the engine's divergence warnings begin
 
 
 @dataclass(frozen=True)
@@ -93,9 +93,7 @@ class Observer:
             self.divergences.pop(key, None)
             self.observed.discard(key)
             self.observed_divergences.discard(key)
-        elif event.kind == "warning" and str(event.info.get("message", "")).startswith(
-            DIVERGENCE
-        ):
+        elif event.kind == EventKind.DIVERGENCE:
             self.divergences.setdefault(key, []).append(event.info["message"])
         self._watch(key)
         with contextlib.suppress(RuntimeError):  # no loop: nothing can be running
@@ -123,7 +121,7 @@ class Observer:
 
     def _failure(self, key: Key, error: dict[str, Any]) -> Failure:
         failed = None
-        for step in self.engine.store.load_steps(*key):
+        for step in self.engine.history(*key):
             if step.state == "errored":
                 failed = step
         if failed is None:
@@ -197,7 +195,7 @@ class Observer:
         engine = self.engine
         if not engine.idle():
             return False
-        row = engine.store.get_instance(*key)
+        row = engine.find(*key)
         if row is None:
             return False
         if row.status in ("paused", "waitingForPause"):
@@ -207,7 +205,7 @@ class Observer:
     def where(self, key: Key) -> str:
         """Where an instance stands, for messages: its status and what it waits for."""
         engine = self.engine
-        row = engine.store.get_instance(*key)
+        row = engine.find(*key)
         label = f"{key[0]}/{key[1]}"
         if row is None:
             return f"instance {label} does not exist (yet)"
@@ -218,7 +216,7 @@ class Observer:
         return text
 
     def _waiting_on(self, key: Key, wake_at: float | None) -> str:
-        for step in self.engine.store.load_steps(*key):
+        for step in self.engine.history(*key):
             label = f"{step.name}-{step.count}"
             if step.kind == "sleep" and step.state == "waiting":
                 return f', sleeping in step "{label}" until {to_iso(step.due)}'
@@ -243,7 +241,7 @@ class Observer:
             raise ValueError(f"unknown status {status!r}: use one of {', '.join(STATUSES)}")
 
         def check() -> Any:
-            row = self.engine.store.get_instance(*key)
+            row = self.engine.find(*key)
             if row is None:
                 return _PENDING
             if row.status == status:
@@ -261,10 +259,10 @@ class Observer:
         label = f"{ref.name}-{ref.index or 1}"
 
         def check() -> Any:
-            row = self.engine.store.get_instance(*key)
+            row = self.engine.find(*key)
             if row is None:
                 return _PENDING
-            for step in self.engine.store.load_steps(*key):
+            for step in self.engine.history(*key):
                 if step.kind != "do" or not ref.matches(step.name, step.count):
                     continue
                 if step.state == "complete":
@@ -288,7 +286,7 @@ class Observer:
 
     def failed(self, key: Key, doing: str) -> WorkflowFailed:
         """The error for an instance that reached a final status a waiter did not want."""
-        row = self.engine.store.get_instance(*key)
+        row = self.engine.find(*key)
         status = row.status if row is not None else "deleted"
         failure = self.failures.get(key)
         self.observed.add(key)

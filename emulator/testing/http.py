@@ -19,6 +19,7 @@ every entry is checked before any is applied, and the answer is the modifiers no
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,7 @@ from aiohttp import web
 from emulator import serialization
 from emulator.engine import validate_instance_id
 from emulator.errors import WorkflowError
+from emulator.server import extensions
 from emulator.server.envelope import ApiError, failure, json_object, ok, read_json
 from emulator.testing._errors import (
     ReplayDivergence,
@@ -35,6 +37,7 @@ from emulator.testing._errors import (
     WaitTimeout,
     WorkflowFailed,
 )
+from emulator.testing._hooks import hooks_for
 from emulator.testing._modifier import Modifier, apply_spec, modifiers_to_spec, step_ref
 from emulator.testing._observer import observer_for
 
@@ -52,6 +55,9 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 def setup_routes(app: web.Application, engine_getter: Callable[[], Engine]) -> None:
     """Add the modifier and waiter routes; ``engine_getter`` returns the current engine."""
     app[_ENGINE] = engine_getter
+    # The hooks go in now, so that a modifier reaches a pass of run() already under way.
+    with contextlib.suppress(Exception):
+        hooks_for(engine_getter())
     one = BASE + "/instances/{instance}"
     for path, handlers in (
         (one + "/modifiers", (get_modifiers, add_modifiers, clear_modifiers)),
@@ -167,3 +173,7 @@ async def wait(request: web.Request) -> web.StreamResponse:
     what = f'waiting for step "{label}"'
     value = await observer.wait(key, check, what=what, timeout=timeout, stall_after=stall_after)
     return ok({"step": label, "value": serialization.to_plain(serialization.dumps(value))})
+
+
+# Every app the server builds serves these routes once the harness is imported.
+extensions.add_routes(setup_routes)

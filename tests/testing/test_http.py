@@ -10,6 +10,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from emulator.testing import Emulator
+from emulator.testing._hooks import hooks_for
 from emulator.testing.http import setup_routes
 from tests.conftest import START
 from tests.testing.conftest import PAYMENT
@@ -99,7 +100,7 @@ async def test_a_bad_spec_is_a_400_and_applies_nothing(served):
     assert answer["errors"][0]["message"] == (
         'each mock_step_result entry needs "value": got {"step": {"name": "x", "index": 0}}'
     )
-    assert ("wf", "p1") not in emu.engine.modifiers
+    assert ("wf", "p1") not in hooks_for(emu.engine).modifiers
     for body, message in (
         ({"sleeps": True}, "unknown modifier 'sleeps'"),
         ({"disable_sleeps": "yes"}, "disable_sleeps must be true or a list"),

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from emulator.testing import StepFailed, WaitTimeout, WorkflowFailed, WorkflowTestError
+from emulator.testing._hooks import hooks_for
 from tests.testing.conftest import PAYMENT
 
 FLOW = """
@@ -202,4 +203,4 @@ async def test_dispose_deletes_the_instance_and_its_modifiers(make_emulator):
         await emu.env.WF.create(id="p")
         await inst.wait_for_status("complete")
     assert emu.engine.store.get_instance("wf", "p") is None
-    assert ("wf", "p") not in emu.engine.modifiers
+    assert ("wf", "p") not in hooks_for(emu.engine).modifiers

@@ -1,0 +1,206 @@
+"""The engine's shared state: store, clock, timers, group commit, listeners, lookups."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from emulator.clock import Clock
+from emulator.engine.commit import GroupCommit
+from emulator.engine.hooks import NO_HOOKS, EngineHooks
+from emulator.engine.runner import LiveInstance
+from emulator.errors import (
+    WorkflowError,
+)
+from emulator.retention import Retention
+from emulator.store import InstanceRow, Store
+from emulator.timers import Timers
+from emulator.vocabulary import EventKind
+
+if TYPE_CHECKING:
+    from emulator.bindings import Env
+    from emulator.config import Config, WorkflowConfig
+
+
+@dataclass(frozen=True)
+class EngineEvent:
+    """Something that happened to an instance, for the console and the dashboard."""
+
+    kind: EventKind
+    workflow: str
+    instance: str
+    at: float
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+class EngineBase:
+    """The engine's state, durability, observation and lookups (``Engine`` builds on it)."""
+
+    def __init__(
+        self,
+        config: Config,
+        classes: Mapping[str, type],
+        *,
+        store: Store | None = None,
+        clock: Clock | None = None,
+        evict_after_steps: bool = False,
+        settle_quiet: float = 1.0,
+        platform: Callable[[Config], Mapping[str, Any]] | None = None,
+        hooks: EngineHooks = NO_HOOKS,
+    ) -> None:
+        self.config = config
+        # The other bindings on env (D1, KV, R2...), built for each config by their owner.
+        self.platform = platform
+        self.store = store or Store()
+        self.clock = clock or Clock()
+        self.evict_after_steps = evict_after_steps
+        self.settle_quiet = settle_quiet
+        # Where a test harness changes how steps behave (emulator.testing installs its own).
+        self.hooks = hooks
+        self.listeners: list[Callable[[EngineEvent], None]] = []
+        self._classes: dict[str, type] = dict(classes)
+        self._workflows: dict[str, WorkflowConfig] = {w.name: w for w in config.workflows}
+        self._live: dict[tuple[str, str], LiveInstance] = {}
+        # Every timer of the engine: instances' wake-ups, step timeouts, cron firings.
+        self._timers = Timers(self.clock)
+        self._seq = self.store.next_seq()
+        self._commit = GroupCommit(self.store, self._live.__len__)
+        self._closed = False
+        # Earliest removal due of a finished instance (retention); purged lazily on access, not
+        # by a timer, so that `--time auto` does not jump days ahead to remove instances.
+        self._next_expiry = self.store.next_expiry()
+        self._warned_default_retention = False
+        self.version = str(uuid.uuid4())
+        self.clock.settle = self.settle
+        self.clock.is_idle = lambda: not self._live
+        self.clock.on_change = self._save_clock
+        self.clock.on_lease = self._save_lease
+        self.env = self._make_env()
+        self._time_installed = False
+
+    # -- durability -----------------------------------------------------------------------------
+
+    def commit(self) -> None:
+        """Commit every pending write now."""
+        self._commit.commit()
+
+    def request_commit(self, *, progress: bool = True) -> None:
+        """Commit at the end of this event-loop tick, together with other instances' writes."""
+        self._commit.soon(progress=progress)
+
+    async def answer_durable(self) -> None:
+        """Return once every write so far is committed, for an answer about to go out."""
+        await self._commit.answer_durable()
+
+    async def durable(self) -> None:
+        """Return once every write so far is committed (shared with others in this tick)."""
+        await self._commit.durable()
+
+    def _save_clock(self) -> None:
+        self.store.set_meta("clock", json.dumps(self.clock.snapshot()))
+        self.request_commit()
+
+    def _save_lease(self) -> None:
+        # Commits with whatever read the new time (an answer waits for it): no progress.
+        self.store.set_meta("clock", json.dumps(self.clock.snapshot()))
+        self.request_commit(progress=False)
+
+    def _save(self, row: InstanceRow) -> None:
+        row.modified = self.clock.now()
+        self.store.save_instance(row)
+        self.request_commit()
+
+    # -- observation ----------------------------------------------------------------------------
+
+    def emit(self, kind: EventKind, row: InstanceRow, **info: Any) -> None:
+        """Tell every listener (console, dashboard, test harness) what happened."""
+        if self.listeners:
+            event = EngineEvent(kind, row.workflow, row.id, self.clock.now(), info)
+            for listener in list(self.listeners):
+                listener(event)
+
+    def warn(self, row: InstanceRow, message: str, kind: EventKind = EventKind.WARNING) -> None:
+        """Add a warning to an instance (kept, shown by ``describe``) and tell the listeners."""
+        warnings = json.loads(row.warnings) if row.warnings else []
+        if message not in warnings:
+            warnings.append(message)
+            row.warnings = json.dumps(warnings)
+            self._save(row)
+            self.emit(kind, row, message=message)
+
+    # -- lookups --------------------------------------------------------------------------------
+
+    @property
+    def workflows(self) -> dict[str, WorkflowConfig]:
+        return dict(self._workflows)
+
+    def workflow(self, name: str) -> WorkflowConfig:
+        self.purge_expired()
+        try:
+            return self._workflows[name]
+        except KeyError:
+            raise WorkflowError(f"Workflow '{name}' not found.", "not_found") from None
+
+    def step_limit(self, workflow: str) -> int:
+        config = self._workflows.get(workflow)
+        return config.step_limit if config is not None else 10_000
+
+    def _row(self, workflow: str, instance_id: str) -> InstanceRow:
+        self.workflow(workflow)
+        live = self._live.get((workflow, instance_id))
+        if live is not None:
+            return live.row
+        row = self.store.get_instance(workflow, instance_id)
+        if row is None:
+            raise WorkflowError(f"Workflow instance '{instance_id}' not found.", "not_found")
+        return row
+
+    def get(self, workflow: str, instance_id: str) -> InstanceRow:
+        """The instance row; WorkflowError (not_found) when there is none."""
+        if instance_id == "latest":
+            self.workflow(workflow)
+            latest = self.store.latest_instance(workflow)
+            if latest is None:
+                raise WorkflowError(f"Workflow '{workflow}' has no instances.", "not_found")
+            instance_id = latest.id
+        return self._row(workflow, instance_id)
+
+    def is_live(self, workflow: str, instance_id: str) -> bool:
+        return (workflow, instance_id) in self._live
+
+    def task_of(self, workflow: str, instance_id: str) -> asyncio.Task[None] | None:
+        """The task running a pass of the instance's ``run()`` now, or None."""
+        live = self._live.get((workflow, instance_id))
+        return live.task if live is not None else None
+
+    # -- provided by the modules built on this one ------------------------------------------
+
+    def _make_env(self) -> Env:
+        raise NotImplementedError
+
+    def _wake(
+        self, key: tuple[str, str], row: InstanceRow | None = None, *, fresh: bool = False
+    ) -> None:
+        raise NotImplementedError
+
+    def _insert(
+        self,
+        workflow: str,
+        instance_id: str,
+        params: str,
+        trigger: str,
+        schedule: str | None = None,
+        *,
+        retention: Retention | None = None,
+    ) -> InstanceRow:
+        raise NotImplementedError
+
+    def purge_expired(self) -> None:
+        raise NotImplementedError
+
+    async def settle(self) -> None:
+        raise NotImplementedError

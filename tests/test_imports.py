@@ -1,0 +1,163 @@
+"""The direction of imports: ``cli -> server -> engine -> store, clock``, and no cycles.
+
+Read from the source with ``ast`` (every import: module level, inside functions and behind
+``TYPE_CHECKING``), grouped into components: a package of ``emulator`` (``engine``,
+``server``, ``testing``, ``platform``, ``runtime``) or one top-level module. The few cycles
+that remain are listed in ``KNOWN_CYCLES`` with the reason they stay; a new one fails here.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = {"engine", "server", "testing", "platform", "runtime"}
+
+# Edges that close a cycle today, each with why it stays. Remove an entry with its cause.
+KNOWN_CYCLES: dict[tuple[str, str], str] = {
+    ("emulator.engine", "emulator.bindings"): (
+        "Engine._make_env builds env with the Workflow bindings (bindings call the engine); "
+        "goes when the composition roots (server.dev, testing) pass an env factory"
+    ),
+    ("emulator.engine", "emulator.server"): (
+        "Engine.describe, kept for callers that hold only an engine, shapes with "
+        "server.views; goes when they call views.instance_details"
+    ),
+    ("emulator.usertime", "emulator.clock"): (
+        "an annotation only (TYPE_CHECKING): user time follows the clock it is handed, and "
+        "the clock reads the real time through usertime"
+    ),
+}
+
+
+def component(module: str) -> str | None:
+    """The component a module belongs to, or None outside the project."""
+    parts = module.split(".")
+    if parts[0] == "cli":
+        return "cli"
+    if parts[0] != "emulator":
+        return None
+    if len(parts) == 1:
+        return "emulator"
+    if parts[1] in PACKAGES:
+        return f"emulator.{parts[1]}"
+    return f"emulator.{parts[1]}"
+
+
+def modules() -> Iterator[tuple[str, Path]]:
+    for top in ("emulator", "cli"):
+        for path in sorted((ROOT / top).rglob("*.py")):
+            relative = path.relative_to(ROOT).with_suffix("")
+            parts = list(relative.parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            yield ".".join(parts), path
+
+
+def imports_of(module: str, path: Path) -> Iterator[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                target = ".".join([*base, node.module] if node.module else base)
+            else:
+                target = node.module or ""
+            yield target
+            for alias in node.names:  # `from emulator import serialization` names a module
+                yield f"{target}.{alias.name}"
+
+
+def module_graph() -> dict[str, set[str]]:
+    known = {name for name, _ in modules()}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules():
+        if name.startswith("emulator.runtime"):
+            continue  # the user-facing shims: imported as `workers`, `js`, `pyodide`
+        targets = graph.setdefault(name, set())
+        for target in imports_of(name, path):
+            if target in known and target != name:
+                targets.add(target)
+    return graph
+
+
+def component_graph() -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {}
+    for source, targets in module_graph().items():
+        here = component(source)
+        assert here is not None
+        edges = graph.setdefault(here, set())
+        for target in targets:
+            there = component(target)
+            if there is not None and there != here and there != "emulator":
+                edges.add(there)
+    return graph
+
+
+def reaches(graph: dict[str, set[str]], start: str, goal: str, skip: set[tuple[str, str]]) -> bool:
+    seen, todo = set(), [start]
+    while todo:
+        node = todo.pop()
+        for nxt in graph.get(node, ()):
+            if (node, nxt) in skip:
+                continue
+            if nxt == goal:
+                return True
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return False
+
+
+def test_no_import_cycles_between_components_but_the_known_ones() -> None:
+    graph = component_graph()
+    skip = set(KNOWN_CYCLES)
+    cycles = sorted(
+        (a, b)
+        for a, targets in graph.items()
+        for b in targets
+        if (a, b) not in skip and reaches(graph, b, a, skip)
+    )
+    assert cycles == [], f"import cycles between components: {cycles}"
+    for edge in KNOWN_CYCLES:  # a known cycle that is gone must leave the list
+        assert edge[1] in graph.get(edge[0], set()), f"{edge} no longer exists: remove it"
+
+
+def test_the_direction_of_dependency() -> None:
+    graph = component_graph()
+    forbidden = [
+        ("emulator.step", "emulator.engine"),  # the step API knows runners by a protocol
+        ("emulator.server", "emulator.testing"),  # the harness registers its routes
+        ("emulator.engine", "emulator.testing"),  # the harness implements EngineHooks
+        ("emulator.engine", "cli"),
+        ("emulator.server", "cli"),
+        ("emulator.store", "emulator.engine"),
+        ("emulator.clock", "emulator.engine"),
+        ("emulator.timers", "emulator.engine"),
+        ("emulator.vocabulary", "emulator.engine"),
+    ]
+    wrong = [edge for edge in forbidden if edge[1] in graph.get(edge[0], set())]
+    assert wrong == []
+
+
+def test_the_engine_imports_no_aiohttp_and_the_replay_core_no_io() -> None:
+    for name, path in modules():
+        found = set(imports_of(name, path))
+        if name.startswith("emulator.engine"):
+            assert not any(t.split(".")[0] == "aiohttp" for t in found), name
+        if name == "emulator.engine.replay":
+            io = {"sqlite3", "asyncio", "emulator.project", "emulator.engine.instances"}
+            assert not found & io, found & io
+
+
+if __name__ == "__main__":  # print the component graph (for ARCHITECTURE.md)
+    for source, targets in sorted(component_graph().items()):
+        print(f"{source} -> {', '.join(sorted(targets)) or '-'}", file=sys.stdout)
