@@ -623,7 +623,11 @@ class StepRunner:
             timed_out = True
             task.cancel()
 
-        timer = self.clock.call_later(timeout_ms, expire, label="step timeout")
+        timer = self.clock.call_later(
+            timeout_ms,
+            expire,
+            label=f"step timeout {self.workflow}/{self.instance_id} {name}-{count}",
+        )
         token = current_step.set((self.workflow, self.instance_id, f"{name}-{count}"))
         self.live.executing += 1
         try:
