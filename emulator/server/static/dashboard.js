@@ -571,7 +571,12 @@ const utcIso = (text) => (/Z$|[+-]\d\d:\d\d$/.test(text) ? text : `${text}${text
 
 function statusCell(instance) {
   const error = instance.status === "errored" && instance.error;
-  return [badge(STATUS, instance.status), error && h("span", { class: "row-error" }, errorText(error))];
+  if (!error) return badge(STATUS, instance.status);
+  // A Python error's message is its traceback: a row shows its last line, the exception.
+  const lines = String(error.message ?? "").trim().split("\n").filter((l) => l.trim());
+  const text = lines.length > 1 ? lines.at(-1).trim() : errorText(error);
+  return [badge(STATUS, instance.status),
+    h("span", { class: "row-error", title: errorText(error) }, text.length > CLIP ? `${text.slice(0, CLIP)}…` : text)];
 }
 
 /** Filters by part of the id, creation time and (across workflows) status; submit navigates. */
