@@ -53,7 +53,7 @@ class DevOptions:
     listener: ListenerOptions | None = None  # backlog and timeouts; None: the defaults
     debug: bool = False  # no CPU watchdog: a debugger may hold the loop as long as it likes
     fresh: bool = False  # delete the engine's state first (the CLI asked for confirmation)
-    hotkeys: bool | None = None  # None: when stdin and stdout are terminals
+    hotkeys: bool | None = None  # None: when stdin is a terminal (and not --debug)
 
 
 class StartupError(Exception):
@@ -229,7 +229,7 @@ async def serve(
             preload.LATER_DELAY_S, preload.preload, preload.LATER_MODULES
         )
         _describe(session, console, options, url)
-        if _wants_hotkeys(options, real_stdout):
+        if _wants_hotkeys(options):
             from emulator.server.hotkeys import HINT, Hotkeys
 
             hotkeys = Hotkeys(
@@ -264,18 +264,11 @@ async def serve(
         restore_signals()
 
 
-def _wants_hotkeys(options: DevOptions, stdout: object) -> bool:
-    """Hotkeys when asked, else when both ends are a terminal and no debugger needs stdin."""
+def _wants_hotkeys(options: DevOptions) -> bool:
+    """Hotkeys when asked, else when stdin is a terminal and no debugger needs it."""
     if options.hotkeys is not None:
         return options.hotkeys
-    isatty = getattr(stdout, "isatty", None)
-    return (
-        not options.debug
-        and sys.stdin is not None
-        and sys.stdin.isatty()
-        and callable(isatty)
-        and bool(isatty())
-    )
+    return not options.debug and sys.stdin is not None and sys.stdin.isatty()
 
 
 def _describe(session: DevSession, console: DevConsole, options: DevOptions, url: str) -> None:
