@@ -188,7 +188,6 @@ def skip(name: str | None, instance_id: str | None, client: Client, out: Output)
     kinds = [entry.get("kind") for entry in state.get("timers_fired", [])]
     what = kinds[0] if kinds else "timer"
     out.line(f'⏭️ Fired the pending {what} of instance "{resolved}" from {name}')
-    out.line(f"Instance status: {state.get('status')}")
 
 
 @time_group.command(short_help="Bring virtual time back to the wall clock.")
