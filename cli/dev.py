@@ -70,6 +70,12 @@ import click
     metavar="ORIGIN",
     help="Let pages at ORIGIN (e.g. http://localhost:3000) call /cdn-cgi/; repeatable.",
 )
+@click.option(
+    "--fresh",
+    is_flag=True,
+    help="Start from empty state: delete every instance and reset virtual time (asks first).",
+)
+@click.option("--yes", "-y", is_flag=True, help="With --fresh: do not ask for confirmation.")
 # Listener limits: rarely worth changing, so out of --help.
 @click.option("--backlog", type=click.IntRange(1), default=2048, hidden=True)
 @click.option(
@@ -93,6 +99,8 @@ def dev(
     quiet: bool,
     log_workflows: tuple[str, ...],
     allow_origins: tuple[str, ...],
+    fresh: bool,
+    yes: bool,
     backlog: int,
     headers_timeout: float,
     body_timeout: float,
@@ -108,6 +116,9 @@ def dev(
     from emulator.server.dev import DevOptions, run
     from emulator.server.listener import ListenerOptions
 
+    if fresh and not yes:
+        _confirm_fresh(directory, config, env, persist_to)
+
     options = DevOptions(
         directory=directory,
         config=config,
@@ -122,8 +133,32 @@ def dev(
         log_level="warn" if quiet else log_level,
         log_workflows=log_workflows,
         allow_origins=allow_origins,
+        fresh=fresh,
         listener=ListenerOptions(
             backlog=backlog, headers_timeout=headers_timeout, body_timeout=body_timeout
         ),
     )
     sys.exit(run(options))
+
+
+def _confirm_fresh(
+    directory: Path, config: Path | None, env: str | None, persist_to: Path | None
+) -> None:
+    """Ask before --fresh deletes the state; without a terminal, ask for --yes instead."""
+    from emulator.server.dev import DevOptions, StartupError, load_dev_config, state_path
+
+    options = DevOptions(directory=directory, config=config, env=env, persist_to=persist_to)
+    try:
+        path = state_path(options, load_dev_config(options))
+    except StartupError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not path.exists():
+        return
+    question = (
+        f"Delete the state in {path} (every instance with its steps and events, and virtual "
+        "time)? D1, KV and R2 data are kept."
+    )
+    if not sys.stdin.isatty():
+        raise click.ClickException(f"{question} Give --yes to confirm (stdin is not a terminal)")
+    if not click.confirm(question, default=False):
+        raise click.ClickException("Nothing deleted: wf dev did not start")

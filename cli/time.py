@@ -53,13 +53,78 @@ def _number(value: Any) -> str:
     return f"{value:g}" if isinstance(value, int | float) else str(value)
 
 
+def _where(entry: dict[str, Any]) -> str:
+    """The instance (or workflow) a timer belongs to, as `wf instances describe` names it."""
+    workflow, instance = entry.get("workflow"), entry.get("instance")
+    if workflow and instance:
+        return f"{workflow} {instance}"
+    return str(workflow or "-")
+
+
+def _timer_rows(entries: list[dict[str, Any]], now: str | None) -> list[dict[str, str]]:
+    return [
+        {
+            "Due": labels.when(entry.get("due")),
+            "In": labels.distance(now, entry.get("due")) or "now",
+            "Kind": str(entry.get("kind", "")),
+            "Instance": _where(entry),
+            "Step": str(entry.get("step") or ""),
+        }
+        for entry in entries
+    ]
+
+
+def _fired(out: Output, fired: list[dict[str, Any]]) -> None:
+    """One line per timer fired: its kind and the instance it woke."""
+    if not fired:
+        out.line("No timer fired")
+        return
+    out.line(f"Fired {len(fired)} timer{'' if len(fired) == 1 else 's'}:")
+    for entry in fired[:LISTED]:
+        step = f" ({entry['step']})" if entry.get("step") else ""
+        out.line(f"  {entry.get('kind')}: {_where(entry)}{step} at {labels.when(entry.get('due'))}")
+    if len(fired) > LISTED:
+        out.line(f"  ... and {len(fired) - LISTED} more (--json lists them all)")
+
+
+LISTED = 20  # fired timers named one by one; the rest are counted
+
+
 @time_group.command()
+@click.option(
+    "--limit", type=click.IntRange(1, 1000), default=20, show_default=True, help="Timers listed."
+)
 @client_command
-def status(client: Client, out: Output) -> None:
-    """Show virtual now, the time mode and the next pending timer."""
-    state = clock_state(client.control("GET", "/time"))
+def status(limit: int, client: Client, out: Output) -> None:
+    """Show virtual now, the time mode and the pending timers in due order.
+
+    Each timer says its kind (sleep, retry delay, event timeout, step timeout, cron...) and
+    the instance it wakes; the next removals by retention follow.
+    """
+    raw = client.control("GET", f"/time/timers?limit={limit}")
+    state = clock_state(raw)
     out.result(state)
     _show(out, state)
+    timers = raw.get("timers", [])
+    if timers:
+        out.line()
+        out.table(
+            _timer_rows(timers, state.get("now")),
+            title=f"Pending timers ({raw.get('total', len(timers))})",
+            whole=("Instance",),
+        )
+        if raw.get("total", 0) > len(timers):
+            more = raw["total"] - len(timers)
+            out.line(f"... and {more} more: wf time status --limit {min(1000, raw['total'])}")
+    retention = raw.get("retention", [])
+    if retention:
+        out.line()
+        out.table(
+            _timer_rows(retention, state.get("now")),
+            columns=("Due", "In", "Kind", "Instance"),
+            title="Next removals by retention (done when the state is next read)",
+            whole=("Instance",),
+        )
 
 
 @time_group.command(short_help="Move virtual time forward by a duration.")
@@ -82,6 +147,7 @@ def advance(duration: str | None, target: str | None, client: Client, out: Outpu
         f"⏩ Advanced virtual time {moved}: {labels.when(before.get('now'))} → "
         f"{labels.when(state.get('now'))}"
     )
+    _fired(out, state.get("fired", []))
     _show(out, state)
 
 
@@ -103,6 +169,7 @@ def skip(name: str | None, instance_id: str | None, client: Client, out: Output)
             out.line("⏭️ No pending timers: virtual time did not move")
         else:
             out.line(f"⏭️ Skipped to the next timer: {labels.when(state.get('now'))}")
+            _fired(out, state.get("fired", []))
         _show(out, state)
         return
     from cli.instances import resolve_id
@@ -118,7 +185,45 @@ def skip(name: str | None, instance_id: str | None, client: Client, out: Output)
             "or event timeout"
         )
     out.result(state)
-    out.line(f'⏭️ Fired the pending timer of instance "{resolved}" from {name}')
+    kinds = [entry.get("kind") for entry in state.get("timers_fired", [])]
+    what = kinds[0] if kinds else "timer"
+    out.line(f'⏭️ Fired the pending {what} of instance "{resolved}" from {name}')
+
+
+@time_group.command(short_help="Bring virtual time back to the wall clock.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@client_command
+def reset(yes: bool, client: Client, out: Output) -> None:
+    """Bring virtual time back to the wall clock (the mode stays as it is).
+
+    Time never runs back past a time already stored: with instances, steps or events stored
+    later than the wall clock, it stops at the latest of them (`wf dev --fresh` empties the
+    state). Timers keep their due times.
+    """
+    before = clock_state(client.control("GET", "/time"))
+    if not yes:
+        _confirm(f"Reset virtual time from {labels.when(before.get('now'))} to the wall clock?")
+    state = clock_state(client.control("POST", "/time/reset", {}))
+    out.result(state)
+    out.line(
+        f"⏪ Reset virtual time: {labels.when(state.get('from'))} → {labels.when(state.get('now'))}"
+    )
+    if state.get("held_by_state"):
+        out.line(
+            f"Held at {labels.when(state.get('latest_stored'))}, the latest time stored by an "
+            "instance, step or event (not before it); `wf dev --fresh` empties the state"
+        )
+    _show(out, state)
+
+
+def _confirm(question: str) -> None:
+    """Ask on a terminal; without one, ask for --yes instead of guessing."""
+    import sys
+
+    if not sys.stdin.isatty():
+        raise CliError(f"{question} Give --yes to confirm (stdin is not a terminal)")
+    if not click.confirm(question, default=False):
+        raise CliError("Nothing changed")
 
 
 @time_group.command(short_help="Run virtual time FACTOR times faster.")

@@ -113,6 +113,8 @@ class Clock:
         self.settle: Callable[[], Awaitable[None]] = _nothing
         self.is_idle: Callable[[], bool] = lambda: True
         self.on_change: Callable[[], None] = lambda: None
+        # Called with each timer just before its callback runs (``wf time`` reports what fired).
+        self.on_fire: Callable[[Timer], None] = lambda timer: None
         self._auto_pending = False
 
     # -- reading ------------------------------------------------------------------------------
@@ -145,6 +147,10 @@ class Clock:
     def pending(self) -> int:
         """How many timers wait to fire."""
         return len(self._heap) - self._cancelled
+
+    def timers(self) -> list[Timer]:
+        """The pending timers, earliest first."""
+        return sorted(t for t in self._heap if not t.cancelled)
 
     def snapshot(self) -> dict[str, Any]:
         """What the store keeps so a restart never moves time backwards."""
@@ -208,6 +214,26 @@ class Clock:
         self._set_anchor(current)
         self._rearm()
         self.on_change()
+
+    def reset_to(self, virtual: float) -> None:
+        """Put virtual time at ``virtual``, even backwards; the caller checks it against the
+        times already stored (nothing stored may end up in the future)."""
+        virtual = check_time(virtual)
+        self._set_anchor(virtual)
+        self.lease = virtual
+        self._rearm()
+        self.on_change()
+
+    def fire_early(self, timer: Timer) -> bool:
+        """Run one pending timer's callback now, ahead of its due time."""
+        if timer.cancelled or timer not in self._heap:
+            return False
+        timer.cancelled = True
+        self._timer_cancelled()
+        self.on_fire(timer)
+        timer.callback()
+        self._rearm()
+        return True
 
     def call_at(self, due: float, callback: Callable[[], None], label: str = "") -> Timer:
         """Run ``callback`` when virtual time reaches ``due``."""
@@ -295,6 +321,7 @@ class Clock:
                 break
             timer = heapq.heappop(self._heap)
             timer.cancelled = True  # fired: a later cancel() is a no-op
+            self.on_fire(timer)
             timer.callback()
         self._rearm()
 

@@ -236,6 +236,10 @@ class DevConsole:
             text += self._paint(details.rstrip("\n"), "red")
         self._write(text)
 
+    def clear(self) -> None:
+        """Clear the terminal and its scrollback (the ``c`` hotkey of `wf dev`)."""
+        self._write("\x1b[2J\x1b[3J\x1b[H")
+
     def output(self, label: str, line: str) -> None:
         """One line printed by user code, attributed to ``label`` ("workflow/instance step")."""
         if not self.shows("log", label.split("/", 1)[0]):

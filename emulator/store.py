@@ -325,6 +325,59 @@ class Store:
         )
         return {InstanceStatus(status): int(n) for status, n in rows}
 
+    def search_instances(
+        self,
+        *,
+        workflows: Iterable[str],
+        id_contains: str = "",
+        status: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        limit: int = 25,
+        offset: int = 0,
+    ) -> tuple[list[InstanceRow], int]:
+        """Instances of any of ``workflows``, newest first, with the total that matched.
+
+        ``id_contains`` matches part of the id (ASCII case ignored); ``since`` and
+        ``until`` bound the creation time (epoch ms, inclusive).
+        """
+        names = list(workflows)
+        if not names:
+            return [], 0
+        where = [f"workflow IN ({', '.join('?' * len(names))})"]
+        args: list[Any] = list(names)
+        if id_contains:
+            escaped = id_contains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            where.append("id LIKE ? ESCAPE '\\'")
+            args.append(f"%{escaped}%")
+        if status is not None:
+            where.append("status = ?")
+            args.append(status)
+        if since is not None:
+            where.append("created >= ?")
+            args.append(since)
+        if until is not None:
+            where.append("created <= ?")
+            args.append(until)
+        clause = " AND ".join(where)
+        total = self._db.execute(f"SELECT COUNT(*) FROM instances WHERE {clause}", args)
+        rows = self._db.execute(
+            f"SELECT {_INSTANCE_COLUMNS} FROM instances WHERE {clause} "
+            "ORDER BY created DESC, seq DESC LIMIT ? OFFSET ?",
+            (*args, limit, offset),
+        )
+        found = [InstanceRow(*r) for r in rows]
+        return found, int(total.fetchone()[0])
+
+    def expiring_instances(self, limit: int) -> list[tuple[str, str, float]]:
+        """The finished instances next to be removed by retention: (workflow, id, when)."""
+        rows = self._db.execute(
+            "SELECT workflow, id, expires FROM instances WHERE expires IS NOT NULL "
+            "ORDER BY expires LIMIT ?",
+            (limit,),
+        )
+        return [(str(w), str(i), float(e)) for w, i, e in rows]
+
     def unfinished_instances(self) -> Iterator[InstanceRow]:
         rows = self._db.execute(
             f"SELECT {_INSTANCE_COLUMNS} FROM instances "

@@ -45,8 +45,17 @@ class Timers:
         self.clock = clock
         self._timers: dict[tuple[TimerKind, Hashable], Timer] = {}
 
-    def set(self, kind: TimerKind, key: Hashable, due: float, callback: Callable[[], None]) -> None:
-        """Run ``callback`` when virtual time reaches ``due``; replaces this key's timer."""
+    def set(
+        self,
+        kind: TimerKind,
+        key: Hashable,
+        due: float,
+        callback: Callable[[], None],
+        label: str | None = None,
+    ) -> None:
+        """Run ``callback`` when virtual time reaches ``due``; replaces this key's timer.
+
+        ``label`` names it on the clock (``wf time status`` reads it); the kind by default."""
         slot = (kind, key)
         old = self._timers.pop(slot, None)
         if old is not None:
@@ -57,7 +66,7 @@ class Timers:
                 del self._timers[slot]
             callback()
 
-        timer = self.clock.call_at(due, fire, label=kind)  # a str already
+        timer = self.clock.call_at(due, fire, label=label or kind)  # a str already
         self._timers[slot] = timer
 
     def cancel(self, kind: TimerKind, key: Hashable) -> bool:

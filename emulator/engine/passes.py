@@ -52,7 +52,8 @@ class Passes(Schedules):
             # otherwise hold it until the next advance.
             asyncio.get_running_loop().call_soon(self._wake, key)
             return
-        self._timers.set(TimerKind.WAKE, key, due, functools.partial(self._wake, key))
+        wake = functools.partial(self._wake, key)
+        self._timers.set(TimerKind.WAKE, key, due, wake, f"{key[0]}/{key[1]}")
 
     def _unschedule(self, key: tuple[str, str]) -> None:
         self._timers.cancel(TimerKind.WAKE, key)

@@ -315,7 +315,8 @@ class StepRunner(Waits):
             task.cancel()
 
         slot = (self.workflow, self.instance_id, f"{name}-{count}", attempt)
-        self.timers.set(_TIMER_STEP_TIMEOUT, slot, self.clock.now() + timeout_ms, expire)
+        label = f"step timeout {self.workflow}/{self.instance_id} {name}-{count}"
+        self.timers.set(_TIMER_STEP_TIMEOUT, slot, self.clock.now() + timeout_ms, expire, label)
         token = current_step.set((self.workflow, self.instance_id, f"{name}-{count}"))
         self.live.executing += 1
         try:

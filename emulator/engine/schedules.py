@@ -36,6 +36,7 @@ class Schedules(Expiry):
             (workflow, index, cron.expression),
             due,
             lambda: self._fire_cron(workflow, index, cron, due),
+            f"cron {cron.expression}",
         )
 
     def _fire_cron(self, workflow: str, index: int, cron: Cron, due: float) -> None:

@@ -7,7 +7,19 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from emulator.server import ai, control, dashboard, data, explorer, extensions, scheduled, worker
+from emulator.server import (
+    ai,
+    control,
+    dashboard,
+    data,
+    explorer,
+    extensions,
+    live,
+    scheduled,
+    search,
+    timers,
+    worker,
+)
 from emulator.server.context import SESSION
 from emulator.server.durability import durable_answers
 from emulator.server.middleware import error_envelope, loopback_guard
@@ -53,6 +65,9 @@ def create_app(
     ai.add_routes(app)
     dashboard.add_routes(app)
     scheduled.add_routes(app)
+    timers.add_routes(app)
+    live.add_routes(app)
+    search.add_routes(app)
     _add_testing_routes(app, session)
     # Everything outside /cdn-cgi/ is the Worker's; unknown /cdn-cgi/ paths stay 404/405.
     app.router.add_route("*", "/{tail:(?!cdn-cgi/).*}", logged(worker.handle))

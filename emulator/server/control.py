@@ -5,9 +5,11 @@ Time:
   ms), ``next_timer``/``next_timer_ms`` (the earliest timer, or null), ``pending_timers``;
 - ``PUT|POST /cdn-cgi/wf/time`` ``{"mode": "real|scale|manual|auto", "scale": N}``;
 - ``POST /cdn-cgi/wf/time/advance`` ``{"by": "7 days" | ms}`` or ``{"to": ISO | ms}``: answers
-  once every instance the advance woke has settled;
-- ``POST /cdn-cgi/wf/time/skip``: jump to the next timer and fire it; with the body
-  ``{"workflow": name, "instance": id}`` fire that instance's timer instead (as ``fire``);
+  once every instance the advance woke has settled, with ``fired`` (the timers it fired, as
+  ``GET /cdn-cgi/wf/time/timers`` describes them, in the order they fired);
+- ``POST /cdn-cgi/wf/time/skip``: jump to the next timer and fire it (``fired`` as above);
+  with the body ``{"workflow": name, "instance": id}`` fire that instance's timer instead (as
+  ``fire``);
 - ``POST /cdn-cgi/wf/workflows/{name}/instances/{id}/fire``: end that instance's pending sleep,
   retry delay or event timeout now (``{"fired": false}`` when it has none).
 
@@ -21,9 +23,10 @@ from typing import Any
 
 from aiohttp import web
 
-from emulator.clock import MODES, Clock, check_scale, check_time
+from emulator.clock import MODES, Clock, Timer, check_scale, check_time
 from emulator.durations import DurationError, parse_duration, parse_timestamp, to_iso
-from emulator.engine import validate_instance_id
+from emulator.engine import Engine, validate_instance_id
+from emulator.server import timers
 from emulator.server.context import session_of
 from emulator.server.envelope import ApiError, json_object, ok, read_json
 
@@ -129,8 +132,9 @@ async def advance(request: web.Request) -> web.Response:
             raise ApiError(
                 400, f"time only moves forward: {to_iso(target)} is before now ({to_iso(now)})"
             )
-        await clock.advance_to(target)
-    return ok(time_json(clock))
+        with timers.recording(session_of(request).engine) as fired:
+            await clock.advance_to(target)
+    return ok({"fired": fired} | time_json(clock))
 
 
 async def skip(request: web.Request) -> web.Response:
@@ -143,8 +147,10 @@ async def skip(request: web.Request) -> web.Response:
         return ok(await _fire(request, name, instance_id))
     clock = session_of(request).engine.clock
     async with session_of(request).time_lock:
-        due = await clock.skip_to_next()
-    return ok({"skipped": due is not None, "fired_at": to_iso(due)} | time_json(clock))
+        with timers.recording(session_of(request).engine) as fired:
+            due = await clock.skip_to_next()
+    answer = {"skipped": due is not None, "fired_at": to_iso(due), "fired": fired}
+    return ok(answer | time_json(clock))
 
 
 async def fire(request: web.Request) -> web.Response:
@@ -163,11 +169,22 @@ async def _fire(request: web.Request, name: str, instance_id: str) -> dict[str, 
     if reason is not None:
         raise ApiError(503, reason)
     async with session_of(request).time_lock:
+        timer = engine_timer(engine, name, row.id)
+        entry = timers.describe(engine, timer) if timer is not None else None
         fired = engine.fire_now(name, row.id)
         if fired:
             await engine.settle()
     after = engine.get(name, row.id)
-    return {"fired": fired, "id": row.id, "status": after.status} | time_json(engine.clock)
+    answer = {"fired": fired, "id": row.id, "status": after.status}
+    if fired and entry is not None:
+        answer["timers_fired"] = [entry]
+    return answer | time_json(engine.clock)
+
+
+def engine_timer(engine: Engine, workflow: str, instance_id: str) -> Timer | None:
+    """The clock timer that wakes one waiting instance, if it has one."""
+    label = f"{workflow}/{instance_id}"
+    return next((t for t in engine.clock.timers() if t.label == label), None)
 
 
 async def get_code(request: web.Request) -> web.Response:

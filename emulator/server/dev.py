@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from emulator.clock import Clock
     from emulator.config import Config
     from emulator.console import DevConsole
+    from emulator.server.hotkeys import Hotkeys
     from emulator.server.listener import ListenerOptions
     from emulator.server.session import DevSession
     from emulator.store import Store
@@ -53,6 +54,8 @@ class DevOptions:
     debug: bool = False  # no CPU watchdog: a debugger may hold the loop as long as it likes
     log_level: str = "log"  # emulator.console.LEVELS
     log_workflows: tuple[str, ...] = ()  # only these workflows' lines; empty: all
+    fresh: bool = False  # delete the engine's state first (the CLI asked for confirmation)
+    hotkeys: bool | None = None  # None: when stdin is a terminal (and not --debug)
 
 
 class StartupError(Exception):
@@ -102,6 +105,16 @@ def open_store(path: Path) -> Store:
         raise StartupError(f"{path}: cannot open the state: {exc}") from None
 
 
+def remove_state(path: Path) -> None:
+    """Delete the state file with its write-ahead log, so the next open starts empty."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        target = path.with_name(path.name + suffix)
+        try:
+            target.unlink(missing_ok=True)
+        except OSError as exc:
+            raise StartupError(f"{target}: cannot delete the state (--fresh): {exc}") from None
+
+
 def make_clock(options: DevOptions, store: Store) -> Clock:
     """The clock in the requested mode, or in the persisted one when no ``--time`` was given.
 
@@ -135,7 +148,10 @@ def build_session(options: DevOptions, console: DevConsole | None) -> DevSession
     from emulator.server.session import DevSession
 
     config = load_dev_config(options)
-    store = open_store(state_path(options, config))
+    path = state_path(options, config)
+    if options.fresh:
+        remove_state(path)
+    store = open_store(path)
     clock = make_clock(options, store)
     platform = Platform(bindings_root(options, config), clock)
     engine = Engine(config, {}, store=store, clock=clock, platform=platform.bindings)
@@ -178,6 +194,7 @@ async def serve(
     sys.stdout = AttributedStdout(console, real_stdout)
     runner = None
     watcher: asyncio.Task[None] | None = None
+    hotkeys: Hotkeys | None = None
     from emulator.watchdog import Watchdog
 
     watchdog = Watchdog(engine.config.cpu_ms, enabled=not options.debug)
@@ -221,6 +238,14 @@ async def serve(
             preload.LATER_DELAY_S, preload.preload, preload.LATER_MODULES
         )
         _describe(session, console, options, url)
+        if _wants_hotkeys(options):
+            from emulator.server.hotkeys import HINT, Hotkeys
+
+            hotkeys = Hotkeys(
+                f"{url}/cdn-cgi/wf/", clear=console.clear, exit=stop.set, say=console.plain
+            )
+            if hotkeys.start():
+                console.plain(HINT)
         if on_ready is not None:
             on_ready(url)
         if options.reload:
@@ -231,6 +256,8 @@ async def serve(
         console.plain("Shutting down...")
         return 0
     finally:
+        if hotkeys is not None:
+            hotkeys.stop()
         watchdog.stop()
         if watcher is not None:
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -245,6 +272,13 @@ async def serve(
         sys.stdout.flush()
         sys.stdout = real_stdout
         restore_signals()
+
+
+def _wants_hotkeys(options: DevOptions) -> bool:
+    """Hotkeys when asked, else when stdin is a terminal and no debugger needs it."""
+    if options.hotkeys is not None:
+        return options.hotkeys
+    return not options.debug and sys.stdin is not None and sys.stdin.isatty()
 
 
 def _describe(session: DevSession, console: DevConsole, options: DevOptions, url: str) -> None:

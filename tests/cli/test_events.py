@@ -58,7 +58,7 @@ def test_retries_show_in_the_attempts_table(review: DevServer) -> None:
     assert len(details["steps"][0]["attempts"]) == 1
 
     out = review.ok("time", "skip", "flaky", "f1")
-    assert out == '⏭️ Fired the pending timer of instance "f1" from flaky\n'
+    assert out == '⏭️ Fired the pending retry delay of instance "f1" from flaky\n'
     review.ok("time", "skip", "flaky", "f1")
     details = wait_status(review, "flaky", "f1", "complete")
     assert [a["success"] for a in details["steps"][0]["attempts"]] == [False, False, True]

@@ -53,7 +53,7 @@ def test_skip_one_instance_fires_its_sleep_now(quickstart: DevServer) -> None:
     wait_status(quickstart, WF, "skip-one", "waiting")
     before = quickstart.json("time", "status")["now"]
     out = quickstart.ok("time", "skip", WF, "skip-one")
-    assert out == '⏭️ Fired the pending timer of instance "skip-one" from onboarding\n'
+    assert out == '⏭️ Fired the pending sleep of instance "skip-one" from onboarding\n'
     wait_status(quickstart, WF, "skip-one", "complete")
     assert quickstart.json("time", "status")["now"] == before  # only that instance moved on
 

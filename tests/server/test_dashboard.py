@@ -148,7 +148,8 @@ def test_browser_shows_instances_and_an_instance_timeline(
         server.wait_status("onboarding", instance, "waiting")
     base = f"http://127.0.0.1:{server.port}"
 
-    listing = _dump_dom(f"{base}/cdn-cgi/wf/", tmp_path / "profile-list")
+    # ?poll: no live event stream, which would keep --dump-dom waiting for it to end.
+    listing = _dump_dom(f"{base}/cdn-cgi/wf/?poll", tmp_path / "profile-list")
     assert "onboarding" in listing and "Cannot load" not in listing
     rows = _Rows()
     rows.feed(listing)
@@ -157,7 +158,7 @@ def test_browser_shows_instances_and_an_instance_timeline(
 
     first = ids[0]
     details = _dump_dom(
-        f"{base}/cdn-cgi/wf/dashboard#/workflows/onboarding/instances/{first}",
+        f"{base}/cdn-cgi/wf/dashboard?poll#/workflows/onboarding/instances/{first}",
         tmp_path / "profile-instance",
     )
     assert f"Instance <code>{first}</code>" in details

@@ -90,7 +90,8 @@ def _rows(dom: str) -> list[str]:
 @needs_chromium
 def test_browser_shows_d1_kv_and_r2_data(server: DevServer, tmp_path: Path) -> None:
     _seed(server)
-    base = f"http://127.0.0.1:{server.port}/cdn-cgi/wf/#/data"
+    # ?poll: no live event stream, which would keep --dump-dom waiting for it to end.
+    base = f"http://127.0.0.1:{server.port}/cdn-cgi/wf/?poll#/data"
     views = {
         "home": "",
         "tables": "/d1/DB",

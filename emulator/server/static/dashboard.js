@@ -1,13 +1,18 @@
 // The wf dashboard: a client of `wf dev`'s explorer REST API, control API and data API, nothing
-// else. Its state lives in the URL hash (#/workflows/NAME?status=S&page=N,
-// #/workflows/NAME/instances/ID, and for binding data, read-only: #/data, #/data/d1/DB,
-// #/data/d1/DB/tables/T?page=N, #/data/kv/KV?prefix=P, #/data/kv/KV/keys/K,
-// #/data/r2/BUCKET?prefix=P, #/data/r2/BUCKET/objects/K); it polls every second while visible.
+// else. Its state lives in the URL hash (#/workflows/NAME?status=S&q=ID&since=T&until=T&page=N,
+// #/workflows/NAME/instances/ID, #/instances?... across every workflow, #/timers, and for binding
+// data, read-only: #/data, #/data/d1/DB, #/data/d1/DB/tables/T?page=N, #/data/kv/KV?prefix=P,
+// #/data/kv/KV/keys/K, #/data/r2/BUCKET?prefix=P, #/data/r2/BUCKET/objects/K). The server pushes
+// instance and clock events (server-sent events from /cdn-cgi/wf/live) and the page reloads what
+// it shows on each; when the stream drops it polls every second until the stream is back.
 // Every value from the server enters the DOM as text (append, textContent), never as markup.
 
 const EXPLORER = "/cdn-cgi/explorer/api";
 const CONTROL = "/cdn-cgi/wf";
-const POLL_MS = 1000;
+const POLL_MS = 1000; // while the live stream is down
+const LIVE_REFRESH_MS = 15000; // a safety net while it is up
+const LIVE_DEBOUNCE_MS = 80; // a burst of events is one reload
+const COMPACT_STEPS = 60; // from this many steps on, the waterfall draws thin rows
 const PER_PAGE = 25;
 const CLIP = 160; // characters of a step's output shown before "Show all"
 
@@ -36,6 +41,8 @@ const state = {
   shown: "", // the JSON of the data it shows (redrawn only when this changes)
   open: new Map(), // open/closed expanders of the view, by key
   timer: 0, loading: false, again: false, navigated: false, clockMode: null,
+  clock: null, clockAt: 0, // the last clock from the server, and when it came (performance.now)
+  live: null, liveUp: false, liveSoon: 0, // the EventSource and whether it is connected
 };
 
 // -- DOM helpers ---------------------------------------------------------------------------------
@@ -202,10 +209,16 @@ function readRoute() {
   const params = new URLSearchParams(query);
   const page = Math.max(1, Number.parseInt(params.get("page"), 10) || 1);
   if (parts[0] === "data") return dataRoute(parts.slice(1), params, page);
+  const filters = {
+    status: params.get("status") || "", q: params.get("q") || "",
+    since: params.get("since") || "", until: params.get("until") || "", page,
+  };
+  if (parts[0] === "timers") return { view: "timers" };
+  if (parts[0] === "instances") return { view: "search", ...filters };
   const [section, workflow, sub, id] = parts;
   if (section !== "workflows" || !workflow) return { view: "home" };
   if (sub === "instances" && id) return { view: "instance", workflow, id };
-  return { view: "workflow", workflow, status: params.get("status") || "", page };
+  return { view: "workflow", workflow, ...filters };
 }
 
 /** #/data/TYPE/BINDING[/tables|keys|objects/NAME]: a key may hold "/" (sent as %2F, or not). */
@@ -241,10 +254,11 @@ function dataLink(route) {
 
 function link(route) {
   if (DATA_VIEWS[route.view]) return dataLink(route);
-  const base = `#/workflows/${enc(route.workflow)}`;
+  if (route.view === "timers") return "#/timers";
+  const base = route.view === "search" ? "#/instances" : `#/workflows/${enc(route.workflow)}`;
   if (route.view === "instance") return `${base}/instances/${enc(route.id)}`;
   const query = new URLSearchParams();
-  if (route.status) query.set("status", route.status);
+  for (const key of ["status", "q", "since", "until"]) if (route[key]) query.set(key, route[key]);
   if (route.page > 1) query.set("page", route.page);
   const text = query.toString();
   return text ? `${base}?${text}` : base;
@@ -268,8 +282,52 @@ async function tick() {
     state.again = false;
     tick();
   } else if (!document.hidden) {
-    state.timer = setTimeout(tick, POLL_MS);
+    state.timer = setTimeout(tick, state.liveUp ? LIVE_REFRESH_MS : POLL_MS);
   }
+}
+
+/** Server-sent events: each one reloads the view soon; a dropped stream means polling. */
+function connectLive() {
+  if (!window.EventSource || state.live) return;
+  const source = new EventSource(`${CONTROL}/live`);
+  state.live = source;
+  const soon = () => {
+    clearTimeout(state.liveSoon);
+    state.liveSoon = setTimeout(tick, LIVE_DEBOUNCE_MS);
+  };
+  source.addEventListener("open", () => {
+    state.liveUp = true;
+    showLive();
+    soon(); // catch up on whatever happened while it was down
+  });
+  source.addEventListener("instance", soon);
+  source.addEventListener("resync", soon);
+  source.addEventListener("time", (e) => {
+    try {
+      showClock(JSON.parse(e.data));
+    } catch {
+      // a malformed event changes nothing; the next load shows the clock
+    }
+    soon();
+  });
+  source.addEventListener("error", () => {
+    const wasUp = state.liveUp;
+    state.liveUp = false;
+    showLive();
+    if (source.readyState === EventSource.CLOSED) { // it will not reconnect by itself
+      state.live = null;
+      setTimeout(connectLive, 3000);
+    }
+    if (wasUp) tick(); // polling starts now
+  });
+}
+
+function showLive() {
+  const el = $("live-status");
+  el.textContent = state.liveUp ? "● live" : "○ polling every second";
+  el.className = state.liveUp ? "live" : "polling";
+  el.title = state.liveUp ? "The server pushes every change (server-sent events)"
+    : "The live stream is down: the page asks every second";
 }
 
 async function load() {
@@ -282,16 +340,22 @@ async function load() {
   let route = readRoute();
   if (route.view === "home") {
     const first = workflows[0]?.name;
-    route = first ? { view: "workflow", workflow: first, status: "", page: 1 } : { view: "empty" };
+    route = first ? { view: "workflow", workflow: first, status: "", q: "", since: "", until: "", page: 1 }
+      : { view: "empty" };
   }
   showWorkflows(workflows, route.workflow);
+  for (const [id, view] of [["all-link", "search"], ["timers-nav", "timers"]]) {
+    if (route.view === view) $(id).setAttribute("aria-current", "page");
+    else $(id).removeAttribute("aria-current");
+  }
   showBindings(bindings, route);
 
   const key = route.view === "empty" ? "empty" : link(route);
   const rebuilt = key !== state.viewKey;
   const focusKey = document.activeElement?.dataset?.focus;
   if (rebuilt) {
-    const views = { instance: instanceView, workflow: workflowView, empty: emptyView, ...DATA_VIEWS };
+    const views = { instance: instanceView, workflow: workflowView, empty: emptyView,
+      search: searchView, timers: timersView, ...DATA_VIEWS };
     Object.assign(state, { viewKey: key, shown: "", view: views[route.view](route) });
     state.open.clear();
     fill($("view"), state.view.nodes);
@@ -328,7 +392,10 @@ function showProject(info) {
 }
 
 function showClock(clock) {
+  state.clock = clock;
+  state.clockAt = performance.now();
   $("clock-now").textContent = when(clock.now);
+  $("timers-count").textContent = `${clock.pending_timers} pending`;
   $("clock-mode").textContent = clock.mode;
   $("clock-scale").textContent = `×${clock.scale}`;
   if (clock.next_timer) {
@@ -423,6 +490,7 @@ function workflowView(route) {
   const nodes = [
     h("h2", {}, "Workflow ", h("code", {}, workflow)), meta,
     h("nav", { "aria-label": "Filter instances by status" }, filters),
+    searchForm(route, false),
     h("div", { class: "table-wrap" }, h("table", {},
       h("caption", {}, `${route.status ? `${statusWord} instances` : "Instances"}, newest first`),
       h("thead", {}, h("tr", {},
@@ -438,11 +506,8 @@ function workflowView(route) {
   ];
 
   async function load() {
-    const query = new URLSearchParams({ page: route.page, per_page: PER_PAGE });
-    if (route.status) query.set("status", route.status);
     const [described, listed] = await Promise.all([
-      call("GET", workflowPath(workflow)),
-      call("GET", `${workflowPath(workflow)}/instances?${query}`)]);
+      call("GET", workflowPath(workflow)), call("GET", searchPath(route, workflow))]);
     return { workflow: described.result, instances: listed.result, info: listed.result_info };
   }
 
@@ -461,7 +526,7 @@ function workflowView(route) {
       h("th", { scope: "row" }, h("a", {
         href: link({ view: "instance", workflow, id: instance.id }), "data-focus": `open:${instance.id}`,
       }, h("code", {}, instance.id))),
-      h("td", {}, badge(STATUS, instance.status)),
+      h("td", {}, statusCell(instance)),
       h("td", {}, time(instance.created_on)),
       h("td", {}, time(instance.modified_on)),
       h("td", {}, instance.status === "waiting" && fireButton(workflow, instance.id)));
@@ -474,23 +539,199 @@ function workflowView(route) {
     }
     const { workflow: wf, instances, info } = data;
     meta.textContent = `class ${wf.class_name} · script ${wf.script_name} · `
-      + `${info.total_count} ${route.status ? statusWord.toLowerCase() : "in all"}`;
-    const counts = info.status_counts || {};
+      + `${info.total_count} ${route.status ? statusWord.toLowerCase() : "in all"}`
+      + `${filtered(route) ? " matching the filter" : ""}`;
+    const counts = wf.instances || {};
     const total = Object.keys(STATUS).reduce((sum, s) => sum + (counts[s] || 0), 0);
     fill(filters, [["", ["", "All"], total],
       ...Object.entries(STATUS).map(([s, label]) => [s, label, counts[s] || 0])].map(filterLink));
-    const none = route.status ? `No ${statusWord.toLowerCase()} instances.`
-      : "No instances yet: create one below, or from your Worker.";
+    const none = filtered(route) ? "No instances match the filter."
+      : route.status ? `No ${statusWord.toLowerCase()} instances.`
+        : "No instances yet: create one below, or from your Worker.";
     fill(rows, instances.length ? instances.map(row)
       : h("tr", {}, h("td", { colspan: 5, class: "muted" }, none)));
-    const pages = info.total_pages || 1;
-    const to = (page) => link({ ...route, page });
-    fill(pager, pages > 1 && [
-      route.page > 1 && h("a", { href: to(route.page - 1), rel: "prev" }, "← Newer"),
-      h("span", {}, ` Page ${route.page} of ${pages} `),
-      route.page < pages && h("a", { href: to(route.page + 1), rel: "next" }, "Older →")]);
+    jumpPager(pager, route, info.total_pages || 1);
   }
   return { nodes, load, show };
+}
+
+// -- finding instances: by id, status and time, across workflows ---------------------------------
+
+const filtered = (route) => Boolean(route.q || route.since || route.until);
+
+/** The search route's URL for a route's filters (of one workflow, or of all). */
+function searchPath(route, workflow) {
+  const query = new URLSearchParams({ page: route.page, per_page: PER_PAGE });
+  if (workflow) query.set("workflow", workflow);
+  for (const key of ["status", "q"]) if (route[key]) query.set(key, route[key]);
+  for (const key of ["since", "until"]) if (route[key]) query.set(key, utcIso(route[key]));
+  return `${CONTROL}/instances?${query}`;
+}
+
+/** A datetime-local value is read as UTC, as every time on this page is shown. */
+const utcIso = (text) => (/Z$|[+-]\d\d:\d\d$/.test(text) ? text : `${text}${text.length <= 16 ? ":00" : ""}Z`);
+
+function statusCell(instance) {
+  const error = instance.status === "errored" && instance.error;
+  if (!error) return badge(STATUS, instance.status);
+  // A Python error's message is its traceback: a row shows its last line, the exception.
+  const lines = String(error.message ?? "").trim().split("\n").filter((l) => l.trim());
+  const text = lines.length > 1 ? lines.at(-1).trim() : errorText(error);
+  return [badge(STATUS, instance.status),
+    h("span", { class: "row-error", title: errorText(error) }, text.length > CLIP ? `${text.slice(0, CLIP)}…` : text)];
+}
+
+/** Filters by part of the id, creation time and (across workflows) status; submit navigates. */
+function searchForm(route, withStatus) {
+  const field = (name, label, props) => h("label", {}, label,
+    h("input", { name, value: route[name], autocomplete: "off", spellcheck: "false",
+      "data-focus": `search:${name}`, ...props }));
+  const status = withStatus && h("label", {}, "Status", h("select", { name: "status", "data-focus": "search:status" },
+    [["", "Any"], ...Object.entries(STATUS).map(([k, [, word]]) => [k, word])].map(([value, word]) =>
+      h("option", { value, selected: value === route.status ? true : null }, word))));
+  const submit = (e) => {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget);
+    const next = { ...route, page: 1 };
+    for (const key of ["q", "since", "until", "status"]) if (form.has(key)) next[key] = String(form.get(key)).trim();
+    location.hash = link(next);
+  };
+  return h("form", { class: "search-form", role: "search", "aria-label": "Filter instances", onsubmit: submit },
+    field("q", "ID contains", { id: "search-q", placeholder: "part of an id", size: 18 }),
+    status,
+    field("since", "Created from (UTC)", { id: "search-since", type: "datetime-local", step: 1 }),
+    field("until", "Created until (UTC)", { id: "search-until", type: "datetime-local", step: 1 }),
+    h("button", { type: "submit", "data-focus": "search:submit" }, "Filter"),
+    filtered(route) && h("a", { href: link({ ...route, q: "", since: "", until: "", page: 1 }),
+      "data-focus": "search:clear" }, "Clear"));
+}
+
+/** Page links that jump: first, previous, the pages around this one, next, last, and "go to". */
+function jumpPager(el, route, pages) {
+  const current = Math.min(route.page, Math.max(pages, 1));
+  if (pages <= 1 && route.page <= 1) return fill(el);
+  const to = (page) => link({ ...route, page });
+  const near = [...new Set([1, current - 2, current - 1, current, current + 1, current + 2, pages])]
+    .filter((n) => n >= 1 && n <= pages).sort((a, b) => a - b);
+  const items = [];
+  near.forEach((n, i) => {
+    if (i > 0 && n - near[i - 1] > 1) items.push(h("span", { "aria-hidden": "true" }, "…"));
+    items.push(n === route.page ? h("span", { class: "current", "aria-current": "page" }, `Page ${n}`)
+      : h("a", { href: to(n), "aria-label": `Page ${n}` }, String(n)));
+  });
+  const input = h("input", { type: "number", min: 1, max: pages, name: "page", "aria-label": "Page number",
+    "data-focus": "pager:page", value: "" });
+  const go = (e) => {
+    e.preventDefault();
+    const n = Math.max(1, Math.min(pages, Number.parseInt(input.value, 10) || 1));
+    location.hash = to(n);
+  };
+  fill(el,
+    route.page > 1 && h("a", { href: to(Math.min(route.page - 1, pages)), rel: "prev" }, "← Newer"),
+    items,
+    route.page < pages && h("a", { href: to(route.page + 1), rel: "next" }, "Older →"),
+    h("span", { class: "muted" }, ` of ${pages} pages`),
+    h("form", { onsubmit: go }, input, h("button", { type: "submit", class: "small" }, "Go")));
+}
+
+function searchView(route) {
+  const meta = h("p", { class: "muted" });
+  const rows = h("tbody");
+  const pager = h("nav", { class: "pager", "aria-label": "Instance pages" });
+  const nodes = [h("h2", {}, "All instances"),
+    h("p", { class: "muted" }, "Every workflow's instances, newest first."),
+    searchForm(route, true), meta,
+    h("div", { class: "table-wrap" }, h("table", {},
+      h("caption", {}, "Instances of every workflow"),
+      h("thead", {}, h("tr", {},
+        ["ID", "Workflow", "Status", "Created", "Ended"].map((t) => h("th", { scope: "col" }, t)))),
+      rows)),
+    pager];
+  const load = async () => {
+    const envelope = await call("GET", searchPath(route));
+    return { instances: envelope.result, info: envelope.result_info };
+  };
+
+  function show(data) {
+    if (data.failed) {
+      meta.textContent = data.failed;
+      fill(pager);
+      return fill(rows, messageRow(5, data.failed));
+    }
+    const { instances, info } = data;
+    meta.textContent = `${info.total_count} instance${info.total_count === 1 ? "" : "s"}`
+      + `${filtered(route) || route.status ? " matching the filter" : ""}`;
+    fill(rows, instances.length ? instances.map((i) => h("tr", {},
+      h("th", { scope: "row" }, h("a", {
+        href: link({ view: "instance", workflow: i.workflow, id: i.id }), "data-focus": `open:${i.workflow}:${i.id}`,
+      }, h("code", {}, i.id))),
+      h("td", {}, h("a", { href: link({ view: "workflow", workflow: i.workflow }) }, i.workflow)),
+      h("td", {}, statusCell(i)), h("td", {}, time(i.created_on)), h("td", {}, time(i.ended_on))))
+      : messageRow(5, filtered(route) || route.status ? "No instances match the filter." : "No instances yet."));
+    jumpPager(pager, route, info.total_pages || 1);
+  }
+  return { nodes, load, show };
+}
+
+// -- pending timers, each fired on its own -------------------------------------------------------
+
+const TIMER_KIND = {
+  sleep: "💤 sleep", "retry delay": "🔁 retry delay", "event timeout": "👀 event timeout",
+  "step timeout": "⏱️ step timeout", cron: "⌛ cron", "asyncio.sleep": "💤 asyncio.sleep",
+  retention: "🗑️ retention", wake: "⏰ wake",
+};
+
+function timerWhere(t) {
+  if (t.workflow && t.instance) {
+    return h("a", { href: link({ view: "instance", workflow: t.workflow, id: t.instance }) },
+      h("code", {}, `${t.workflow}/${t.instance}`));
+  }
+  return t.workflow ? h("code", {}, t.workflow) : "—";
+}
+
+function timersView() {
+  const meta = h("p", { class: "muted" });
+  const rows = h("tbody");
+  const removals = h("tbody");
+  const nodes = [h("h2", {}, "Pending timers"), meta,
+    dataTable("Pending timers, earliest first", ["Due", "In", "Kind", "Instance", "Step", "Actions"], rows),
+    h("h3", {}, "Next removals by retention"),
+    h("p", { class: "muted" }, "Finished instances are removed when their retention runs out on the "
+      + "virtual clock; the removal happens when the state is next read, not by a timer."),
+    dataTable("Removals by retention, earliest first", ["Due", "Instance"], removals)];
+  const load = async () => (await call("GET", `${CONTROL}/time/timers?limit=200`)).result;
+
+  function fire(t) {
+    return button("Fire now", (e) => act(async () => {
+      const answer = (await call("POST", `${CONTROL}/time/timers/${enc(t.id)}/fire`)).result;
+      return answer.fired.length ? `Fired: ${firedText(answer.fired)}` : "That timer had fired already";
+    }, e.currentTarget), { class: "small", "data-focus": `fire-timer:${t.id}`,
+      "aria-label": `Fire now: ${t.kind} of ${t.workflow ?? "?"}/${t.instance ?? "?"}` });
+  }
+
+  function show(d) {
+    if (d.failed) {
+      meta.textContent = d.failed;
+      return fill(rows, messageRow(6, d.failed));
+    }
+    const shown = d.timers.length < d.total ? ` (the first ${d.timers.length})` : "";
+    meta.textContent = `${d.total} pending timer${d.total === 1 ? "" : "s"}${shown} · virtual now ${when(d.now)}`;
+    fill(rows, d.timers.length ? d.timers.map((t) => h("tr", { "data-timer": t.id },
+      h("td", {}, time(t.due)), h("td", {}, span(t.due_ms - d.now_ms)),
+      h("td", {}, TIMER_KIND[t.kind] ?? t.kind), h("td", {}, timerWhere(t)),
+      h("td", {}, t.step ? h("code", {}, t.step) : "—"), h("td", {}, fire(t))))
+      : messageRow(6, "No pending timers: nothing sleeps, retries or waits with a timeout."));
+    fill(removals, d.retention.length ? d.retention.map((t) => h("tr", {},
+      h("td", {}, time(t.due)), h("td", {}, timerWhere(t))))
+      : messageRow(2, "No finished instance is due for removal."));
+  }
+  return { nodes, load, show };
+}
+
+/** "sleep of onboarding/abc, retry delay of flaky/x" (the first few, then a count). */
+function firedText(fired) {
+  const named = fired.slice(0, 3).map((f) => `${f.kind}${f.instance ? ` of ${f.workflow}/${f.instance}` : ""}`);
+  return named.join(", ") + (fired.length > 3 ? ` and ${fired.length - 3} more` : "");
 }
 
 function fireButton(workflow, id) {
@@ -509,6 +750,7 @@ function fireButton(workflow, id) {
 function instanceView(route) {
   const { workflow, id } = route;
   const summary = h("div");
+  const chart = h("div");
   const steps = h("ol", { class: "timeline" });
   const change = (action, extra) =>
     call("PATCH", `${instancePath(workflow, id)}/status`, { action, ...extra });
@@ -563,6 +805,8 @@ function instanceView(route) {
     h("div", { class: "toolbar", role: "group", "aria-label": "Instance actions" },
       Object.values(actions)),
     summary,
+    h("section", { "aria-labelledby": "waterfall-title" },
+      h("h3", { id: "waterfall-title" }, "Timeline"), chart),
     h("section", { "aria-labelledby": "steps-title" },
       h("h3", { id: "steps-title" }, "Steps"), steps),
     h("section", { class: "panel", "aria-labelledby": "event-title" },
@@ -579,6 +823,7 @@ function instanceView(route) {
     if (d.failed) {
       for (const b of Object.values(actions)) b.disabled = b !== actions.delete;
       fill(steps);
+      fill(chart);
       return fill(summary, h("p", { class: "banner banner-error" }, d.failed));
     }
     const paused = d.status === "paused" || d.status === "waitingForPause";
@@ -610,8 +855,101 @@ function instanceView(route) {
     typeInput.placeholder = waitingFor ? `waiting for "${waitingFor}"` : "";
     fill(steps, d.steps?.length ? d.steps.map((s, i) => stepItem(s, i, restartFrom))
       : h("li", { class: "muted" }, "No steps yet."));
+    fill(chart, waterfall(d));
   }
   return { nodes, load, show };
+}
+
+// -- the waterfall: every step on the virtual time axis ------------------------------------------
+
+const msOf = (iso) => (iso ? Date.parse(iso) : Number.NaN);
+
+/** The virtual now, from the last clock the server sent (it moves on in real and scale time). */
+function virtualNow() {
+  const clock = state.clock;
+  if (!clock) return Date.now();
+  const rate = clock.mode === "manual" ? 0 : clock.scale;
+  return clock.now_ms + (clock.mode === "auto" ? 1 : rate) * (performance.now() - state.clockAt);
+}
+
+/** The spans of one step: attempts (and the retry delays between them), a sleep, a wait. */
+function stepSpans(s, d, now) {
+  const end = (iso) => (Number.isFinite(msOf(iso)) ? msOf(iso) : now);
+  if (s.type === "sleep") {
+    const due = !s.finished && d.status === "waiting" ? msOf(d.wake_at) : Number.NaN;
+    return [{ kind: "sleep", start: msOf(s.start), end: s.end ? msOf(s.end) : (Number.isFinite(due) ? due : now),
+      label: s.finished ? "slept" : "sleeping" }];
+  }
+  if (s.type === "waitForEvent") {
+    return [{ kind: s.error ? "error" : "wait", start: msOf(s.start), end: end(s.end),
+      label: s.finished ? (s.error ? "timed out" : "event received") : "waiting for an event" }];
+  }
+  const attempts = s.attempts?.length ? s.attempts : [{ start: s.start, end: s.end, success: s.success }];
+  const spans = [];
+  attempts.forEach((a, i) => {
+    if (i > 0 && attempts[i - 1].end) {
+      spans.push({ kind: "delay", start: msOf(attempts[i - 1].end), end: msOf(a.start), label: "retry delay" });
+    }
+    const kind = a.success === true ? "ok" : a.success === false ? "error" : "running";
+    spans.push({ kind, start: msOf(a.start), end: end(a.end), label: `attempt ${i + 1}` });
+  });
+  const last = attempts.at(-1);
+  if (s.success === null && s.retry_at && last?.success === false && last.end) {
+    spans.push({ kind: "delay", start: msOf(last.end), end: msOf(s.retry_at), label: "retry delay (pending)" });
+  }
+  return spans;
+}
+
+function waterfall(d) {
+  const steps = (d.steps || []).map((s, i) => [s, i]).filter(([s]) => s.type !== "termination");
+  if (!steps.length) return h("p", { class: "muted" }, "No steps yet.");
+  const now = virtualNow();
+  const rows = steps.map(([s, i]) => [s, i, stepSpans(s, d, now).filter((x) => Number.isFinite(x.start))]);
+  const t0 = Math.min(msOf(d.queued) || Infinity, ...rows.flatMap(([, , spans]) => spans.map((x) => x.start)));
+  const t1 = Math.max(msOf(d.end) || 0, ...rows.flatMap(([, , spans]) => spans.map((x) => x.end)));
+  const total = Math.max(1, t1 - t0);
+  const pct = (ms) => `${(Math.max(0, Math.min(total, ms - t0)) / total) * 100}%`;
+  const compact = steps.length >= COMPACT_STEPS;
+  const items = rows.map(([s, i, spans]) => {
+    const track = h("div", { class: "wf-track", role: "img",
+      "aria-label": spans.map((x) => `${x.label} ${span(x.end - x.start)}`).join(", ") || "not started" });
+    for (const x of spans) {
+      const bar = h("span", { class: `bar bar-${x.kind}`, title: `${s.name}: ${x.label}, ${span(x.end - x.start)}` });
+      bar.style.left = pct(x.start); // CSSOM, which the page's CSP allows (style attributes it does not)
+      bar.style.width = `calc(${pct(x.end)} - ${pct(x.start)})`;
+      track.append(bar);
+    }
+    const first = spans[0]?.start;
+    const last = spans.at(-1)?.end;
+    return h("li", { class: "wf-row", "data-step": s.name },
+      h("button", { type: "button", class: "wf-label", title: s.name, "data-focus": `wf-row:${i}`,
+        "aria-pressed": state.open.get("selected") === i ? "true" : "false",
+        onclick: () => selectStep(i) }, s.name),
+      track, h("span", { class: "wf-dur" }, Number.isFinite(first) ? span(last - first) : "—"));
+  });
+  const legend = [["ok", "succeeded"], ["error", "failed"], ["running", "running"], ["delay", "retry delay"],
+    ["sleep", "sleep"], ["wait", "wait for event"]];
+  return h("div", { class: "waterfall-wrap" },
+    h("div", { class: "axis", "aria-hidden": "true" }, h("span", {}, when(new Date(t0).toISOString())),
+      h("span", {}, span(total)), h("span", {}, when(new Date(t1).toISOString()))),
+    h("ol", { class: `waterfall${compact ? " compact" : ""}`,
+      "aria-label": `${steps.length} steps on the virtual time axis` }, items),
+    h("ul", { class: "legend", "aria-hidden": "true" },
+      legend.map(([kind, word]) => h("li", {}, h("span", { class: `bar bar-${kind}` }), word))));
+}
+
+/** Bring a step's details into view (from its waterfall row) and keep it marked. */
+function selectStep(index) {
+  state.open.set("selected", index);
+  state.open.set(`${index}:details`, true);
+  for (const el of document.querySelectorAll(".step.selected")) el.classList.remove("selected");
+  for (const el of document.querySelectorAll(".wf-label")) el.setAttribute("aria-pressed", "false");
+  document.querySelector(`[data-focus="wf-row:${index}"]`)?.setAttribute("aria-pressed", "true");
+  const item = $(`step-${index}`);
+  if (!item) return;
+  item.classList.add("selected");
+  for (const el of item.querySelectorAll("details")) el.open = true;
+  item.scrollIntoView({ block: "nearest" });
 }
 
 function stepState(s) {
@@ -634,7 +972,10 @@ function stepItem(s, index, restartFrom) {
   const attempts = s.attempts || [];
   const failure = s.error || (s.success === false && attempts.at(-1)?.error);
   const hasOutput = s.output !== null && s.output !== undefined;
-  return h("li", { class: `step step-${s.type}` },
+  const trace = tracebackOf(s) || tracebackOf(failure);
+  const logs = Array.isArray(s.logs) ? s.logs : [];
+  const selected = state.open.get("selected") === index;
+  return h("li", { class: `step step-${s.type}${selected ? " selected" : ""}`, id: `step-${index}` },
     h("div", { class: "step-head" },
       badge(STEP_TYPE, s.type), h("strong", { class: "step-name" }, s.name),
       h("span", { class: "step-state" }, stepState(s)),
@@ -647,10 +988,29 @@ function stepItem(s, index, restartFrom) {
     hasOutput && h("div", { class: "step-part" },
       h("span", { class: "label" }, "Output"), clipped(`${key}:output`, s.output)),
     failure && h("p", { class: "step-error" }, errorText(failure)),
+    trace && expander(`${key}:traceback`, "Traceback", h("pre", { class: "traceback" }, trace), true),
+    logs.length > 0 && expander(`${key}:logs`, `Logs (${logs.length})`,
+      h("pre", { class: "logs" }, logs.map(logLine).join("\n")), selected),
     s.config && Object.keys(s.config).length > 0
       && expander(`${key}:config`, "Config", h("pre", {}, pretty(s.config))),
     attempts.length > 0 && expander(`${key}:attempts`, `Attempts (${attempts.length})`,
       attemptsTable(attempts), attempts.length > 1 || attempts.some((a) => a.error)));
+}
+
+/** A stored traceback, under whichever name the API gives it. */
+function tracebackOf(value) {
+  if (!value || typeof value !== "object") return "";
+  const text = value.traceback ?? value.stack ?? value.error?.traceback ?? value.error?.stack;
+  return typeof text === "string" ? text : "";
+}
+
+/** One stored log line: text as it is, or {attempt, at, level, message}. */
+function logLine(entry) {
+  if (typeof entry === "string") return entry;
+  if (!entry || typeof entry !== "object") return String(entry);
+  const parts = [entry.at ? when(entry.at) : "", entry.attempt ? `#${entry.attempt}` : "",
+    entry.level ?? entry.stream ?? "", entry.message ?? entry.text ?? entry.line ?? ""];
+  return parts.filter(Boolean).join(" ");
 }
 
 function attemptsTable(attempts) {
@@ -1027,13 +1387,23 @@ function wireClock() {
     const by = $("advance-by").value.trim();
     act(async () => {
       const clock = (await call("POST", `${CONTROL}/time/advance`, { by })).result;
-      return `Advanced ${by}: now ${when(clock.now)}`;
+      const fired = clock.fired?.length ? `; fired ${firedText(clock.fired)}` : "; no timer fired";
+      return `Advanced ${by}: now ${when(clock.now)}${fired}`;
     }, e.submitter);
   });
   $("skip-button").addEventListener("click", (e) => act(async () => {
     const result = (await call("POST", `${CONTROL}/time/skip`, {})).result;
-    return result.skipped ? `Skipped to ${when(result.fired_at)}` : "No pending timer to skip to";
+    if (!result.skipped) return "No pending timer to skip to";
+    return `Skipped to ${when(result.fired_at)}; fired ${firedText(result.fired || [])}`;
   }, e.currentTarget));
+  $("reset-button").addEventListener("click", (e) => {
+    if (!confirm("Bring virtual time back to the wall clock? It stops at the latest time already stored.")) return;
+    act(async () => {
+      const clock = (await call("POST", `${CONTROL}/time/reset`, {})).result;
+      const held = clock.held_by_state ? ` (held at the latest stored time, ${when(clock.latest_stored)})` : "";
+      return `Reset virtual time: ${when(clock.from)} → ${when(clock.now)}${held}`;
+    }, e.currentTarget);
+  });
   $("mode-select").addEventListener("change", () => {
     $("mode-scale").disabled = $("mode-select").value !== "scale";
   });
@@ -1053,6 +1423,20 @@ function wireClock() {
 // -- start ---------------------------------------------------------------------------------------
 
 wireClock();
+$("find-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const q = $("find-id").value.trim();
+  location.hash = link({ view: "search", q, status: "", since: "", until: "", page: 1 });
+});
+// Virtual now moves on between server events in real, scale and auto time.
+setInterval(() => {
+  if (state.clock && state.clock.mode !== "manual") $("clock-now").textContent = when(new Date(virtualNow()).toISOString());
+}, 1000);
+// ?poll on the page's URL keeps it to polling: for a proxy that buffers event streams, and for
+// headless renders (chromium --dump-dom waits for every open request to end).
+const pollOnly = new URLSearchParams(location.search).has("poll");
+showLive();
+if (!pollOnly) connectLive();
 window.addEventListener("hashchange", () => {
   if ($("flash").classList.contains("flash-error")) flash(null);
   state.navigated = true;
