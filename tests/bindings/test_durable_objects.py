@@ -385,7 +385,9 @@ STORAGE_CONFIG = """{
 
 @pytest.fixture
 async def store(tmp_path: Path) -> Any:
-    root = write_project(tmp_path / "storage", STORAGE, STORAGE_CONFIG % ("2026-08-14", '["python_workers"]'))
+    root = write_project(
+        tmp_path / "storage", STORAGE, STORAGE_CONFIG % ("2026-08-14", '["python_workers"]')
+    )
     async with Emulator(root, now=START) as emulator:
         yield emulator
 
@@ -490,7 +492,9 @@ async def test_rows_read_says_what_it_counts(store, monkeypatch):
 
 
 async def test_before_the_sdk_date_namespaces_keep_the_sdk_shape(tmp_path):
-    root = write_project(tmp_path / "old", STORAGE, STORAGE_CONFIG % ("2026-04-20", '["python_workers"]'))
+    root = write_project(
+        tmp_path / "old", STORAGE, STORAGE_CONFIG % ("2026-04-20", '["python_workers"]')
+    )
     with pytest.warns(RuntimeWarning, match="before the runtime SDK's"):
         emu = Emulator(root, now=START)
     async with emu:
@@ -919,7 +923,7 @@ def test_dashboard_shows_durable_objects(project, tmp_path):
         object_id = json.loads(_http(server.port, "/cdn-cgi/wf/durable_objects/COUNTER"))["result"][
             "objects"
         ][0]["id"]
-        base = f"http://127.0.0.1:{server.port}/cdn-cgi/wf/#/data"
+        base = f"http://127.0.0.1:{server.port}/cdn-cgi/wf/?poll#/data"  # ?poll: no live stream for --dump-dom
         listing = _dump_dom(base + "/durable_object/COUNTER", tmp_path / "profile-list")
         one = _dump_dom(base + f"/durable_object/COUNTER/objects/{object_id}", tmp_path / "p-one")
         home = _dump_dom(base, tmp_path / "profile-home")

@@ -232,6 +232,8 @@ async def test_before_2025_04_01_navigations_reach_the_worker_first(tmp_path: Pa
     root = write_project(tmp_path, not_found_handling="single-page-application")
     data = json.loads((root / "wrangler.jsonc").read_text())
     data["compatibility_date"] = "2025-03-31"
+    # before 2025-09-20 a Python Workflow needs python_workflows besides python_workers
+    data["compatibility_flags"] = [*data.get("compatibility_flags", []), "python_workflows"]
     (root / "wrangler.jsonc").write_text(json.dumps(data))
     async with Emulator(root, now=START) as emu:
         navigate = {"sec-fetch-mode": "navigate"}

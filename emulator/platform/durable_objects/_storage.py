@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from emulator.platform._sqlite import open_database
 from emulator.runtime.pyodide.ffi import JsException
 
 KV_TABLE = "__cf_kv"
@@ -44,17 +45,8 @@ class ObjectFile:
     """The storage of one object (one SQLite database)."""
 
     def __init__(self, path: Path | None) -> None:
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.db = sqlite3.connect(
-            ":memory:" if path is None else str(path),
-            isolation_level=None,
-            check_same_thread=False,
-        )
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA busy_timeout=5000")
+        self.db = open_database(path)
         self._create_internal()
 
     def _create_internal(self) -> None:

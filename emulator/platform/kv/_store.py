@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from emulator.platform._sqlite import open_database
 from emulator.platform.kv._jsvalues import utf8
 
 
@@ -31,17 +31,8 @@ class Namespace:
     """One KV namespace in SQLite; keys are UTF-8 bytes, so they sort as production sorts them."""
 
     def __init__(self, path: Path | None) -> None:
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._db = sqlite3.connect(
-            ":memory:" if path is None else str(path),
-            isolation_level=None,
-            check_same_thread=False,
-        )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA busy_timeout=5000")  # the CLI and wf dev may write at once
+        self._db = open_database(path)
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS entries (key BLOB PRIMARY KEY, value BLOB NOT NULL, "
             "expiration INTEGER, metadata TEXT)"
