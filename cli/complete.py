@@ -16,16 +16,16 @@ from urllib.parse import quote
 import click
 from click.shell_completion import CompletionItem
 
+from cli.client import EXPLORER, Client
+
 SHELLS = ("bash", "zsh", "fish")
 TIMEOUT_S = 0.5
-EXPLORER = "/cdn-cgi/explorer/api"
 
 
 def _server(ctx: click.Context) -> str:
     host = ctx.params.get("host") or os.environ.get("WF_HOST") or "127.0.0.1"
     port = ctx.params.get("port") or os.environ.get("WF_PORT") or 8787
-    host = f"[{host}]" if ":" in str(host) else str(host)
-    return f"http://{host}:{port}"
+    return Client(str(host), int(port)).base_url
 
 
 def _get(ctx: click.Context, path: str) -> list[Any]:
