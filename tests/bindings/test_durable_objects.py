@@ -817,7 +817,7 @@ def test_wf_dev_serves_durable_objects_and_keeps_them_across_kill_9(project):
         assert _http(server.port, "/room", "POST") == "1"
         assert _http(server.port, "/room", "POST") == "2"
         assert _http(server.port, "/room") == "GET https://counter.internal/room count=2"
-        assert "durable object Counter -> env.COUNTER (SQLite storage)" in server.log
+        server.wait_log("durable object Counter -> env.COUNTER (SQLite storage)")
         listed = json.loads(_http(server.port, "/cdn-cgi/wf/durable_objects/COUNTER"))["result"]
         assert listed["class_name"] == "Counter" and listed["storage"] == "sqlite"
         (room,) = listed["objects"]

@@ -72,7 +72,7 @@ def test_seed_run_and_browse_every_binding(server: DevServer) -> None:
     assert bindings["not_emulated"] == [
         {"binding": "VEC", "kind": "Vectorize index", "field": "vectorize[0]"}
     ]
-    assert "vectorize[0] (VEC): Vectorize index, not emulated yet" in server.log
+    server.wait_log("vectorize[0] (VEC): Vectorize index, not emulated yet")
 
     migrate = "CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"
     seeded = server.post(

@@ -33,7 +33,7 @@ def test_broken_code_at_start_serves_the_api_until_fixed(quickstart: Path, dev_s
 
     entry.write_text(good.replace("import Response,", "import NoSuchThing,"))
     server = dev_server(quickstart)
-    assert "src/entry.py:1" in server.log
+    server.wait_log("src/entry.py:1")
     worker = server.get("/")
     assert worker.status == 503 and "src/entry.py:1" in worker.text
     code = server.get("/cdn-cgi/wf/code").result
