@@ -268,7 +268,7 @@ def test_sigkill_during_a_sleep_on_manual_time(setup: tuple[Path, Path, Path]) -
 
 def test_timer_due_during_downtime_fires_at_start(setup: tuple[Path, Path, Path]) -> None:
     project, db, work = setup
-    nap_ms = 1_000
+    nap_ms = 3_000  # a second wait would show; loading the project under load takes ~1.3 s
     child = spawn_holder(
         project,
         db,
