@@ -248,7 +248,10 @@ async def list_instances(request: web.Request) -> web.StreamResponse:
     after = None
     if token:
         cursor = paging.Cursor.decode(token)
-        direction, after = cursor.direction, (cursor.created, cursor.seq)
+        # an explicit direction turns the cursor around, as production's docs say
+        if not request.query.get("direction"):
+            direction = cursor.direction
+        after = (cursor.created, cursor.seq)
     page = paging.whole(request, "page", 1, paging.MAX_PAGE)
     rows = engine.store.instances_after(
         config.name,
