@@ -288,3 +288,38 @@ def test_delete_removes_the_instances(client: Cloudflare, server: DevServer) -> 
     assert client.workflows.instances.list(WF, account_id=ACCOUNT).result == []
     with pytest.raises(cloudflare.NotFoundError):
         client.workflows.instances.get("gone", account_id=ACCOUNT, workflow_name=WF)
+
+
+def test_one_steps_full_output(client: Cloudflare, server: DevServer) -> None:
+    _create(client, "stepped", what="a pen")
+    server.wait_status(WF, "stepped", "waiting")
+    step = client.workflows.instances.step(
+        "stepped", account_id=ACCOUNT, workflow_name=WF, name="request-1", type="step"
+    )
+    assert (step.status, step.output, step.error) == ("complete", {"request": "a pen"}, None)
+    first = client.workflows.instances.step(
+        "stepped", account_id=ACCOUNT, workflow_name=WF, name="request-1", type="step", attempt=1
+    )
+    assert first.status == "complete"
+    waiting = client.workflows.instances.step(
+        "stepped",
+        account_id=ACCOUNT,
+        workflow_name=WF,
+        name="wait for approval-1",
+        type="waitForEvent",
+    )
+    assert (waiting.status, waiting.event_type, waiting.output) == ("waiting", "approval", None)
+    with pytest.raises(cloudflare.NotFoundError) as missing:
+        client.workflows.instances.step(
+            "stepped", account_id=ACCOUNT, workflow_name=WF, name="request", type="step"
+        )
+    assert "workflows.api.error.step.not_found" in str(missing.value)
+    with pytest.raises(cloudflare.NotFoundError):
+        client.workflows.instances.step(
+            "stepped",
+            account_id=ACCOUNT,
+            workflow_name=WF,
+            name="request-1",
+            type="step",
+            attempt=2,
+        )

@@ -31,6 +31,7 @@ def add_routes(app: web.Application) -> None:
     add("POST", wf + "/instances", routes.create_instance)
     add("POST", wf + "/instances/batch", routes.create_batch)
     add("GET", one, routes.get_instance)
+    add("GET", one + "/step", routes.get_step)
     add("PATCH", one + "/status", routes.change_status)
     add("POST", one + "/events/{event_type}", routes.send_event)
     add("GET", wf + "/versions", routes.list_versions)

@@ -8,12 +8,14 @@ API token (or none): ``wf dev`` serves loopback only.
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from aiohttp import web
 
+from emulator import serialization
 from emulator.config import WorkflowConfig
 from emulator.durations import to_iso
 from emulator.engine import MAX_BATCH, Engine, validate_event_type, validate_instance_id
@@ -25,7 +27,8 @@ from emulator.server.cfapi.errors import CfApiError
 from emulator.server.context import session_of
 from emulator.server.envelope import ApiError, ok, read_json
 from emulator.statuses import REPORTED_STATUSES
-from emulator.store import InstanceRow
+from emulator.store import InstanceRow, StepRow
+from emulator.vocabulary import StepKind
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -418,6 +421,50 @@ async def send_event(request: web.Request) -> web.StreamResponse:
     engine = _engine(request)
     engine.send_event(config.name, row.id, event_type, payload)
     return ok({"instanceId": row.id, "timestamp": to_iso(engine.clock.now())})
+
+
+@answers
+async def get_step(request: web.Request) -> web.StreamResponse:
+    """One step's full output or error: ``name`` with its ``-count`` suffix as the details
+    list it, ``type`` step or waitForEvent, ``attempt`` (from 1) for one attempt of a step."""
+    config = _workflow(request)
+    row = _instance(request, config.name)
+    name = request.query.get("name", "")
+    if not name:
+        raise CfApiError(errors.BAD_QUERY, "name: required, as the details list it (name-1)")
+    kind = request.query.get("type", "")
+    if kind not in ("step", "waitForEvent"):
+        raise CfApiError(errors.BAD_QUERY, f"type: must be step or waitForEvent, got {kind!r}")
+    attempt = paging.whole(request, "attempt", 0, 1_000_000)
+    wanted = StepKind.DO if kind == "step" else StepKind.WAIT_FOR_EVENT
+    for step in _engine(request).history(config.name, row.id):
+        if step.kind == wanted and f"{step.name}-{step.count}" == name:
+            return ok(_step_result(step, attempt))
+    raise CfApiError(errors.STEP_NOT_FOUND, f"instance {row.id!r} has no {kind} named {name!r}")
+
+
+def _step_result(step: StepRow, attempt: int) -> dict[str, Any]:
+    sensitive = json.loads(step.config or "{}").get("sensitive") == "output"
+    output = serialization.to_plain(step.output)
+    if sensitive and step.output:
+        output = "[REDACTED]"
+    error = json.loads(step.error) if step.error else None
+    status = str(step.state)
+    if attempt:
+        if attempt > len(step.attempts):
+            raise CfApiError(
+                errors.STEP_NOT_FOUND, f"step has {len(step.attempts)} attempts, not {attempt}"
+            )
+        tried = step.attempts[attempt - 1]
+        success = tried.get("success")
+        status = "running" if success is None else "complete" if success else "errored"
+        error = tried.get("error")
+        if status != "complete":
+            output = None
+    result: dict[str, Any] = {"status": status, "error": error, "output": output}
+    if step.kind == StepKind.WAIT_FOR_EVENT:
+        result["event_type"] = json.loads(step.config or "{}").get("type")
+    return result
 
 
 # -- versions -------------------------------------------------------------------------------------
