@@ -143,6 +143,11 @@ def test_send_an_event(client: Cloudflare, server: DevServer) -> None:
     details = client.workflows.instances.get("ask", account_id=ACCOUNT, workflow_name=WF)
     assert details.output == {"request": "a raise", "approved": True}  # type: ignore[comparison-overlap]
     assert details.success is True
+    with pytest.raises(cloudflare.ConflictError) as finished:
+        client.workflows.instances.events.create(
+            "approval", account_id=ACCOUNT, workflow_name=WF, instance_id="ask", body={}
+        )
+    assert "workflows.api.error.instance.not_running" in str(finished.value)
 
     with pytest.raises(cloudflare.NotFoundError) as missing:
         client.workflows.instances.events.create(

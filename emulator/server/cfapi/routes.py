@@ -67,8 +67,8 @@ def _engine_error(exc: WorkflowError) -> tuple[errors.Kind, str]:
     status = _KIND_STATUS.get(exc.kind, 400)
     match = _KEYED.match(exc.message)
     if match is None:
-        kind = errors.TOO_LARGE if status == 413 else errors.BAD_BODY
-        return kind, exc.message
+        unkeyed = {404: errors.INSTANCE_NOT_FOUND, 409: errors.CONFLICT, 413: errors.TOO_LARGE}
+        return unkeyed.get(status, errors.BAD_BODY), exc.message
     key = match["key"]
     if key == "instance.already_exists":
         return errors.ALREADY_EXISTS, match["rest"]
