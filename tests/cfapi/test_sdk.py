@@ -266,6 +266,10 @@ def test_versions(client: Cloudflare, server: DevServer) -> None:
     assert version.class_name == "Approval" and version.language == "python"
     assert version.workflow_id == created.workflow_id
     assert isinstance(version.created_on, datetime)
+    graph = client.workflows.versions.graph(
+        created.version_id, account_id=ACCOUNT, workflow_name=WF
+    )
+    assert graph.id == created.version_id and graph.graph is None  # has_dag is false
     with pytest.raises(cloudflare.NotFoundError) as missing:
         client.workflows.versions.get("no-such-version", account_id=ACCOUNT, workflow_name=WF)
     assert "workflows.api.error.version.not_found" in str(missing.value)

@@ -36,4 +36,5 @@ def add_routes(app: web.Application) -> None:
     add("POST", one + "/events/{event_type}", routes.send_event)
     add("GET", wf + "/versions", routes.list_versions)
     add("GET", wf + "/versions/{version_id}", routes.get_version)
+    add("GET", wf + "/versions/{version_id}/graph", routes.get_version_graph)
     add("*", PREFIX + "/{tail:.*}", routes.no_route)

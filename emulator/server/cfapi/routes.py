@@ -496,16 +496,28 @@ async def list_versions(request: web.Request) -> web.StreamResponse:
     return ok(shown, result_info=_page_info(page, per_page, len(shown), len(versions)))
 
 
-@answers
-async def get_version(request: web.Request) -> web.StreamResponse:
+def _version(request: web.Request) -> dict[str, Any]:
     config = _workflow(request)
     wanted = request.match_info["version_id"]
     for version in _versions(request, config):
         if version["id"] == wanted:
-            return ok(version)
+            return version
     raise CfApiError(
         errors.VERSION_NOT_FOUND, f"workflow {config.name!r} has no version {wanted!r}"
     )
+
+
+@answers
+async def get_version(request: web.Request) -> web.StreamResponse:
+    return ok(_version(request))
+
+
+@answers
+async def get_version_graph(request: web.Request) -> web.StreamResponse:
+    """The version without a graph: wf builds no DAG of a Python workflow (``has_dag`` false)."""
+    version = _version(request)
+    keys = ("id", "workflow_id", "class_name", "created_on", "modified_on")
+    return ok({key: version[key] for key in keys} | {"graph": None})
 
 
 @answers
