@@ -109,7 +109,12 @@ def test_bad_input_names_the_problem(server: DevServer) -> None:
     assert "nope" in unknown_step.json["messages"][0]["message"]
 
     too_long = server.get(f"{WF}/instances/{'x' * 101}")
-    assert too_long.status == 400
+    assert too_long.status == 400 and "instance_id in the path" in _errors(too_long)[0][1]
+    empty_id = server.post(f"{WF}/instances/batch", [{"instance_id": "ok"}, {"instance_id": ""}])
+    assert empty_id.status == 400 and "[1].instance_id: " in _errors(empty_id)[0][1]
+    assert server.get(f"{WF}/instances/ok").status == 404  # a bad batch creates nothing
+    forged = server.get(f"{WF}/instances?cursor=WzEsIDExODA1OTE2MjA3MTc0MTEzMDM0MjQsICJhc2MiXQ")
+    assert forged.status == 400 and "cursor" in _errors(forged)[0][1]  # seq 2**70: not SQLite's
 
     huge = server.post(f"{WF}/instances", {"params": {"blob": "x" * (1024 * 1024 + 10)}})
     assert huge.status == 413 and _errors(huge)[0][0] == 10413

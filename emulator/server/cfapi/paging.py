@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -68,9 +69,17 @@ class Cursor:
         try:
             padded = token + "=" * (-len(token) % 4)
             created, seq, direction = json.loads(base64.urlsafe_b64decode(padded))
-            if direction not in ("asc", "desc") or isinstance(seq, bool):
+            # SQLite takes 64-bit integers only: a forged cursor must not reach it
+            if (
+                direction not in ("asc", "desc")
+                or not isinstance(seq, int)
+                or isinstance(seq, bool)
+                or not -(2**63) <= seq < 2**63
+                or not isinstance(created, int | float)
+                or not math.isfinite(created)
+            ):
                 raise ValueError(direction)
-            return cls(float(created), int(seq), str(direction))
+            return cls(float(created), seq, str(direction))
         except (ValueError, TypeError, binascii.Error):
             raise CfApiError(
                 BAD_QUERY, "cursor is not one this server returned (take result_info.cursor)"

@@ -101,7 +101,10 @@ def _workflow(request: web.Request) -> WorkflowConfig:
 
 def _instance(request: web.Request, workflow: str) -> InstanceRow:
     instance_id = request.match_info["instance_id"]
-    validate_instance_id(instance_id)
+    try:
+        validate_instance_id(instance_id)
+    except WorkflowError as exc:
+        raise CfApiError(errors.BAD_BODY, f"instance_id in the path: {exc.message}") from None
     row = _engine(request).store.get_instance(workflow, instance_id)
     if row is None:
         raise CfApiError(
@@ -290,6 +293,10 @@ def _create_options(entry: Any, where: str) -> dict[str, Any]:
     if instance_id is not None:
         if not isinstance(instance_id, str):
             raise CfApiError(errors.BAD_BODY, f"{prefix}instance_id: must be a string")
+        try:
+            validate_instance_id(instance_id)
+        except WorkflowError as exc:
+            raise CfApiError(errors.BAD_BODY, f"{prefix}instance_id: {exc.message}") from None
         options["id"] = instance_id
     if entry.get("params") is not None:
         options["params"] = entry["params"]
