@@ -332,3 +332,23 @@ def test_one_steps_full_output(client: Cloudflare, server: DevServer) -> None:
             type="step",
             attempt=2,
         )
+
+
+async def test_the_async_client(server: DevServer) -> None:
+    async with cloudflare.AsyncCloudflare(
+        base_url=f"http://127.0.0.1:{server.port}/client/v4", api_token="x", max_retries=0
+    ) as client:
+        made = await client.workflows.instances.bulk(
+            WF, account_id=ACCOUNT, body=[{"instance_id": f"async-{i}"} for i in range(3)]
+        )
+        assert [m.id async for m in made] == ["async-0", "async-1", "async-2"]
+        listed = [
+            i.id async for i in client.workflows.instances.list(WF, account_id=ACCOUNT, per_page=2)
+        ]
+        assert listed == ["async-2", "async-1", "async-0"]
+        paused = await client.workflows.instances.status.edit(
+            "async-1", account_id=ACCOUNT, workflow_name=WF, status="pause"
+        )
+        assert paused.status in ("paused", "waitingForPause")
+        with pytest.raises(cloudflare.NotFoundError):
+            await client.workflows.instances.get("ghost", account_id=ACCOUNT, workflow_name=WF)
