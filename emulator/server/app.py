@@ -9,6 +9,7 @@ from aiohttp import web
 
 from emulator.server import (
     ai,
+    cfapi,
     control,
     dashboard,
     data,
@@ -68,6 +69,7 @@ def create_app(
     timers.add_routes(app)
     live.add_routes(app)
     search.add_routes(app)
+    cfapi.add_routes(app)  # /client/v4/: Cloudflare's REST API, before the Worker's routes
     _add_testing_routes(app, session)
     # Everything outside /cdn-cgi/ is the Worker's; unknown /cdn-cgi/ paths stay 404/405.
     app.router.add_route("*", "/{tail:(?!cdn-cgi/).*}", logged(worker.handle))

@@ -16,11 +16,17 @@ from emulator.server.envelope import ApiError, failure
 from emulator.server.listener import SlowBody, bad_body_message
 
 CDN_CGI = "/cdn-cgi/"
+CLIENT_V4 = "/client/v4/"  # Cloudflare's REST API (server/cfapi): guarded as /cdn-cgi/ is
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 def is_cdn_cgi(request: web.BaseRequest) -> bool:
     return request.path.startswith(CDN_CGI)
+
+
+def is_local_api(request: web.BaseRequest) -> bool:
+    """Routes of wf itself (not the Worker's): /cdn-cgi/ and Cloudflare's /client/v4/."""
+    return request.path.startswith((CDN_CGI, CLIENT_V4))
 
 
 def error_envelope(log: Callable[[str, str], None]) -> Middleware:
@@ -31,7 +37,7 @@ def error_envelope(log: Callable[[str, str], None]) -> Middleware:
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if not is_cdn_cgi(request):
+        if not is_local_api(request):
             return await handler(request)
         try:
             return await handler(request)
@@ -121,7 +127,7 @@ def loopback_guard(extra_hosts: Iterable[str] = ()) -> Middleware:
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if not is_cdn_cgi(request):
+        if not is_local_api(request):
             return await handler(request)
         host = request.headers.get("Host")
         if host is not None and _hostname(f"//{host}") not in allowed:
