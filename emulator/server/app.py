@@ -14,6 +14,7 @@ from emulator.server import (
     data,
     explorer,
     extensions,
+    histories,
     live,
     scheduled,
     search,
@@ -68,6 +69,7 @@ def create_app(
     timers.add_routes(app)
     live.add_routes(app)
     search.add_routes(app)
+    histories.add_routes(app)
     _add_testing_routes(app, session)
     # Everything outside /cdn-cgi/ is the Worker's; unknown /cdn-cgi/ paths stay 404/405.
     app.router.add_route("*", "/{tail:(?!cdn-cgi/).*}", logged(worker.handle))
