@@ -303,6 +303,8 @@ def replay_history(
                 message=f"{who}: replays cleanly up to step {runner.replayed}; then run() "
                 f"raises the recorded error ({info['name']})",
             )
+        if str(info.get("message", "")).startswith("PythonError"):
+            info = {"name": type(exc).__name__, "message": str(exc)}  # as Python shows it
         return _raised(base, who, runner, info, exc)
     return _returned(base, who, runner, history)
 
