@@ -11,6 +11,7 @@ acknowledges the import waits for their commit.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from emulator import serialization
@@ -76,7 +77,8 @@ def import_history(
     engine.emit(EventKind.QUEUED, row, trigger="import")
     key = (workflow, instance_id)
     if final:
-        engine._retain(row)
+        # Retention counts from the import: an old production history would be gone at once.
+        engine._retain(replace(row, ended=max(row.ended or now, now)))
     elif row.status == InstanceStatus.WAITING:
         engine._schedule(key, row.wake_at if row.wake_at is not None else now)
     elif row.status in (InstanceStatus.QUEUED, InstanceStatus.RUNNING):
