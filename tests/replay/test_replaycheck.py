@@ -170,3 +170,44 @@ def test_run_awaiting_something_outside_its_steps_is_reported(tmp_path: Path) ->
     report = check(tmp_path, cloudflare_history("sleeping"), source, time_limit=0.2)
     assert report.outcome == RAISED
     assert "run() did not reach a step within 0.2 s" in report.message
+
+
+GATHERED = """
+import asyncio
+from workers import WorkflowEntrypoint
+
+
+class Orders(WorkflowEntrypoint):
+    async def run(self, event, step):
+        @step.do("left")
+        async def left():
+            raise RuntimeError("step code ran")
+
+        @step.do("right")
+        async def right():
+            raise RuntimeError("step code ran")
+
+        both = await asyncio.gather(left(), right())
+        await step.sleep("rest", "1 hour")
+        return both
+"""
+
+
+def _gathered_history(*names: str) -> dict[str, Any]:
+    steps = cloudflare_history("sleeping")["result"]["steps"][:1]
+    steps = [dict(steps[0], name=f"{name}-1", output=name) for name in names]
+    return cloudflare_history("sleeping")["result"] | {"steps": steps}
+
+
+def test_steps_run_together_replay_in_call_order(tmp_path: Path) -> None:
+    report = check(tmp_path, _gathered_history("left", "right"), GATHERED)
+    assert report.outcome == CLEAN
+    assert report.replayed == 2
+    assert report.next_step == "sleep 'rest-1' would run (not in the history)"
+
+
+def test_a_step_missing_from_a_gather_stops_the_replay(tmp_path: Path) -> None:
+    report = check(tmp_path, _gathered_history("left"), GATHERED)
+    assert report.outcome == CLEAN
+    assert report.replayed == 1
+    assert report.next_step == "do 'right-1' would run (not in the history)"

@@ -193,3 +193,24 @@ def test_export_several(start: Any, tmp_path: Path) -> None:
     both = server.wf("instances", "export", "orders", "m1", "--all")
     assert both.returncode == 1
     assert "give an instance ID, or --all / --status" in both.stderr
+
+
+def test_an_acknowledged_import_survives_kill_9(start: Any, tmp_path: Path) -> None:
+    server, root = start("crash")
+    history = cloudflare_history("sleeping")
+    end = to_iso(server.now() + 3_600_000)
+    history["result"]["steps"][1]["end"] = end
+    path = write_json(tmp_path / "prod.json", history)
+    server.ok("instances", "import", str(path), "--id", "k1")
+    server.kill()
+    again = Server(root, "--time", "manual")
+    try:
+        again.wait_ready()
+        details = again.describe("orders", "k1")
+        assert details["status"] == "waiting"
+        assert [s["name"] for s in details["steps"]] == ["reserve-1", "cool off-1"]
+        again.advance("1 hour")
+        again.wait_status("orders", "k1", "waiting")
+        assert marks(root) == ["charge"]
+    finally:
+        again.stop()
