@@ -90,8 +90,10 @@ def _label(kind: str, name: str, count: int) -> str:
 class _HistoryRunner:
     """Answers ``WorkflowStep``'s calls from a history only (``step.StepCalls``)."""
 
-    def __init__(self, steps: list[StepRow]) -> None:
+    def __init__(self, steps: list[StepRow], step_limit: int) -> None:
         self._steps = steps
+        self._step_limit = step_limit
+        self._do_calls = 0
         self._cache = {s.key: s for s in steps}
         self._positions = {s.key: i + 1 for i, s in enumerate(steps)}
         self.cursor = replay.Cursor(steps)
@@ -118,6 +120,8 @@ class _HistoryRunner:
         self, name: Any, callback: Callable[[JsDict], Awaitable[Any]], config: Any = None
     ) -> Any:
         row = self._enter(StepKind.DO, name)
+        self._do_calls += 1  # production's limit counts cached calls too
+        replay.check_step_limit(self._do_calls, self._step_limit)
         decision = replay.decide_do(row)
         if isinstance(decision, replay.Cached):
             self._answered()
@@ -260,7 +264,7 @@ def replay_history(
             replayed=0,
             message=f"{_who(history, name)}: the code has no class {class_name!r}",
         )
-    runner = _HistoryRunner(history.steps)
+    runner = _HistoryRunner(history.steps, config.workflow(name).step_limit)
     step = WorkflowStep(runner, config.implicit_dependencies)
 
     async def run() -> Any:

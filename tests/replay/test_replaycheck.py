@@ -10,13 +10,24 @@ from emulator.config import load_config
 from emulator.history import load_histories
 from emulator.project import Project
 from emulator.replaycheck import CLEAN, DIVERGED, ERROR, RAISED, ReplayReport, replay_history
-from tests.replay.projects import ORIGINAL, cloudflare_history, marks, variant, write_project
+from tests.replay.projects import (
+    CONFIG,
+    ORIGINAL,
+    cloudflare_history,
+    marks,
+    variant,
+    write_project,
+)
 
 
 def check(
-    tmp_path: Path, history: dict[str, Any], source: str = ORIGINAL, **kw: Any
+    tmp_path: Path,
+    history: dict[str, Any],
+    source: str = ORIGINAL,
+    config: dict[str, Any] | None = None,
+    **kw: Any,
 ) -> ReplayReport:
-    root = write_project(tmp_path / "shop", source)
+    root = write_project(tmp_path / "shop", source, config)
     config = load_config(root)
     code = Project(config).load()
     [parsed] = load_histories(json.dumps(history), "prod.json")
@@ -211,3 +222,12 @@ def test_a_step_missing_from_a_gather_stops_the_replay(tmp_path: Path) -> None:
     assert report.outcome == CLEAN
     assert report.replayed == 1
     assert report.next_step == "do 'right-1' would run (not in the history)"
+
+
+def test_the_step_limit_counts_cached_calls(tmp_path: Path) -> None:
+    workflows = [dict(CONFIG["workflows"][0], limits={"steps": 1})]
+    report = check(
+        tmp_path, cloudflare_history("waiting"), config=CONFIG | {"workflows": workflows}
+    )
+    assert report.outcome == RAISED
+    assert "The limit of 1 steps has been reached" in report.message
