@@ -128,6 +128,7 @@ def parse_history(data: Any, source: str = "history") -> History:
         error=_error(data.get("error"), f"{source}: error"),
     )
     counts: dict[tuple[str, str], int] = {}
+    keys: set[tuple[str, str, int]] = set()
     for index, entry in enumerate(steps_data):
         where = f"{source}: steps[{index}]"
         if isinstance(entry, dict) and entry.get("type") == "termination":
@@ -137,7 +138,15 @@ def parse_history(data: Any, source: str = "history") -> History:
             )
             continue
         step = _step(entry, where, len(history.steps), counts)
+        if step.key in keys:
+            raise HistoryError(
+                f"{where}.name: {step.kind} '{step.name}-{step.count}' is in the history twice"
+            )
+        keys.add(step.key)
         history.steps.append(step)
+    pending = history.pending()
+    if pending is not None and pending.kind == StepKind.SLEEP and pending.due is None:
+        pending.due = _time(data.get("wake_at"), f"{source}: wake_at")
     return history
 
 
@@ -213,16 +222,16 @@ def _do(row: StepRow, entry: dict[str, Any], where: str) -> None:
 
 def _sleep(row: StepRow, entry: dict[str, Any], where: str) -> None:
     finished = entry.get("finished")
-    end = _time(entry.get("end"), f"{where}.end")
-    if end is None:
-        raise HistoryError(f"{where}.end: a sleep needs its end (when it is due)")
-    row.due = end
-    if finished is True:
-        row.state, row.ended = StepState.COMPLETE, end
-    elif finished in (False, None):
-        row.state = StepState.WAITING
-    else:
+    if finished not in (True, False, None):
         raise HistoryError(f"{where}.finished: must be true or false, got {finished!r}")
+    end = _time(entry.get("end"), f"{where}.end")
+    if finished is True:
+        if end is None:
+            raise HistoryError(f"{where}.end: a finished sleep needs its end")
+        row.state, row.ended, row.due = StepState.COMPLETE, end, end
+    else:
+        # wf's describe leaves a pending sleep's end out; its instance's wake_at has it
+        row.state, row.due = StepState.WAITING, end
 
 
 def _wait(row: StepRow, entry: dict[str, Any], where: str) -> None:

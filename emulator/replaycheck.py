@@ -141,7 +141,8 @@ class _HistoryRunner:
         if row.state == StepState.COMPLETE:
             self._answered()
             return
-        raise _Stop(f"{_label(*row.key)} sleeps until {to_iso(row.due)}")
+        until = f" until {to_iso(row.due)}" if row.due is not None else ""
+        raise _Stop(f"{_label(*row.key)} sleeps{until}")
 
     async def sleep(self, name: Any, duration: Any) -> None:
         await self._sleep(name)

@@ -20,7 +20,7 @@ from emulator.errors import WorkflowError
 from emulator.history import History
 from emulator.statuses import FINAL_STATUSES
 from emulator.store import InstanceRow
-from emulator.vocabulary import EventKind, InstanceStatus
+from emulator.vocabulary import EventKind, InstanceStatus, StepKind
 
 if TYPE_CHECKING:
     from emulator.engine.instances import Engine
@@ -40,10 +40,15 @@ def import_history(
             "import it under another id (--id) or delete it first",
             "conflict",
         )
+    pending = history.pending()
+    if pending is not None and pending.kind == StepKind.SLEEP and pending.due is None:
+        raise WorkflowError(
+            f"history: steps[{pending.pos}].end: a sleep that has not finished needs its end "
+            "(when it is due) to be imported"
+        )
     now = engine.clock.now()
     status = history.status
     final = status in FINAL_STATUSES
-    pending = history.pending()
     row = InstanceRow(
         workflow=workflow,
         id=instance_id,

@@ -82,8 +82,12 @@ def test_a_termination_entry_is_not_a_step() -> None:
         ),
         (lambda h: h["steps"][0].pop("name"), "prod.json: steps[0].name: must be the step's name"),
         (
-            lambda h: h["steps"][1].pop("end"),
-            "prod.json: steps[1].end: a sleep needs its end (when it is due)",
+            lambda h: h["steps"][1].update(finished=True, end=None),
+            "prod.json: steps[1].end: a finished sleep needs its end",
+        ),
+        (
+            lambda h: h["steps"].append(dict(h["steps"][0])),
+            "prod.json: steps[2].name: do 'reserve-1' is in the history twice",
         ),
         (
             lambda h: h["steps"][0].update(start="yesterday"),
@@ -115,3 +119,12 @@ def test_text_that_is_not_a_history() -> None:
         load_histories("[]", "prod.json")
     with pytest.raises(HistoryError, match=r"^h: a history must be a JSON object, got a string"):
         parse_history("x", "h")
+
+
+def test_a_pending_sleep_without_its_end_takes_the_instance_wake_up() -> None:
+    history = cloudflare_history("sleeping")["result"]
+    history["steps"][1]["end"] = None
+    [unknown] = load(history)
+    assert unknown.steps[1].due is None
+    [known] = load(history | {"wake_at": "2026-08-02T10:00:02.000Z"})
+    assert known.steps[1].due == 1785664802000.0

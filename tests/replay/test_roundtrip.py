@@ -70,6 +70,11 @@ def test_export_replay_import_and_continue(start: Any, tmp_path: Path) -> None:
     clean = run_wf("replay", str(exported), "--cwd", str(a_root))
     assert clean.returncode == 0, clean.stdout
     assert clean.stdout.startswith("✅ orders/o1: replays cleanly up to step 1; next: sleep")
+    described = tmp_path / "described.json"
+    described.write_text(a.ok("instances", "describe", "orders", "o1", "--json"))
+    as_described = run_wf("replay", str(described), "--cwd", str(a_root))
+    assert as_described.returncode == 0, as_described.stdout
+    assert f"sleep 'cool off-1' sleeps until {history['steps'][1]['end']}" in as_described.stdout
     renamed = write_project(
         tmp_path / "renamed", variant('@step.do("reserve")', '@step.do("hold")')
     )
@@ -151,6 +156,14 @@ def test_bad_imports_get_a_clear_answer(start: Any, tmp_path: Path) -> None:
     answer = server.post(route, {"history": bad, "id": "x"})
     assert answer.status == 400
     assert answer.error == "history: steps[1].finished: must be true or false, got 'maybe'"
+    endless = json.loads(json.dumps(good))
+    endless["steps"][1]["end"] = None
+    answer = server.post(route, {"history": endless, "id": "x"})
+    assert (answer.status, answer.error) == (
+        400,
+        "history: steps[1].end: a sleep that has not finished needs its end (when it is due) "
+        "to be imported",
+    )
     missing = server.post(route, {"id": "x"})
     assert (missing.status, missing.error) == (
         400,
