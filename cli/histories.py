@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from cli import labels
 from cli.client import Client, quote
 from cli.complete import instance_ids, workflow_names
 from cli.errors import CliError
@@ -25,7 +26,11 @@ from cli.output import Output
 @click.argument("workflow", shell_complete=workflow_names)
 @click.argument("instance_id", metavar="[ID]", required=False, shell_complete=instance_ids)
 @click.option("--all", "every", is_flag=True, help="Every instance of the workflow.")
-@click.option("--status", help="Every instance with this status (implies --all).")
+@click.option(
+    "--status",
+    type=click.Choice(labels.STATUSES),
+    help="Every instance with this status (implies --all).",
+)
 @click.option(
     "-o",
     "--output",

@@ -7,7 +7,9 @@ can gate a deploy in CI.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -64,30 +66,15 @@ def replay(
     recorded output, the first step that is not cached stops the replay, and nothing outside
     the history is touched. Exit status 1 when any history diverges or raises.
     """
-    from emulator.history import HistoryError, load_histories
-    from emulator.replaycheck import ERROR, ReplayReport, replay_history
-
-    loaded = _load_project(directory, config, env)
-    project_config, classes = loaded
-    reports: list[ReplayReport] = []
-    for path in histories:
-        try:
-            found = load_histories(path.read_text(encoding="utf-8"), path.name)
-        except (HistoryError, OSError, UnicodeDecodeError) as exc:
-            message = str(exc) if isinstance(exc, HistoryError) else f"{path.name}: {exc}"
-            reports.append(
-                ReplayReport(
-                    source=path.name,
-                    workflow=workflow,
-                    instance=None,
-                    outcome=ERROR,
-                    replayed=0,
-                    message=message,
-                )
-            )
-            continue
-        for history in found:
-            reports.append(replay_history(history, project_config, classes, workflow=workflow))
+    # What the user's code prints goes to stderr: stdout holds the reports (one JSON document
+    # with --json).
+    with contextlib.redirect_stdout(sys.stderr):
+        project_config, classes = _load_project(directory, config, env)
+        reports = [
+            report
+            for path in histories
+            for report in _replay_file(path, project_config, classes, workflow)
+        ]
     failed = [r for r in reports if not r.ok]
     if as_json:
         body = {"ok": not failed, "reports": [r.to_json() for r in reports]}
@@ -102,6 +89,29 @@ def replay(
         )
     if failed:
         raise SystemExit(1)
+
+
+def _replay_file(
+    path: Path, config: Config, classes: dict[str, type], workflow: str | None
+) -> list[ReplayReport]:
+    from emulator.history import HistoryError, load_histories
+    from emulator.replaycheck import ERROR, ReplayReport, replay_history
+
+    try:
+        found = load_histories(path.read_text(encoding="utf-8"), path.name)
+    except (HistoryError, OSError, UnicodeDecodeError) as exc:
+        message = str(exc) if isinstance(exc, HistoryError) else f"{path.name}: {exc}"
+        return [
+            ReplayReport(
+                source=path.name,
+                workflow=workflow,
+                instance=None,
+                outcome=ERROR,
+                replayed=0,
+                message=message,
+            )
+        ]
+    return [replay_history(history, config, classes, workflow=workflow) for history in found]
 
 
 def _load_project(

@@ -76,3 +76,16 @@ def test_code_that_does_not_load_is_one_clear_error(tmp_path: Path) -> None:
         result.stderr
     )
     assert "Traceback" not in result.stderr
+
+
+def test_what_the_code_prints_stays_off_the_json(tmp_path: Path) -> None:
+    source = variant(
+        "    async def run(self, event, step):\n",
+        '    async def run(self, event, step):\n        print("replaying", event["instanceId"])\n',
+    )
+    root = write_project(tmp_path / "shop", "print('loading')\n" + source)
+    history = write_json(tmp_path / "prod.json", cloudflare_history("sleeping"))
+    result = run_wf("replay", str(history), "--cwd", str(root), "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["ok"] is True
+    assert "loading" in result.stderr and "replaying" in result.stderr
