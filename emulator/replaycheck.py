@@ -13,6 +13,7 @@ outside the steps cannot reach D1, KV, a queue or another workflow either.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import traceback
 from collections.abc import Awaitable, Callable, Mapping
@@ -79,6 +80,10 @@ class _Diverged(BaseException):
         self.found_at = found_at  # 1-based position of the called key in the history, if any
 
 
+class _Hung(BaseException):
+    """``run()`` went past the time limit without reaching a step the history cannot answer."""
+
+
 class SideEffect(BaseException):
     """Code outside a step used a binding: a replay has no side effects."""
 
@@ -91,7 +96,6 @@ class _HistoryRunner:
     """Answers ``WorkflowStep``'s calls from a history only (``step.StepCalls``)."""
 
     def __init__(self, steps: list[StepRow], step_limit: int) -> None:
-        self._steps = steps
         self._step_limit = step_limit
         self._do_calls = 0
         self._cache = {s.key: s for s in steps}
@@ -271,8 +275,15 @@ def replay_history(
     async def run() -> Any:
         entry = cls(ExecutionContext(), _ReplayEnv(config))
         result = entry.run(_event(history, name), step)
-        if asyncio.iscoroutine(result) or isinstance(result, Awaitable):
-            result = await asyncio.wait_for(result, time_limit)
+        if inspect.isawaitable(result):
+            limit = asyncio.timeout(time_limit)
+            try:
+                async with limit:
+                    result = await result
+            except TimeoutError:
+                if limit.expired():
+                    raise _Hung from None
+                raise  # the code's own TimeoutError
         return result
 
     who = _who(history, name)
@@ -290,7 +301,7 @@ def replay_history(
         return _diverged(base, who, runner, diverged)
     except SideEffect as exc:
         return _raised(base, who, runner, {"name": "SideEffect", "message": str(exc)}, exc)
-    except TimeoutError as exc:
+    except _Hung as exc:
         info = {
             "name": "TimeoutError",
             "message": f"run() did not reach a step within {time_limit:g} s "

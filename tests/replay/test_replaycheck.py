@@ -231,3 +231,13 @@ def test_the_step_limit_counts_cached_calls(tmp_path: Path) -> None:
     )
     assert report.outcome == RAISED
     assert "The limit of 1 steps has been reached" in report.message
+
+
+def test_the_code_s_own_timeout_error_is_reported_as_raised(tmp_path: Path) -> None:
+    source = variant(
+        "        reserved = await reserve()\n",
+        '        reserved = await reserve()\n        raise TimeoutError("upstream slow")\n',
+    )
+    report = check(tmp_path, cloudflare_history("sleeping"), source)
+    assert report.outcome == RAISED
+    assert "raises TimeoutError: upstream slow at entry.py:" in report.message
