@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from cli import labels
+from cli import histories, labels
 from cli.client import Client, quote
 from cli.complete import instance_ids, workflow_names
 from cli.errors import CliError
@@ -293,3 +293,6 @@ def delete(name: str, instance_ids: tuple[str, ...], client: Client, out: Output
 
 def _quoted(ids: list[str]) -> str:
     return ", ".join(f'"{i}"' for i in ids)
+
+
+histories.register(instances)  # export and import

@@ -20,6 +20,7 @@ COMMANDS = {
     "mock": "cli.mock:mock",
     "queues": "cli.queues:queues",
     "r2": "cli.r2:r2",
+    "replay": "cli.replay:replay",
     "send-event": "cli.events:send_event",
     "time": "cli.time:time_group",
     "trigger": "cli.instances:trigger",

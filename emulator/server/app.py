@@ -15,6 +15,7 @@ from emulator.server import (
     data,
     explorer,
     extensions,
+    histories,
     live,
     scheduled,
     search,
@@ -70,6 +71,7 @@ def create_app(
     live.add_routes(app)
     search.add_routes(app)
     cfapi.add_routes(app)  # /client/v4/: Cloudflare's REST API, before the Worker's routes
+    histories.add_routes(app)
     _add_testing_routes(app, session)
     # Everything outside /cdn-cgi/ is the Worker's; unknown /cdn-cgi/ paths stay 404/405.
     app.router.add_route("*", "/{tail:(?!cdn-cgi/).*}", logged(worker.handle))
