@@ -497,9 +497,7 @@ class DurableObjectState:
 class Ai:
     """The Workers AI binding (`ai`)."""
 
-    async def run(
-        self, model: str, inputs: Mapping[str, Any], /, **options: Any
-    ) -> Any: ...
+    async def run(self, model: str, inputs: Mapping[str, Any], /, **options: Any) -> Any: ...
 
 class Fetcher:
     """A service binding, or the static assets binding: `await env.ASSETS.fetch(request)`."""
