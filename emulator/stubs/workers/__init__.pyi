@@ -11,6 +11,7 @@ from . import workflows as workflows
 from ._bindings import (
     DurableObjectState,
     ExecutionContext,
+    JsProxy,
     ReadableStream,
     WorkflowEvent,
     WorkflowStep,
@@ -45,7 +46,7 @@ class Context(Protocol):
     def waitUntil(self, other: Awaitable[Any]) -> None: ...
 
 # JS body values (ReadableStream, ArrayBuffer, URLSearchParams, a js.Response...)
-JSBody: TypeAlias = ReadableStream | memoryview | Any
+JSBody: TypeAlias = ReadableStream | memoryview | JsProxy
 Body: TypeAlias = str | bytes | ReadableStream | None
 # In production `Headers` is this alias, not a class: pass a dict, pairs or a js.Headers.
 Headers: TypeAlias = dict[str, str] | list[tuple[str, str]] | Mapping[str, str]

@@ -83,16 +83,7 @@ class StepDecorator(Protocol):
     @overload
     def __call__(self, func: Callable[..., _T], /) -> Callable[[], Awaitable[_T]]: ...
 
-class _StepTime:
-    async def sleep(self, name: str, duration: Duration, /) -> None: ...
-    async def sleep_until(
-        self, name: str, timestamp: datetime.datetime | int | float, /
-    ) -> None: ...
-    async def wait_for_event(
-        self, name: str, event_type: str, /, timeout: Duration = "24 hours"
-    ) -> ReceivedEvent: ...
-
-class WorkflowStep(_StepTime):
+class WorkflowStep:
     """The `step` of `run(event, step)` with implicit dependencies (the current default):
     a step's parameters name the steps it depends on."""
 
@@ -103,8 +94,15 @@ class WorkflowStep(_StepTime):
         concurrent: bool = False,
         config: WorkflowStepConfig | None = None,
     ) -> StepDecorator: ...
+    async def sleep(self, name: str, duration: Duration, /) -> None: ...
+    async def sleep_until(
+        self, name: str, timestamp: datetime.datetime | int | float, /
+    ) -> None: ...
+    async def wait_for_event(
+        self, name: str, event_type: str, /, timeout: Duration = "24 hours"
+    ) -> ReceivedEvent: ...
 
-class LegacyWorkflowStep(_StepTime):
+class LegacyWorkflowStep:
     """The `step` before implicit dependencies (compatibility dates before 2026-02-25, or
     `no_python_workflows_implicit_dependencies`): dependencies listed in `depends`."""
 
@@ -115,6 +113,13 @@ class LegacyWorkflowStep(_StepTime):
         concurrent: bool = False,
         config: WorkflowStepConfig | None = None,
     ) -> StepDecorator: ...
+    async def sleep(self, name: str, duration: Duration, /) -> None: ...
+    async def sleep_until(
+        self, name: str, timestamp: datetime.datetime | int | float, /
+    ) -> None: ...
+    async def wait_for_event(
+        self, name: str, event_type: str, /, timeout: Duration = "24 hours"
+    ) -> ReceivedEvent: ...
 
 InstanceStatusName: TypeAlias = Literal[
     "queued",
