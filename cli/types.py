@@ -47,6 +47,11 @@ Annotate the entrypoint: `env: "Env"`, with `if TYPE_CHECKING: from {module} imp
     type=click.Path(file_okay=False, path_type=Path),
     help="Also copy the workers and js stubs into DIR (e.g. typings).",
 )
+@click.option(
+    "--strict-vars/--no-strict-vars",
+    default=True,
+    help="Type vars with their literal values (default), or only as str, int, bool.",
+)
 @click.option("--stubs-path", is_flag=True, help="Print the folder of wf's stubs and exit.")
 def types_command(
     project: Path,
@@ -55,6 +60,7 @@ def types_command(
     env: str | None,
     check: bool,
     stubs_dir: Path | None,
+    strict_vars: bool,
     stubs_path: bool,
 ) -> None:
     """Write a typed stub of the project's `env` (bindings, vars, secrets) for mypy/pyright."""
@@ -68,9 +74,16 @@ def types_command(
         config = load_config(config_path if config_path is not None else project, env)
     except ConfigError as exc:
         raise CliError(str(exc)) from None
-    command = "wf types" + (f" --env {env}" if env else "")
+    command = " ".join(
+        [
+            "wf types",
+            *([f"--env {env}"] if env else []),
+            *([] if strict_vars else ["--no-strict-vars"]),
+        ]
+    )
+    secrets = typegen.secret_names(config)
     target = output if output is not None else typegen.default_output(config)
-    wanted = {target: typegen.render_env(config, typegen.secret_names(config), command=command)}
+    wanted = {target: typegen.render_env(config, secrets, command=command, strict_vars=strict_vars)}
     if stubs_dir is not None:
         for relative, text in typegen.stub_files():
             wanted[stubs_dir / relative] = text
@@ -80,7 +93,8 @@ def types_command(
         if stale:
             names = ", ".join(_shown(path) for path in stale)
             again = "wf types" + "".join(
-                f" {a}" for a in _rerun_args(project, config_path, output, env, stubs_dir)
+                f" {a}"
+                for a in _rerun_args(project, config_path, output, env, stubs_dir, strict_vars)
             )
             raise CliError(f"{names}: out of date (or missing): run `{again}`")
         click.echo(f"{_shown(target)} is up to date.")
@@ -94,7 +108,7 @@ def types_command(
             path.write_text(text, encoding="utf-8")
         except OSError as exc:
             raise CliError(f"{_shown(path)}: cannot write: {exc.strerror}") from None
-    members = typegen.env_members(config, typegen.secret_names(config))
+    members = typegen.env_members(config, secrets, strict_vars=strict_vars)
     click.echo(f"Wrote {_shown(target)}: Env with {len(members)} name(s).")
     if stubs_dir is not None:
         click.echo(f"Copied the workers and js stubs into {_shown(stubs_dir)}.")
@@ -121,7 +135,12 @@ def _below_cwd(path: Path) -> bool:
 
 
 def _rerun_args(
-    project: Path, config: Path | None, output: Path | None, env: str | None, stubs: Path | None
+    project: Path,
+    config: Path | None,
+    output: Path | None,
+    env: str | None,
+    stubs: Path | None,
+    strict: bool,
 ) -> list[str]:
     args = [] if project == Path(".") else [str(project)]
     if config is not None:
@@ -132,4 +151,6 @@ def _rerun_args(
         args += ["--env", env]
     if stubs is not None:
         args += ["--stubs", str(stubs)]
+    if not strict:
+        args.append("--no-strict-vars")
     return args

@@ -88,8 +88,10 @@ def secret_names(config: Config, environ: Mapping[str, str] | None = None) -> tu
     return tuple(local.values)
 
 
-def env_members(config: Config, secrets: Iterable[str]) -> list[Member]:
-    """Every name on ``env`` with its type, sorted by name."""
+def env_members(
+    config: Config, secrets: Iterable[str], *, strict_vars: bool = True
+) -> list[Member]:
+    """Every name on ``env`` with its type, sorted by name (`strict_vars`: literal types)."""
     members: dict[str, Member] = {}
     secret_set = set(secrets)
 
@@ -100,7 +102,7 @@ def env_members(config: Config, secrets: Iterable[str]) -> list[Member]:
         add(name, "str", "secrets.required" if config.secrets_required else "local secret")
     for name, value in config.vars.items():
         if name not in secret_set:
-            add(name, _var_type(name, value, []), f"vars.{name}")
+            add(name, _var_type(name, value, [], strict_vars), f"vars.{name}")
     for i, wf in enumerate(config.workflows):
         if wf.binding:
             where = f"workflows[{i}]: {wf.class_name or wf.name}"
@@ -125,10 +127,13 @@ def env_members(config: Config, secrets: Iterable[str]) -> list[Member]:
     return [members[name] for name in sorted(members)]
 
 
-def render_env(config: Config, secrets: Iterable[str], *, command: str = "wf types") -> str:
+def render_env(
+    config: Config, secrets: Iterable[str], *, command: str = "wf types", strict_vars: bool = True
+) -> str:
     """The text of the env stub for `config`."""
-    members = env_members(config, secrets)
-    var_classes = list(_var_classes(config, {m.name for m in members if m.type != "str"}))
+    members = env_members(config, secrets, strict_vars=strict_vars)
+    objects = {m.name for m in members if m.type.startswith("_Var_")}
+    var_classes = list(_var_classes(config, objects, strict_vars))
     step = "WorkflowStep" if config.implicit_dependencies else "LegacyWorkflowStep"
     used = {m.type for m in members if m.type[:1].isupper() and m.type != "None"}
     used = {t for t in used if not t.startswith("Literal[")}
@@ -175,13 +180,13 @@ def _is_identifier(name: str) -> bool:
     return name.isidentifier() and not keyword.iskeyword(name)
 
 
-def _var_type(name: str, value: Any, path: list[str]) -> str:
-    """A var's type as code sees it: literals for scalars, a proxy class for an object."""
+def _var_type(name: str, value: Any, path: list[str], strict: bool) -> str:
+    """A var's type as code sees it: literals for scalars (`strict`), a class for an object."""
     if value is None:
         return "None"
-    if isinstance(value, bool):
-        return f"Literal[{value}]"
-    if isinstance(value, int):
+    if isinstance(value, bool | int | str) and not strict:
+        return type(value).__name__
+    if isinstance(value, bool | int):
         return f"Literal[{value}]"
     if isinstance(value, float):
         return "float"
@@ -198,18 +203,20 @@ def _class_name(name: str, path: list[str]) -> str:
     return "_Var_" + "_".join([name, *path])
 
 
-def _var_classes(config: Config, names: set[str]) -> Iterator[str]:
+def _var_classes(config: Config, names: set[str], strict: bool) -> Iterator[str]:
     """One class per JSON object var (and per nested object): attribute access, ``to_py()``."""
     for name in sorted(names):
         value = config.vars.get(name)
         if isinstance(value, dict):
-            yield from _object_classes(name, value, [])
+            yield from _object_classes(name, value, [], strict)
 
 
-def _object_classes(name: str, value: dict[str, Any], path: list[str]) -> Iterator[str]:
+def _object_classes(
+    name: str, value: dict[str, Any], path: list[str], strict: bool
+) -> Iterator[str]:
     for key, item in value.items():
         if isinstance(item, dict) and _is_identifier(key):
-            yield from _object_classes(name, item, [*path, key])
+            yield from _object_classes(name, item, [*path, key], strict)
     where = ".".join([name, *path])
     lines = [
         f"class {_class_name(name, path)}:",
@@ -219,7 +226,7 @@ def _object_classes(name: str, value: dict[str, Any], path: list[str]) -> Iterat
     odd = False
     for key, item in value.items():
         if _is_identifier(key):
-            lines.append(f"    {key}: {_var_type(name, item, [*path, key])}")
+            lines.append(f"    {key}: {_var_type(name, item, [*path, key], strict)}")
         else:
             odd = True
     lines.append("    def to_py(self) -> dict[str, Any]: ...")
