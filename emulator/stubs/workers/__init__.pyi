@@ -13,8 +13,6 @@ from ._bindings import (
     ExecutionContext,
     JsProxy,
     ReadableStream,
-    WorkflowEvent,
-    WorkflowStep,
 )
 from ._bindings import JsDict as JsDict
 
@@ -184,7 +182,8 @@ class WorkflowEntrypoint:
     ctx: ExecutionContext
     env: Any
     def __init__(self, ctx: ExecutionContext, env: Any) -> None: ...
-    async def run(self, event: WorkflowEvent, step: WorkflowStep, /) -> Any: ...
+    # Any: the step's type follows the compatibility date (worker_env.WorkflowStep)
+    async def run(self, event: Any, step: Any, /) -> Any: ...
 
 class DurableObject:
     """Subclass it: public methods are RPC methods of its stubs; `fetch`, `alarm`."""
