@@ -11,10 +11,10 @@ from . import workflows as workflows
 from ._bindings import (
     DurableObjectState,
     ExecutionContext,
+    JsDict,
     JsProxy,
     ReadableStream,
 )
-from ._bindings import JsDict as JsDict
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
