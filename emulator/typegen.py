@@ -132,7 +132,7 @@ def render_env(
 ) -> str:
     """The text of the env stub for `config`."""
     members = env_members(config, secrets, strict_vars=strict_vars)
-    objects = {m.name for m in members if m.type.startswith("_Var_")}
+    objects = {m.name for m in members if m.type.startswith("_Var_") and _is_identifier(m.name)}
     var_classes = list(_var_classes(config, objects, strict_vars))
     step = "WorkflowStep" if config.implicit_dependencies else "LegacyWorkflowStep"
     used = {m.type for m in members if m.type[:1].isupper() and m.type != "None"}

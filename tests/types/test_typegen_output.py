@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from emulator.typegen import STUBS_DIR
-from tests.types.running import wf_types
+from tests.types.running import mypy, wf_types
 
 ENV_OF_THE_FIXTURE = """\
 class Env(Protocol):
@@ -209,3 +209,37 @@ def test_stubs_copies_the_stub_tree_into_the_project(project: Path) -> None:
     for relative in ("workers/__init__.pyi", "workers/workflows.pyi", "workers/_bindings.pyi"):
         copied = (project / "typings" / relative).read_text()
         assert copied == (STUBS_DIR / relative).read_text()
+
+
+def test_awkward_vars_still_give_a_valid_stub(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path / "p",
+        {
+            "vars": {
+                "QUOTED": "say \"hi\"\n\\ and 'bye'",
+                "UNICODE": "café ☕",
+                "BIG": 2**60,
+                "NEGATIVE": -5,
+                "NOTHING": None,
+                "odd-object": {"a": 1},
+                "DEEP": {"a-b": 1, "class": 2, "inner": {"x": [1], "y": {"z": True}}},
+            }
+        },
+    )
+    assert wf_types(root).exit_code == 0
+    stub = root / "worker_env.pyi"
+    text = stub.read_text()
+    assert "    BIG: Literal[1152921504606846976]  # vars.BIG\n" in text
+    assert "    NEGATIVE: Literal[-5]  # vars.NEGATIVE\n" in text
+    assert "    NOTHING: None  # vars.NOTHING\n" in text
+    assert "    def __getattr__(self, name: str) -> Any: ...\n" in text  # DEEP's odd keys
+    (root / "use.py").write_text(
+        "from worker_env import Env\n"
+        "def use(env: Env) -> None:\n"
+        "    z: bool = env.DEEP.inner.y.z\n"
+        "    odd: int = env.DEEP.to_py()['a-b']\n"
+        "    text: str = env.QUOTED + env.UNICODE\n"
+        "    print(z, odd, text)\n"
+    )
+    result = mypy(root, "worker_env.pyi", "use.py")
+    assert result.returncode == 0, result.stdout + text
