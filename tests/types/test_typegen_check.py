@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
+from tests.devserver import wf_command
 from tests.types.running import wf_types
 
 
@@ -78,3 +80,18 @@ def test_copied_stubs_are_checked_too(project: Path) -> None:
     result = wf_types(project, "--stubs", typings, "--check")
     assert result.exit_code == 1
     assert "_bindings.pyi" in result.output
+
+
+def test_the_wf_script_exits_non_zero_for_ci(project: Path) -> None:
+    command = wf_command()
+    stale = subprocess.run(
+        [*command, "types", "--check"], cwd=project, capture_output=True, text=True, timeout=120
+    )
+    assert stale.returncode == 1
+    assert "Error: src/worker_env.pyi: out of date (or missing): run `wf types`" in stale.stderr
+    assert subprocess.run([*command, "types"], cwd=project, timeout=120).returncode == 0
+    fresh = subprocess.run(
+        [*command, "types", "--check"], cwd=project, capture_output=True, text=True, timeout=120
+    )
+    assert fresh.returncode == 0
+    assert fresh.stdout == "src/worker_env.pyi is up to date.\n"
