@@ -24,6 +24,7 @@ COMMANDS = {
     "send-event": "cli.events:send_event",
     "time": "cli.time:time_group",
     "trigger": "cli.instances:trigger",
+    "types": "cli.types:types_command",
     "workflows": "cli.workflows:workflows",
 }
 
