@@ -413,7 +413,7 @@ class Store:
         """Each code version the workflow's instances ran: (version, first, last creation)."""
         rows = self._db.execute(
             "SELECT version, MIN(created), MAX(created) FROM instances WHERE workflow = ? "
-            "GROUP BY version ORDER BY MIN(created)",
+            "GROUP BY version ORDER BY MIN(created), MIN(seq)",
             (workflow,),
         )
         return [(str(v), float(first), float(last)) for v, first, last in rows]

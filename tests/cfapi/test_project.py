@@ -127,7 +127,7 @@ def test_a_reload_is_a_new_version(project: Path, sdk: tuple[DevServer, Cloudfla
     server.wait_status("nightly", "v1", "complete")
     generation = server.generation()
     (project / "src" / "entry.py").write_text(CODE.replace("{label}", "two"))
-    wait_for(lambda: server.generation() > generation, what="the reload")
+    wait_for(lambda: server.generation() > generation, timeout=30, what="the reload")
 
     after = client.workflows.instances.create("nightly", account_id=ACCOUNT, instance_id="v2")
     assert after.version_id != before.version_id

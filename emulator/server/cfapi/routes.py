@@ -478,18 +478,26 @@ def _step_result(step: StepRow, attempt: int) -> dict[str, Any]:
 
 
 def _versions(request: web.Request, config: WorkflowConfig) -> list[dict[str, Any]]:
-    """Every code version, newest first: those instances ran, and the one loaded now."""
+    """Every code version, newest first: those instances ran, and the one loaded now.
+
+    Under a still clock (``--time manual``) versions share their times, so ties go by load
+    order: versions of earlier runs (stored only) first, in the order their instances were
+    created, then this run's in the order it saw them.
+    """
     engine = _engine(request)
     seen = request.app[SEEN_VERSIONS]
-    rows = engine.store.version_spans(config.name)
-    spans = {version: (first, last) for version, first, last in rows}
-    for version, when in seen.items():
+    spans: dict[str, tuple[float, float]] = {}
+    rank: dict[str, tuple[int, int]] = {}
+    for index, (version, first, last) in enumerate(engine.store.version_spans(config.name)):
+        spans[version] = (first, last)
+        rank[version] = (0, index)
+    for index, (version, when) in enumerate(seen.items()):
         first, last = spans.get(version, (when, when))
         spans[version] = (min(first, when), max(last, when))
-    ordered = sorted(spans.items(), key=lambda item: item[1][0], reverse=True)
+        rank[version] = (1, index)
+    ordered = sorted(spans, key=lambda v: (spans[v][0], rank[v]), reverse=True)
     return [
-        shapes.version_json(config, version, created=first, modified=last)
-        for version, (first, last) in ordered
+        shapes.version_json(config, v, created=spans[v][0], modified=spans[v][1]) for v in ordered
     ]
 
 
