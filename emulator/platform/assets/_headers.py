@@ -99,8 +99,7 @@ def parse_headers(text: str) -> HeaderRules:
                     f"{len(lines) - index} lines of file."
                 )
                 result.invalid.append(Problem(None, "", message))
-                rule = None
-                break
+                break  # the pending rule is still kept, as production keeps it
             close()
             source, why = validate_url(line, only_relative=False, no_ports=True)
             if source is None:
