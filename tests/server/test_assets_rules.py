@@ -80,6 +80,7 @@ async def _get(emu: Emulator, path: str, **headers: str) -> tuple[int, str, Any]
         ("/page/", 301, "/about#part"),
         ("/away", 302, "https://example.com/there"),
         ("/old-blog/2024/post", 301, "/posts/2024/post"),
+        ("/old-blog/", 301, "/posts/"),  # an empty splat is replaced too
         ("/people/ada/posts", 302, "/about?who=ada&tab=posts"),
         # a rule wins over the file and over html_handling's own 307
         ("/about.html", 301, "/elsewhere"),
@@ -227,6 +228,18 @@ def test_header_lines_production_skips_are_reported_with_their_line() -> None:
     many = parse_headers("\n".join(f"/p{i}\n  X-N: {i}" for i in range(102)))
     assert len(many) == 101
     assert many.invalid[0].message.startswith("Maximum number of rules supported is 100.")
+
+
+def test_absolute_header_rules_match_the_host_whatever_the_scheme_and_port() -> None:
+    from emulator.runtime.workers import Headers
+
+    rules = parse_headers("https://:sub.example.com/*\n  X-Sub: :sub\n/plain\n  X-Plain: 1\n")
+    headers = Headers()
+    rules.apply(headers, "docs.example.com", "/any/page")
+    assert (headers.get("x-sub"), headers.get("x-plain")) == ("docs", None)
+    other = Headers()
+    rules.apply(other, "a.b.example.com", "/plain")  # a host placeholder stops at a dot
+    assert (other.get("x-sub"), other.get("x-plain")) == (None, "1")
 
 
 # -- assets-only projects (no main)

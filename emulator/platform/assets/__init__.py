@@ -6,6 +6,11 @@ Routing follows Cloudflare's asset-worker (``_routing``): the ``html_handling`` 
 ``/index.html``), GET and HEAD only (405 otherwise), a strong ``ETag`` answered with 304 on a
 matching ``If-None-Match`` (weak or strong). ``env.ASSETS`` is a Fetcher: through the SDK's
 ``_FetcherWrapper`` its ``fetch(url_or_request)`` takes ``workers.fetch``'s arguments.
+
+The folder's ``_redirects`` (``_redirects``: answered before any file) and ``_headers``
+(``_headers``: on every answer of the assets) are read again when they change; ``_rules``
+holds their URL patterns. Without ``main`` (an assets-only project) the folder answers every
+request, with not_found_handling for any miss.
 """
 
 from __future__ import annotations
@@ -153,7 +158,7 @@ class AssetServer:
         parts = urlsplit(request.url)
         path = parts.path or "/"
         proxied = False
-        redirect = self.redirects().match(parts.netloc, path)
+        redirect = self.redirects().match(parts.netloc, path, parts.hostname or "")
         if redirect is not None:
             status, to = redirect
             if status != 200:

@@ -59,8 +59,9 @@ class Redirects:
     def __len__(self) -> int:
         return len(self.static) + len(self.dynamic)
 
-    def match(self, host: str, path: str) -> tuple[int, str] | None:
-        """(status, destination) for a request's host and raw path, or None."""
+    def match(self, host: str, path: str, hostname: str | None = None) -> tuple[int, str] | None:
+        """(status, destination) for a request's host (with its port, as static rules are
+        looked up), hostname (without, as patterns match) and raw path, or None."""
         with_host = self.static.get(f"https://{host}{path}")
         without = self.static.get(path)
         if with_host and without:
@@ -70,7 +71,7 @@ class Redirects:
         if found is not None:
             return found.status, found.to
         for pattern, rule in self.dynamic:
-            values = pattern.match(host, path)
+            values = pattern.match(host if hostname is None else hostname, path)
             if values is not None:
                 target = substitute(rule.to, values).strip()
                 if not re.match(r"^\w+://", target):

@@ -35,7 +35,9 @@ class Pattern:
     def match(self, host: str, path: str) -> dict[str, str] | None:
         """The placeholders (and ``splat``) a request matches with, or None."""
         found = self.regex.match(f"https://{host}{path}" if self.cross_host else path)
-        return None if found is None else {k: v for k, v in found.groupdict().items() if v}
+        if found is None:
+            return None
+        return {k: v for k, v in found.groupdict().items() if v is not None}  # "" replaces too
 
 
 def compile_pattern(source: str) -> Pattern | None:
