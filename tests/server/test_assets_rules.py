@@ -242,6 +242,24 @@ def test_absolute_header_rules_match_the_host_whatever_the_scheme_and_port() -> 
     assert (other.get("x-sub"), other.get("x-plain")) == (None, "1")
 
 
+async def test_assetsignore_leaves_files_out_as_gitignore_patterns_do(tmp_path: Path) -> None:
+    root = write_project(tmp_path)
+    public = root / "public"
+    (public / "drafts").mkdir()
+    (public / "drafts" / "a.html").write_text("draft")
+    (public / "notes.md").write_text("notes")
+    (public / "keep.md").write_text("keep")
+    (public / "blog" / "x.bak").write_text("bak")
+    (public / ".assetsignore").write_text("# drafts stay home\ndrafts/\n*.md\n!keep.md\n**/*.bak\n")
+    async with Emulator(root, now=START) as emu:
+        assert (await _get(emu, "/drafts/a.html"))[:2] == (200, "worker")
+        assert (await _get(emu, "/notes.md"))[:2] == (200, "worker")
+        assert (await _get(emu, "/blog/x.bak"))[:2] == (200, "worker")
+        assert (await _get(emu, "/.assetsignore"))[:2] == (200, "worker")
+        assert (await _get(emu, "/keep.md"))[:2] == (200, "keep")
+        assert (await _get(emu, "/app.js"))[:2] == (200, "console.log(1)")
+
+
 # -- assets-only projects (no main)
 
 

@@ -7,10 +7,10 @@ Routing follows Cloudflare's asset-worker (``_routing``): the ``html_handling`` 
 matching ``If-None-Match`` (weak or strong). ``env.ASSETS`` is a Fetcher: through the SDK's
 ``_FetcherWrapper`` its ``fetch(url_or_request)`` takes ``workers.fetch``'s arguments.
 
-The folder's ``_redirects`` (``_redirects``: answered before any file) and ``_headers``
-(``_headers``: on every answer of the assets) are read again when they change; ``_rules``
-holds their URL patterns. Without ``main`` (an assets-only project) the folder answers every
-request, with not_found_handling for any miss.
+The folder's ``_redirects`` (``_redirects``: answered before any file), ``_headers``
+(``_headers``: on every answer of the assets) and ``.assetsignore`` (``_ignore``: files never
+served) are read again when they change; ``_rules`` holds the URL patterns. Without ``main``
+(an assets-only project) the folder answers every request, with not_found_handling for any miss.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from emulator.platform.assets._headers import HeaderRules, parse_headers
+from emulator.platform.assets._ignore import IGNORE_FILE, is_ignored, parse_ignore
 from emulator.platform.assets._redirects import Redirects, parse_redirects
 from emulator.platform.assets._routing import Intent, intent_for, worker_first
 from emulator.platform.assets._rules import parsed
@@ -49,7 +50,7 @@ _TEXT_TYPES = ("text/", "application/javascript", "application/json", "image/svg
 REDIRECTS_FILE = "_redirects"
 HEADERS_FILE = "_headers"
 # Read by the platform, never served (wrangler leaves them out of the upload).
-NOT_SERVED = frozenset({REDIRECTS_FILE, HEADERS_FILE, ".assetsignore"})
+NOT_SERVED = frozenset({REDIRECTS_FILE, HEADERS_FILE, IGNORE_FILE})
 REDIRECT_REASONS = {
     301: "Moved Permanently",
     302: "Found",
@@ -73,7 +74,12 @@ class AssetServer:
             return None  # ../ out of the folder
         if target.parent == self.root and target.name in NOT_SERVED:
             return None
-        return target if target.is_file() else None
+        if not target.is_file():
+            return None
+        ignore = parsed(self.root / IGNORE_FILE, "", parse_ignore)
+        if ignore and is_ignored(target.relative_to(self.root).as_posix(), ignore):
+            return None  # left out of the upload: production has no such asset
+        return target
 
     def etag(self, path: str) -> str | None:
         """The file's ETag (a hash of its bytes), or None when no file is at ``path``."""
