@@ -232,7 +232,7 @@ class Config:
     path: Path
     root: Path
     name: str
-    main: Path
+    main: Path | None  # None: an assets-only project (``assets`` without ``main``)
     compatibility_date: str | None
     compatibility_flags: tuple[str, ...]
     # hash=False: a mappingproxy is unhashable, and a Config should still be usable as a key
@@ -600,6 +600,8 @@ class _Builder:
         producers, consumers = self.queues(top)
         not_emulated = self.not_emulated(top)
         durable_objects = self.durable_objects(top, name, self.migrations(top))
+        if main is None:
+            self.check_assets_only(top, assets, workflows, consumers, durable_objects)
         bindings: dict[str, str] = {w.binding: "a workflow binding" for w in workflows if w.binding}
         named = [
             *(("d1_databases", i, e.binding) for i, e in enumerate(d1)),
@@ -759,6 +761,51 @@ class _Builder:
             chosen["not_found_handling"],
             first,
         )
+
+    def check_assets_only(
+        self,
+        top: dict[str, Any],
+        assets: AssetsConfig | None,
+        workflows: tuple[WorkflowConfig, ...],
+        consumers: tuple[QueueConsumerConfig, ...],
+        durable_objects: tuple[DurableObjectConfig, ...],
+    ) -> None:
+        """Without ``main`` nothing may need the Worker's code (wrangler's own checks first)."""
+        assert assets is not None
+        field = self.at("assets")
+        if assets.binding:
+            raise self.error(
+                _join(field, "binding"),
+                "cannot use assets with a binding in an assets-only Worker: remove the "
+                "binding, or add main (the Worker's Python module)",
+            )
+        if assets.run_worker_first is True:
+            raise self.error(
+                _join(field, "run_worker_first"),
+                "cannot be true without a Worker script: remove it, or add main",
+            )
+        needs = [
+            *(
+                (_join(_join(self.at("workflows"), i), "class_name"), "a workflow class")
+                for i, w in enumerate(workflows)
+                if w.class_name and not w.script_name
+            ),
+            *(
+                (_join(_join(self.at("queues"), "consumers"), i), "a queue consumer")
+                for i, _ in enumerate(consumers)
+            ),
+            *(
+                (f"{d.field}.class_name", "a Durable Object class")
+                for d in durable_objects
+                if d.script_name is None
+            ),
+        ]
+        triggers = top.get("triggers")
+        if isinstance(triggers, dict) and triggers.get("crons"):
+            needs.append((_join(self.at("triggers"), "crons"), "a scheduled handler"))
+        if needs:
+            at, what = needs[0]
+            raise self.error(at, f"{what} needs the Worker's code: add main (the Python module)")
 
     def binding_name(self, entry: dict[str, Any], at: str, *, required: bool) -> str | None:
         binding = self.string(entry, "binding", required=required, parent=at)
@@ -986,7 +1033,9 @@ class _Builder:
 
     # -- top-level fields
 
-    def main(self, top: dict[str, Any]) -> Path:
+    def main(self, top: dict[str, Any]) -> Path | None:
+        if "main" not in top and "assets" in top:
+            return None  # an assets-only Worker: wrangler serves the folder with no script
         main = self.string(top, "main", required=True)
         assert main is not None
         field = self.at("main")

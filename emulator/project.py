@@ -166,7 +166,9 @@ class Project:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.root = Path(config.root).resolve()
-        self.main = Path(config.main).resolve()
+        # An assets-only project has no module: its loads are empty, and messages name the config.
+        self.assets_only = config.main is None
+        self.main = Path(config.main or config.path).resolve()
         self.main_name = self.main.stem
         self._root_key = str(self.root)
         self._code: LoadedCode | None = None
@@ -181,6 +183,10 @@ class Project:
 
     def load(self) -> LoadedCode:
         """Import the user's code afresh; on LoadError the previous code stays current."""
+        if self.assets_only:
+            self._generation += 1
+            self._code = _no_code(self._generation)
+            return self._code
         with _LOAD_LOCK:
             ensure_workers_package()
             _ROOTS.add(self._root_key)
@@ -420,6 +426,12 @@ class Project:
     def _config_display(self) -> str:
         path = self._config_path()
         return self._display(path) if path else self._display(self.main)
+
+
+def _no_code(generation: int) -> LoadedCode:
+    """The load of an assets-only project: no modules, no handlers."""
+    empty: Mapping[str, Any] = MappingProxyType({})
+    return LoadedCode(generation, empty, empty, None, None, ())
 
 
 def _definition_line(value: Any) -> int | None:

@@ -292,6 +292,10 @@ def _describe(session: DevSession, console: DevConsole, options: DevOptions, url
     for workflow in engine.config.workflows:
         binding = f"env.{workflow.binding}" if workflow.binding else "exports only, no binding"
         console.plain(f"  workflow {workflow.name} -> {binding} ({workflow.class_name})")
+    from emulator.platform.assets import describe as describe_assets
+
+    for line in describe_assets(engine.config):  # and the _headers/_redirects lines skipped
+        (console.error if line.startswith("warning:") else console.plain)(line)
     for durable in engine.config.durable_objects:
         storage = "SQLite" if durable.sqlite else "key-value"
         console.plain(
