@@ -190,6 +190,9 @@ class DevConsole:
         stamp = self._span(self._stamp(event.at), "dim")
         who = self._span(f"{event.workflow}/{event.instance}", "bold")
         text = self._span(format_event(event).translate(_CONTROL), _STYLES.get(event.kind, ""))
+        trace = event.info.get("traceback")
+        if trace:  # a failed attempt or run(): the user's frames, as a Worker error prints them
+            text += "\n" + self._paint(str(trace).rstrip("\n"), "red").rstrip("\n")
         self._write(f"{stamp} {who} {text}\n")
 
     def _stamp(self, at: float) -> str:
