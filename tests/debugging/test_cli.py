@@ -6,6 +6,8 @@ import json
 import signal
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -108,6 +110,27 @@ def test_wf_logs_of_an_unknown_instance_fails_with_one_line(server: DevServer) -
     assert "nobody" in result.stderr and "Traceback" not in result.stderr
     result = server.wf("logs", "nope", "x")
     assert result.returncode == 1 and "shop" in result.stderr  # lists the workflows
+
+
+def test_the_logs_route_names_bad_input(server: DevServer) -> None:
+    _errored(server, "routed")
+    base = f"http://127.0.0.1:{server.port}/cdn-cgi/wf/logs/shop"
+    with urllib.request.urlopen(f"{base}/routed?step=ship&after=0") as answer:
+        result = json.loads(answer.read())["result"]
+    assert result["status"] == "errored"
+    assert [x["message"] for x in result["lines"]] == ["shipping"]
+    with urllib.request.urlopen(f"{base}/routed?after={result['next']}") as answer:
+        assert json.loads(answer.read())["result"]["lines"] == []  # nothing since
+    for path, status, text in (
+        ("/routed?after=soon", 400, "after must be a whole number, got 'soon'"),
+        ("/routed?limit=-1", 400, "limit must be a whole number"),
+        ("/nobody", 404, "nobody"),
+    ):
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(base + path)
+        assert caught.value.code == status
+        body = json.loads(caught.value.read())
+        assert text in body["errors"][0]["message"]
 
 
 def _follow(server: DevServer, *args: str) -> subprocess.Popen[str]:

@@ -8,15 +8,16 @@ from pathlib import Path
 import pytest
 
 from emulator.instance_logs import MAX_LINE_CHARS, MAX_LINES
+from emulator.testing import Emulator
 from tests.conftest import START
 from tests.debugging.conftest import MakeEmulator
 
 
-async def _run_flaky(emu: object, instance_id: str = "a") -> None:
-    await emu.env.SHOP.create(id=instance_id)  # type: ignore[attr-defined]
-    await emu.settle()  # type: ignore[attr-defined]
-    await emu.clock.advance("10 seconds")  # type: ignore[attr-defined]
-    await emu.introspect_instance("SHOP", instance_id).wait_for_status("complete")  # type: ignore[attr-defined]
+async def _run_flaky(emu: Emulator, instance_id: str = "a") -> None:
+    await emu.env.SHOP.create(id=instance_id)
+    await emu.settle()
+    await emu.clock.advance("10 seconds")
+    await emu.introspect_instance("SHOP", instance_id).wait_for_status("complete")
 
 
 async def test_print_and_logging_are_kept_with_step_attempt_level_and_time(
