@@ -116,7 +116,7 @@ def debugger_active() -> bool:
 
 
 def where(frame: FrameType | None) -> str:
-    """ ", stopped at FILE:LINE in FUNCTION" for the innermost frame of the user's code (else of
+    """", stopped at FILE:LINE in FUNCTION" for the innermost frame of the user's code (else of
     a library it called), never of wf or the standard library."""
     skipped = (os.path.dirname(os.path.abspath(__file__)), os.path.dirname(os.__file__), "<")
     frames: list[FrameType] = []
