@@ -21,6 +21,8 @@ def render_instance(
 ) -> None:
     """Print the instance's fields, then its steps and the attempts of each step."""
     out.fields(_instance_fields(workflow, details, step_output, limit))
+    _render_tracebacks(out, details)
+    _render_logs(out, details.get("logs") or [])
     steps = details.get("steps") or []
     if not steps:
         out.line("Steps: none yet")
@@ -138,3 +140,36 @@ def _attempt_row(attempt: dict[str, Any]) -> dict[str, str]:
         "State": state,
         "Error": f"{error.get('name')}: {error.get('message')}" if error else "",
     }
+
+
+LOG_LINES = 10  # the last lines describe shows; `wf logs` shows them all
+
+
+def _render_tracebacks(out: Output, details: dict[str, Any]) -> None:
+    """The instance's traceback, then each failed step's (its latest failed attempt's)."""
+    shown = []
+    if details.get("traceback"):
+        shown.append(("Traceback:", str(details["traceback"])))
+    for step in details.get("steps") or []:
+        if step.get("traceback"):
+            shown.append((f"Traceback of {step.get('name')}:", str(step["traceback"])))
+    for title, text in shown:
+        out.line(title)
+        for line in text.rstrip("\n").split("\n"):
+            out.line("  " + line)
+
+
+def _render_logs(out: Output, lines: list[dict[str, Any]]) -> None:
+    if not lines:
+        return
+    from cli.logs import format_line
+
+    last = lines[-LOG_LINES:]
+    more = (
+        f" (last {len(last)} of {len(lines)}; wf logs shows them all)"
+        if len(lines) > len(last)
+        else ""
+    )
+    out.line(f"Logs{more}:")
+    for line in last:
+        out.line("  " + format_line(line))

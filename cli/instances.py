@@ -153,6 +153,10 @@ def describe(
     resolved = resolve_id(client, name, instance_id)
     details = client.explorer("GET", instances_path(name, resolved))
     details = {**details, "id": details.get("id", resolved)}
+    from cli.logs import read_logs
+
+    # wf's own field: what the instance's code printed and logged (its last 1,000 entries)
+    details["logs"] = read_logs(client, name, resolved)["lines"]
     out.result(details)
     if out.as_json:
         return

@@ -17,6 +17,7 @@ COMMANDS = {
     "dev": "cli.dev:dev",
     "instances": "cli.instances:instances",
     "kv": "cli.kv:kv",
+    "logs": "cli.logs:logs",
     "mock": "cli.mock:mock",
     "queues": "cli.queues:queues",
     "r2": "cli.r2:r2",

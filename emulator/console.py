@@ -97,9 +97,19 @@ def _error_text(error: Any) -> str:
     return str(error)
 
 
+def _exception_line(error: Any) -> str:
+    """A Python error's last line (``KeyError: 'k'``): its traceback is printed below it."""
+    if isinstance(error, dict):
+        lines = [line for line in str(error.get("message", "")).split("\n") if line.strip()]
+        if len(lines) > 1 and lines[0].startswith("PythonError: Traceback"):
+            return lines[-1].strip()
+    return _error_text(error)
+
+
 def format_event(event: EngineEvent) -> str:
     """The readable text of one engine event (without time and instance)."""
     info = event.info
+    describe = _exception_line if info.get("traceback") else _error_text
     step = info.get("step")
     kind = event.kind
     if kind == "queued":
@@ -112,7 +122,7 @@ def format_event(event: EngineEvent) -> str:
         return f"step {step} succeeded on attempt {info.get('attempt', 1)}"
     if kind == "step_failure":
         text = f"step {step} failed on attempt {info.get('attempt', 1)}: "
-        text += _error_text(info.get("error"))
+        text += describe(info.get("error"))
         delay = info.get("retry_in")
         if delay is None:
             return text + "; no more retries"
@@ -132,7 +142,7 @@ def format_event(event: EngineEvent) -> str:
         return "complete"
     if kind == "errored":
         error = info.get("error")
-        return f"errored: {_error_text(error)}" if error else "errored"
+        return f"errored: {describe(error)}" if error else "errored"
     if kind == "waitingForPause":
         return "pausing after the running step"
     if kind == "restarted":
@@ -190,6 +200,9 @@ class DevConsole:
         stamp = self._span(self._stamp(event.at), "dim")
         who = self._span(f"{event.workflow}/{event.instance}", "bold")
         text = self._span(format_event(event).translate(_CONTROL), _STYLES.get(event.kind, ""))
+        trace = event.info.get("traceback")
+        if trace:  # a failed attempt or run(): the user's frames, as a Worker error prints them
+            text += "\n" + self._paint(str(trace).rstrip("\n"), "red").rstrip("\n")
         self._write(f"{stamp} {who} {text}\n")
 
     def _stamp(self, at: float) -> str:

@@ -572,6 +572,16 @@ class Store:
         ).fetchone()
         return None if row is None or row[0] is None else float(row[0])
 
+    # -- tables other modules keep on this connection (tracebacks, instance logs) --------------
+
+    def execute(self, sql: str, args: Iterable[Any] = ()) -> sqlite3.Cursor:
+        """A write of another module's table, in the open transaction (durable at its commit)."""
+        return self._write(sql, args)
+
+    def query(self, sql: str, args: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        """Rows of a read of another module's table (sees the open transaction's writes)."""
+        return self._db.execute(sql, tuple(args)).fetchall()
+
     # -- size accounting (benchmarks, tests) ----------------------------------------------------
 
     def instance_bytes(self, workflow: str, instance_id: str) -> int:

@@ -16,9 +16,11 @@ from emulator.engine.runner import LiveInstance
 from emulator.errors import (
     WorkflowError,
 )
+from emulator.instance_logs import InstanceLogs
 from emulator.retention import Retention
 from emulator.store import InstanceRow, Store
 from emulator.timers import Timers
+from emulator.tracebacks import Tracebacks
 from emulator.vocabulary import EventKind
 
 if TYPE_CHECKING:
@@ -69,6 +71,9 @@ class EngineBase:
         self._timers = Timers(self.clock)
         self._seq = self.store.next_seq()
         self._commit = GroupCommit(self.store, self._live.__len__)
+        # What instances print and log, and their tracebacks: tables of their own in the store.
+        self.logs = InstanceLogs(self.store, self.clock, lambda: self._commit.soon(progress=False))
+        self.tracebacks = Tracebacks(self.store, config.root)
         self._closed = False
         # Earliest removal due of a finished instance (retention); purged lazily on access, not
         # by a timer, so that `--time auto` does not jump days ahead to remove instances.

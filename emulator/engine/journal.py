@@ -7,10 +7,14 @@ verb says what is durable when it returns.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from emulator.engine.commit import GroupCommit
 from emulator.store import EventRow, StepRow, Store
 from emulator.vocabulary import EventKind
+
+if TYPE_CHECKING:
+    from emulator.tracebacks import Tracebacks
 
 __all__ = ["Journal"]
 
@@ -26,10 +30,12 @@ class Journal:
         instance_id: str,
         history: list[StepRow],
         warn: Callable[[str, EventKind], None],
+        tracebacks: Tracebacks | None = None,
     ) -> None:
         self._store = store
         self._commit = commit
         self._warn = warn
+        self._tracebacks = tracebacks
         self.workflow = workflow
         self.instance_id = instance_id
         self.history = history  # the steps recorded before this pass, in order
@@ -53,6 +59,14 @@ class Journal:
     async def until_durable(self) -> None:
         """Return once every record so far (of every instance) is committed."""
         await self._commit.durable()
+
+    def record_traceback(
+        self, step: str, attempt: int, started: float, exc: BaseException
+    ) -> str | None:
+        """Keep a failed attempt's traceback with the failure (same transaction); its text."""
+        if self._tracebacks is None:
+            return None
+        return self._tracebacks.record(self.workflow, self.instance_id, step, attempt, started, exc)
 
     def take_event(self, event_type: str) -> EventRow | None:
         """Remove the oldest buffered event of a type (FIFO); gone for good at the next commit."""

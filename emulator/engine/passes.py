@@ -14,7 +14,7 @@ import inspect
 import json
 from typing import TYPE_CHECKING, Any
 
-from emulator import serialization, usertime
+from emulator import instance_logs, serialization, usertime
 from emulator.engine.journal import Journal
 from emulator.engine.runner import LiveInstance, RunnerSettings, StepRunner
 from emulator.errors import (
@@ -28,6 +28,7 @@ from emulator.statuses import FINAL_STATUSES
 from emulator.step import WorkflowStep, current_step
 from emulator.store import InstanceRow
 from emulator.timers import TimerKind
+from emulator.tracebacks import RUN
 from emulator.vocabulary import EventKind, InstanceStatus
 from emulator.watchdog import user_code
 
@@ -124,6 +125,7 @@ class Passes(Schedules):
         step = WorkflowStep(runner, self.config.implicit_dependencies)
         event = _event_of(row)
         token = current_step.set((row.workflow, row.id, None))
+        logged = instance_logs.enter_run(self.logs, row.workflow, row.id)
         try:
             with user_code(f"workflow {row.workflow}/{row.id}"), usertime.user_time(self.clock):
                 entry = cls(ExecutionContext(), self.env)
@@ -152,8 +154,9 @@ class Passes(Schedules):
             raise
         except Exception as exc:
             await runner.drain()
-            self._finish(row, InstanceStatus.ERRORED, error=self._instance_error(exc))
+            self._finish(row, InstanceStatus.ERRORED, error=self._instance_error(exc), exc=exc)
         finally:
+            instance_logs.leave(logged)
             current_step.reset(token)
 
     def _runner(self, live: LiveInstance) -> StepRunner:
@@ -168,6 +171,7 @@ class Passes(Schedules):
             row.id,
             history,
             functools.partial(self._warn_live, row),
+            self.tracebacks,
         )
         runner = StepRunner(live, journal, self._timers, self.hooks, self.emit, self._settings(row))
         live.runner = runner
@@ -217,13 +221,19 @@ class Passes(Schedules):
         *,
         output: str | None = None,
         error: dict[str, Any] | None = None,
+        exc: BaseException | None = None,
     ) -> None:
         row.status, row.ended, row.wake_at = status, self.clock.now(), None
         row.output = output
         row.error = json.dumps(error) if error is not None else None
         self._save(row)
         self._retain(row)
-        self.emit(EventKind(status), row, error=error)
+        if exc is None:
+            self.emit(EventKind(status), row, error=error)
+            return
+        # run()'s own traceback, told apart from an earlier run's by the instance's end
+        trace = self.tracebacks.record(row.workflow, row.id, RUN, 0, row.ended, exc)
+        self.emit(EventKind(status), row, error=error, traceback=trace)
 
     async def _stop(self, key: tuple[str, str]) -> None:
         self._unschedule(key)

@@ -15,7 +15,7 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from emulator import serialization
+from emulator import instance_logs, serialization
 from emulator.durations import parse_duration
 from emulator.engine import replay
 from emulator.engine.limits import (
@@ -219,6 +219,7 @@ class StepRunner(Waits):
                 delay = outcome
         recorded = attempt_error(info, self.settings.preserve_non_retryable)
         self._end_attempt(entry, recorded, delay if retry else None)
+        trace = self.journal.record_traceback(f"{name}-{count}", attempt, entry["start"], exc)
         self.emit(
             _EVENT_STEP_FAILURE,
             self.row,
@@ -226,6 +227,7 @@ class StepRunner(Waits):
             attempt=attempt,
             error=recorded,
             retry_in=delay if retry else None,
+            traceback=trace,
         )
         if retry:
             if delay > 0:
@@ -318,6 +320,7 @@ class StepRunner(Waits):
         label = f"step timeout {self.workflow}/{self.instance_id} {name}-{count}"
         self.timers.set(_TIMER_STEP_TIMEOUT, slot, self.clock.now() + timeout_ms, expire, label)
         token = current_step.set((self.workflow, self.instance_id, f"{name}-{count}"))
+        logged = instance_logs.enter_step(f"{name}-{count}", attempt)
         self.live.executing += 1
         try:
             with user_code(f'step "{name}-{count}" of {self.workflow}/{self.instance_id}'):
@@ -346,6 +349,7 @@ class StepRunner(Waits):
                 raise WorkflowTimeoutError(f"Execution timed out after {int(timeout_ms)}ms")
             return value
         finally:
+            instance_logs.leave(logged)
             current_step.reset(token)
             self.timers.cancel(_TIMER_STEP_TIMEOUT, slot)
             self.live.executing -= 1

@@ -13,6 +13,7 @@ from emulator.server import (
     control,
     dashboard,
     data,
+    debugging,
     explorer,
     extensions,
     histories,
@@ -64,6 +65,7 @@ def create_app(
     explorer.add_routes(app)
     control.add_routes(app)
     data.add_routes(app)
+    debugging.add_routes(app)
     ai.add_routes(app)
     dashboard.add_routes(app)
     scheduled.add_routes(app)

@@ -17,7 +17,7 @@ from aiohttp import web
 from emulator.durations import to_iso
 from emulator.engine import MAX_BATCH, validate_event_type, validate_instance_id
 from emulator.errors import WorkflowError
-from emulator.server import views
+from emulator.server import debugging, views
 from emulator.server.context import session_of
 from emulator.server.envelope import ApiError, json_object, ok, read_json
 from emulator.statuses import REPORTED_STATUSES as STATUSES
@@ -257,7 +257,7 @@ async def describe_instance(request: web.Request) -> web.Response:
     engine = session_of(request).engine
     row = engine.get(name, instance_id)
     steps = None if simple else engine.history(name, row.id)
-    return ok(views.instance_details(row, steps, order=order))
+    return ok(debugging.add_tracebacks(engine, views.instance_details(row, steps, order=order)))
 
 
 async def delete_instance(request: web.Request) -> web.Response:

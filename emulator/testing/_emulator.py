@@ -19,6 +19,7 @@ from emulator.dev_vars import candidate_files
 from emulator.durations import parse_timestamp
 from emulator.engine import Engine, EngineEvent
 from emulator.errors import WorkflowError
+from emulator.instance_logs import LogLine
 from emulator.platform import Platform, queues
 from emulator.platform.ai import AICall, AIMock, AIMocks, new_mock
 from emulator.platform.queues import QueueAdmin
@@ -430,6 +431,18 @@ class Emulator:
                 return workflow.name
         have = ", ".join(w.binding for w in self.config.workflows) or "none"
         raise ValueError(f"no workflow binding {binding!r} in this project (bindings: {have})")
+
+    def logs(
+        self, binding: Workflow | str, instance_id: str, *, step: str | None = None
+    ) -> list[LogLine]:
+        """What an instance's code printed and logged (see ``InstanceIntrospector.logs``)."""
+        return self.introspect_instance(binding, instance_id).logs(step)
+
+    def traceback(
+        self, binding: Workflow | str, instance_id: str, *, step: str | None = None
+    ) -> str | None:
+        """An instance's stored traceback (see ``InstanceIntrospector.traceback``)."""
+        return self.introspect_instance(binding, instance_id).traceback(step)
 
     def introspect_instance(
         self, binding: Workflow | str, instance_id: str

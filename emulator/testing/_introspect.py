@@ -15,6 +15,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 from emulator import serialization
+from emulator.instance_logs import LogLine
+from emulator.server.debugging import add_tracebacks, instance_logs, step_matches
 from emulator.statuses import FINAL_STATUSES
 from emulator.testing._errors import WorkflowTestError
 from emulator.testing._modifier import Modifier, StepSelector, step_ref
@@ -144,8 +146,31 @@ class InstanceIntrospector:
     # -- reading ------------------------------------------------------------------------------
 
     def describe(self) -> dict[str, Any]:
-        """The instance details as the REST API gives them (status, output, error, steps...)."""
-        return self._engine.describe(self.workflow, self.id)
+        """The instance details as the REST API gives them (status, output, error, steps...),
+        with wf's ``traceback`` beside each error that has one."""
+        return add_tracebacks(self._engine, self._engine.describe(self.workflow, self.id))
+
+    def logs(self, step: str | None = None) -> list[LogLine]:
+        """What the instance's code printed and logged, oldest first (its last 1,000 entries).
+
+        Each entry has ``message``, ``level`` (``log`` for ``print()``, else the logging
+        level), ``step`` (``"charge-1"``; None in ``run()`` itself), ``attempt`` and ``at``
+        (virtual ms). ``step`` keeps one step's: a label (``"charge-1"``) or a name.
+        """
+        lines, _ = instance_logs(self._engine, self.workflow, self.id, step=step)
+        return lines
+
+    def traceback(self, step: str | None = None) -> str | None:
+        """The stored traceback of the instance's error, or of a step's latest failed attempt
+        (``step``: a label or a name); None when there is none."""
+        details = self.describe()
+        if step is None:
+            return details.get("traceback")
+        found = None
+        for entry in details["steps"]:
+            if step_matches(entry.get("name"), step) and entry.get("traceback"):
+                found = entry["traceback"]
+        return found
 
     def history(self) -> list[dict[str, Any]]:
         """The steps so far, oldest first, as data.
@@ -243,4 +268,3 @@ class WorkflowIntrospector:
         tb: TracebackType | None,
     ) -> None:
         await self.dispose()
-

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from tests.devserver import wait_for
 from tests.server.conftest import DevServer
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -342,3 +343,142 @@ def _wait_for(check: Any, timeout: float = 10.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(0.05)
+
+
+DESK = '''
+import asyncio
+from js import Object
+from pyodide.ffi import to_js
+from workers import Response, WorkerEntrypoint, WorkflowEntrypoint
+
+
+def parse(order):
+    return order["sku"]
+
+
+class Orders(WorkflowEntrypoint):
+    """Prints in run() and in a step whose only attempt fails through a helper."""
+
+    async def run(self, event, step):
+        print("order received")
+
+        @step.do(config={"retries": {"limit": 0, "delay": "1 second"}})
+        async def price():
+            print("pricing the order")
+            return parse({})
+
+        return await price()
+
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request):
+        inputs = to_js({"prompt": "hello"}, dict_converter=Object.fromEntries)
+        answer = await self.env.AI.run("@cf/meta/llama-3.1-8b-instruct", inputs)
+        return Response(str(answer))
+
+    async def queue(self, batch):
+        if batch.queue == "slow":
+            await asyncio.sleep(3600)  # stays in flight until time moves an hour
+        for message in batch.messages:
+            message.retry()  # jobs: never acknowledged, so dead-lettered
+'''
+
+DESK_CONFIG = """{
+  "name": "desk",
+  "main": "src/entry.py",
+  "compatibility_date": "2026-08-14",
+  "compatibility_flags": ["python_workers"],
+  "workflows": [{ "name": "orders", "binding": "ORDERS", "class_name": "Orders" }],
+  "ai": { "binding": "AI" },
+  "queues": {
+    "producers": [
+      { "binding": "JOBS", "queue": "jobs" },
+      { "binding": "SLOW", "queue": "slow" },
+      { "binding": "LATER", "queue": "later" }
+    ],
+    "consumers": [
+      { "queue": "jobs", "max_batch_timeout": 0, "max_retries": 0, "dead_letter_queue": "jobs-dlq" },
+      { "queue": "slow", "max_batch_timeout": 0 }
+    ]
+  }
+}
+"""
+
+
+def test_logs_tracebacks_queues_and_ai_views(
+    tmp_path: Path, dev_server: Any, browser: Browser, artifacts: Path
+) -> None:
+    project = tmp_path / "desk"
+    (project / "src").mkdir(parents=True)
+    (project / "src" / "entry.py").write_text(textwrap.dedent(DESK).lstrip())
+    (project / "wrangler.jsonc").write_text(DESK_CONFIG)
+    server: DevServer = dev_server(project, "--time", "manual", "--no-reload")
+    base = f"http://127.0.0.1:{server.port}/cdn-cgi/wf/"
+    server.explorer("POST", "/workflows/orders/instances", {"id": "o-1"})
+    server.wait_status("orders", "o-1", "errored")
+    for queue, body in (("jobs", {"job": "doomed"}), ("slow", "takes an hour"), ("later", [1, 2])):
+        assert server.post(f"/cdn-cgi/wf/queues/{queue}/messages", {"body": body}).result["id"]
+    assert (
+        server.post(
+            "/cdn-cgi/wf/ai/mocks",
+            {"model": "@cf/meta/llama-3.1-8b-instruct", "response": {"response": "hi there"}},
+        ).result[0]["used"]
+        == 0
+    )
+    assert server.get("/").status == 200  # the Worker's one AI call
+    wait_for(
+        lambda: server.get("/cdn-cgi/wf/queues").result["queues"][0]["counts"]["dead_lettered"],
+        what="the jobs message dead-lettered",
+    )
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(10_000)
+
+    # The instance: run()'s traceback, the step's traceback and logs, the whole log.
+    page.goto(base + "?poll#/workflows/orders/instances/o-1")
+    expect(page.locator("#logs-title")).to_have_text("Logs (2)")
+    expect(page.locator(".instance-logs")).to_contain_text("run() log order received")
+    expect(page.locator(".instance-logs")).to_contain_text("price-1 #1 log pricing the order")
+    step = page.locator(".step", has_text="price-1")
+    expect(step.locator("pre.traceback")).to_contain_text('File "src/entry.py", line 20, in price')
+    expect(step.locator("pre.traceback")).to_contain_text("KeyError: 'sku'")
+    step.locator("summary", has_text="Logs (1)").click()
+    expect(step.locator("pre.logs")).to_contain_text("#1 log pricing the order")
+    expect(page.locator("summary", has_text="Traceback of run()")).to_be_visible()
+    page.screenshot(path=str(artifacts / "instance-logs-traceback.png"), full_page=True)
+
+    # Queues: from the sidebar; each state with its messages' bodies.
+    page.click("#queues-nav")
+    expect(page.locator("#view h2")).to_have_text("Queues")
+    jobs = page.locator("section.queue[data-queue='jobs']")
+    expect(jobs.locator(".queue-counts")).to_have_text(
+        "0 pending, 0 delayed, 0 in flight, 1 dead-lettered"
+    )
+    expect(jobs.locator("tbody[data-state='dead_lettered']")).to_contain_text('{"job":"doomed"}')
+    slow = page.locator("section.queue[data-queue='slow']")
+    expect(slow.locator("tbody[data-state='in_flight']")).to_contain_text('"takes an hour"')
+    later = page.locator("section.queue[data-queue='later']")
+    expect(later.locator("tbody[data-state='pending']")).to_contain_text("[1,2]")
+    dlq = page.locator("section.queue[data-queue='jobs-dlq']")
+    expect(dlq.locator("tbody[data-state='pending']")).to_contain_text('{"job":"doomed"}')
+    page.screenshot(path=str(artifacts / "queues.png"), full_page=True)
+    listed = server.get("/cdn-cgi/wf/queues/jobs/messages?state=dead_lettered").result
+    assert [m["body"] for m in listed["messages"]] == [{"job": "doomed"}]
+
+    # An hour on, the slow consumer finishes: the message leaves in-flight (retried).
+    server.advance("1 hour")
+    expect(slow.locator("tbody[data-state='in_flight']")).to_contain_text("None.")
+
+    # Workers AI: the registered response and the call it answered.
+    page.click("#ai-nav")
+    expect(page.locator("#view h2")).to_have_text("Workers AI")
+    mocks = page.locator("table", has=page.locator("caption", has_text="Registered responses"))
+    expect(mocks.locator("tbody tr")).to_have_count(1)
+    expect(mocks).to_contain_text("@cf/meta/llama-3.1-8b-instruct")
+    expect(mocks).to_contain_text('{"response":"hi there"}')
+    calls = page.locator("table", has=page.locator("caption", has_text="Calls"))
+    expect(calls.locator("tbody tr")).to_have_count(1)
+    expect(calls).to_contain_text('{"prompt":"hello"}')
+    expect(calls).to_contain_text("http")  # answered by the mock registered over HTTP
+    page.screenshot(path=str(artifacts / "workers-ai.png"), full_page=True)
+    assert len(server.get("/cdn-cgi/wf/ai/calls").result) == 1

@@ -32,6 +32,9 @@ const TRIGGER = { api: "🌎 API", binding: "🔗 Binding", cron: "⌛ Cron", ev
 const BINDING_TYPE = {
   d1: "D1 database", kv: "KV namespace", r2: "R2 bucket", durable_object: "Durable Object",
 };
+// Bindings with a view of their own (not under #/data): queues and Workers AI.
+const OWN_VIEW = { queue: "queues", ai: "ai" };
+const OWN_VIEW_TYPE = { queue: "Queue", ai: "Workers AI" };
 const UNITS = [["year", 31536e3], ["month", 2592e3], ["day", 86400], ["hour", 3600],
   ["minute", 60], ["second", 1]];
 
@@ -141,6 +144,7 @@ async function call(method, path, body) {
 const enc = encodeURIComponent;
 const workflowPath = (w) => `${EXPLORER}/workflows/${enc(w)}`;
 const instancePath = (w, id) => `${workflowPath(w)}/instances/${enc(id)}`;
+const logsPath = (w, id) => `${CONTROL}/logs/${enc(w)}/${enc(id)}`;
 
 /** Run an action once at a time per button; its message or the API's error goes to the flash. */
 async function act(run, busy) {
@@ -214,6 +218,8 @@ function readRoute() {
     since: params.get("since") || "", until: params.get("until") || "", page,
   };
   if (parts[0] === "timers") return { view: "timers" };
+  if (parts[0] === "queues") return { view: "queues" };
+  if (parts[0] === "ai") return { view: "ai" };
   if (parts[0] === "instances") return { view: "search", ...filters };
   const [section, workflow, sub, id] = parts;
   if (section !== "workflows" || !workflow) return { view: "home" };
@@ -255,6 +261,7 @@ function dataLink(route) {
 function link(route) {
   if (DATA_VIEWS[route.view]) return dataLink(route);
   if (route.view === "timers") return "#/timers";
+  if (route.view === "queues" || route.view === "ai") return `#/${route.view}`;
   const base = route.view === "search" ? "#/instances" : `#/workflows/${enc(route.workflow)}`;
   if (route.view === "instance") return `${base}/instances/${enc(route.id)}`;
   const query = new URLSearchParams();
@@ -344,7 +351,11 @@ async function load() {
       : { view: "empty" };
   }
   showWorkflows(workflows, route.workflow);
-  for (const [id, view] of [["all-link", "search"], ["timers-nav", "timers"]]) {
+  const types = new Set((bindings.bindings ?? []).map((b) => b.type));
+  $("queues-nav").parentElement.hidden = !types.has("queue");
+  $("ai-nav").parentElement.hidden = !types.has("ai");
+  for (const [id, view] of [["all-link", "search"], ["timers-nav", "timers"],
+    ["queues-nav", "queues"], ["ai-nav", "ai"]]) {
     if (route.view === view) $(id).setAttribute("aria-current", "page");
     else $(id).removeAttribute("aria-current");
   }
@@ -355,7 +366,7 @@ async function load() {
   const focusKey = document.activeElement?.dataset?.focus;
   if (rebuilt) {
     const views = { instance: instanceView, workflow: workflowView, empty: emptyView,
-      search: searchView, timers: timersView, ...DATA_VIEWS };
+      search: searchView, timers: timersView, queues: queuesView, ai: aiView, ...DATA_VIEWS };
     Object.assign(state, { viewKey: key, shown: "", view: views[route.view](route) });
     state.open.clear();
     fill($("view"), state.view.nodes);
@@ -439,7 +450,11 @@ function showBindings(bindings, route) {
   showBindings.shown = text;
   if (bindings.failed) return fill($("bindings"), h("li", { class: "muted" }, bindings.failed));
   const items = [
-    ...bindings.bindings.map((b) => h("li", {}, BINDING_TYPE[b.type] ? h("a", {
+    ...bindings.bindings.map((b) => h("li", {}, OWN_VIEW[b.type] ? h("a", {
+      href: link({ view: OWN_VIEW[b.type] }), "data-focus": `data:${b.type}:${b.binding}`,
+    }, h("span", { class: "wf-name" }, b.binding),
+    h("span", { class: "wf-counts" }, [OWN_VIEW_TYPE[b.type], b.id].filter(Boolean).join(" · ")))
+      : BINDING_TYPE[b.type] ? h("a", {
       href: link({ view: b.type, binding: b.binding }),
       "aria-current": `${b.type}:${b.binding}` === current ? "page" : null,
       "data-focus": `data:${b.type}:${b.binding}`,
@@ -817,10 +832,18 @@ function instanceView(route) {
         h("div", {}, h("button", { type: "submit" }, "Send event")))),
   ];
 
-  const load = async () => (await call("GET", instancePath(workflow, id))).result;
+  const logsPart = h("section", { "aria-labelledby": "logs-title" });
+  nodes.splice(nodes.length - 1, 0, logsPart);
+  const load = async () => {
+    const [details, logs] = await Promise.all([
+      call("GET", instancePath(workflow, id)).then((e) => e.result),
+      call("GET", logsPath(workflow, id)).then((e) => e.result.lines, () => [])]);
+    return { ...details, logs };
+  };
 
   function show(d) {
     if (d.failed) {
+      fill(logsPart);
       for (const b of Object.values(actions)) b.disabled = b !== actions.delete;
       fill(steps);
       fill(chart);
@@ -846,6 +869,8 @@ function instanceView(route) {
         h("strong", {}, "Warnings (replay divergence)"),
         h("ul", {}, d.warnings.map((w) => h("li", {}, String(w))))),
       d.error && h("p", { class: "banner banner-error" }, h("strong", {}, "Error "), errorText(d.error)),
+      d.traceback && expander("instance:traceback", "Traceback of run()",
+        h("pre", { class: "traceback" }, d.traceback), true),
       h("div", { class: "values" },
         h("section", { "aria-labelledby": "params-title" },
           h("h3", { id: "params-title" }, "Params"), h("pre", {}, pretty(d.params))),
@@ -853,6 +878,11 @@ function instanceView(route) {
           h("h3", { id: "output-title" }, "Output"), output)));
     const waitingFor = d.steps?.find((s) => s.type === "waitForEvent" && !s.finished)?.event_type;
     typeInput.placeholder = waitingFor ? `waiting for "${waitingFor}"` : "";
+    const logs = d.logs ?? [];
+    for (const s of d.steps ?? []) s.logs = logs.filter((l) => l.step === s.name);
+    fill(logsPart, h("h3", { id: "logs-title" }, `Logs (${logs.length})`),
+      logs.length ? h("pre", { class: "logs instance-logs" }, logs.map(instanceLogLine).join("\n"))
+        : h("p", { class: "muted" }, "Nothing printed or logged yet."));
     fill(steps, d.steps?.length ? d.steps.map((s, i) => stepItem(s, i, restartFrom))
       : h("li", { class: "muted" }, "No steps yet."));
     fill(chart, waterfall(d));
@@ -1003,6 +1033,10 @@ function tracebackOf(value) {
   const text = value.traceback ?? value.stack ?? value.error?.traceback ?? value.error?.stack;
   return typeof text === "string" ? text : "";
 }
+
+/** A line of the instance's whole log: with the step (run() for its own) and attempt. */
+const instanceLogLine = (l) => [when(l.at), l.step ?? "run()", l.attempt ? `#${l.attempt}` : "",
+  l.level, l.message].filter(Boolean).join(" ");
 
 /** One stored log line: text as it is, or {attempt, at, level, message}. */
 function logLine(entry) {
@@ -1375,6 +1409,84 @@ function durableObjectView(route) {
         h("h3", { id: "storage-title" }, "Key-value storage"),
         Object.keys(d.storage).length ? h("pre", {}, pretty(d.storage))
           : h("p", { class: "muted" }, "No keys.")));
+  }
+  return { nodes, load, show };
+}
+
+// -- queues: per queue, its pending, in-flight and dead-lettered messages -------------------------
+
+const QUEUE_STATES = [["pending", "Pending"], ["in_flight", "In flight"], ["dead_lettered", "Dead-lettered"]];
+
+function queueCounts(c) {
+  return `${c.pending} pending, ${c.delayed} delayed, ${c.in_flight} in flight, ${c.dead_lettered} dead-lettered`;
+}
+
+function queuesView() {
+  const body = h("div");
+  const nodes = [h("h2", {}, "Queues"),
+    h("p", { class: "muted" }, "Messages still stored, oldest first: acknowledged ones are gone. "
+      + "Delayed messages are pending with a later visible time."), body];
+  const load = async () => {
+    const { queues } = (await call("GET", `${CONTROL}/queues`)).result;
+    return Promise.all(queues.map(async (q) => ({
+      ...q, messages: (await call("GET", `${CONTROL}/queues/${enc(q.queue)}/messages`)).result.messages,
+    })));
+  };
+
+  function show(queues) {
+    if (queues.failed) return fill(body, h("p", { class: "banner banner-error" }, queues.failed));
+    if (!queues.length) return fill(body, h("p", { class: "muted" }, 'No queues: add "queues" to your wrangler config.'));
+    fill(body, queues.map((q) => h("section", { class: "queue", "data-queue": q.queue,
+      "aria-labelledby": `queue-${q.queue}` },
+    h("h3", { id: `queue-${q.queue}` }, "Queue ", h("code", {}, q.queue)),
+    h("dl", { class: "facts compact" },
+      fact("Messages", h("span", { class: "queue-counts" }, queueCounts(q.counts))),
+      fact("Producers", q.producers.length ? q.producers.join(", ") : "none"),
+      fact("Consumer", q.consumer ? h("code", {}, JSON.stringify(q.consumer)) : "none")),
+    QUEUE_STATES.map(([key, title]) => {
+      const rows = q.messages.filter((m) => m.state === key);
+      return dataTable(`${title} (${rows.length})`, ["Id", "Body", "Type", "Sent", "Visible at", "Attempts"],
+        h("tbody", { "data-state": key }, rows.length ? rows.map((m) => h("tr", {},
+          h("th", { scope: "row" }, h("code", {}, m.id)),
+          h("td", { class: "message-body" }, clipped(`${q.queue}:${m.id}`, m.body)),
+          h("td", {}, m.content_type), h("td", {}, time(msIso(m.timestamp))),
+          h("td", {}, time(msIso(m.visible_at))), h("td", {}, String(m.attempts))))
+          : messageRow(6, "None.")));
+    }))));
+  }
+  return { nodes, load, show };
+}
+
+// -- Workers AI: the registered responses and the calls made -------------------------------------
+
+function aiView() {
+  const mocks = h("tbody");
+  const calls = h("tbody");
+  const nodes = [h("h2", {}, "Workers AI"),
+    h("p", { class: "muted" }, "No model runs here: env.AI.run answers from the responses registered "
+      + "(emu.mock_ai, wf ai mock, .wf/ai.json). The latest calls, newest first."),
+    dataTable("Registered responses", ["Model", "Match", "Answer", "Times", "Used", "From"], mocks),
+    dataTable("Calls", ["Time", "Model", "Inputs", "Answer", "Answered by"], calls)];
+  const load = async () => {
+    const [m, c] = await Promise.all([call("GET", `${CONTROL}/ai/mocks`), call("GET", `${CONTROL}/ai/calls?limit=100`)]);
+    return { mocks: m.result, calls: c.result };
+  };
+
+  function show(d) {
+    if (d.failed) return fill(mocks, messageRow(6, d.failed, "banner-error"));
+    fill(mocks, d.mocks.length ? d.mocks.map((m, i) => h("tr", {},
+      h("th", { scope: "row" }, h("code", {}, m.model)),
+      h("td", {}, m.match ? clipped(`mock:${i}:match`, m.match) : "any input"),
+      h("td", {}, m.error ? h("span", { class: "row-error" }, errorText(m.error)) : clipped(`mock:${i}`, m.response)),
+      h("td", {}, m.times ?? "every call"), h("td", {}, String(m.used)), h("td", {}, m.source)))
+      : messageRow(6, "No responses registered: a call fails, saying how to register one."));
+    const newest = [...d.calls].reverse();
+    fill(calls, newest.length ? newest.map((c, i) => h("tr", {},
+      h("td", {}, time(msIso(c.at))), h("th", { scope: "row" }, h("code", {}, c.model)),
+      h("td", {}, clipped(`call:${i}:inputs`, c.inputs)),
+      h("td", {}, c.error ? h("span", { class: "row-error" }, c.error) : clipped(`call:${i}`, c.response)),
+      h("td", {}, c.mocked_by ?? "no mock")))
+      : messageRow(5, "No calls yet."));
   }
   return { nodes, load, show };
 }
