@@ -63,8 +63,10 @@ class Member:
 
 
 def default_output(config: Config) -> Path:
-    """Where the stub goes by default: beside the main module, where its imports resolve."""
-    return config.main.parent / DEFAULT_FILENAME
+    """Where the stub goes by default: beside the main module, where its imports resolve
+    (in the project's folder for an assets-only project, which has no module)."""
+    folder = config.main.parent if config.main is not None else config.path.parent
+    return folder / DEFAULT_FILENAME
 
 
 def secret_names(config: Config, environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
