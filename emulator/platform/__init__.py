@@ -46,11 +46,22 @@ class Platform:
         self.resources: dict[tuple[str, str], Any] = {}
         self._closers: list[Any] = []
 
-    def bindings(self, config: Config) -> dict[str, Any]:
-        """What ``env`` carries besides workflows and vars, for this config."""
-        self.config = config
+    def bindings(self, config: Config, *, primary: bool = True) -> dict[str, Any]:
+        """What ``env`` carries besides workflows and vars, for this config.
+
+        ``primary=False``: for another Worker of the session, which shares the data (by
+        binding id, as wrangler's multi-Worker dev does) but not ``config`` (admin handles,
+        Durable Object code and queue consumers stay the first Worker's).
+        """
+        if primary:
+            self.config = config
         values: dict[str, Any] = {}
         for kind in KINDS:
+            if not primary and kind == "queues":
+                from emulator.platform import queues
+
+                values.update(queues.producers(self, config))
+                continue
             values.update(_module(kind).bindings(self, config))
         if not config.runtime_sdk:
             # Before the runtime SDK's date, code gets the raw JS binding (a JsProxy).

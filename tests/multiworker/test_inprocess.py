@@ -1,0 +1,102 @@
+"""Several Workers in the in-process Emulator: service bindings (fetch and RPC, default and
+named entrypoints), a workflow whose class lives in another Worker (script_name), shared
+storage by binding id, and reloading one Worker alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from emulator.testing import Emulator
+from tests.conftest import START
+from tests.multiworker.projects import AUTH, write_auth, write_front
+
+
+@pytest.fixture
+async def emu(tmp_path: Path):  # type: ignore[no-untyped-def]
+    write_front(tmp_path / "front")
+    write_auth(tmp_path / "auth")
+    async with Emulator(tmp_path / "front", others=[tmp_path / "auth"], now=START) as emu:
+        yield emu
+
+
+async def test_the_first_worker_serves_and_has_its_own_vars(emu: Emulator) -> None:
+    answer = await emu.fetch("/")
+    assert await answer.text() == "front front"
+    assert emu.env_of("auth").WHO == "auth"
+    assert emu.env.WHO == "front"
+
+
+async def test_service_fetch_runs_the_target_fetch_with_its_env(emu: Emulator) -> None:
+    answer = await emu.fetch("/check")
+    assert answer.status == 201
+    assert await answer.text() == "auth auth saw https://auth/check?user=ann token=t1"
+
+
+async def test_storage_is_shared_by_binding_id(emu: Emulator) -> None:
+    await emu.fetch("/check")  # auth writes KV shared-kv
+    assert await (await emu.fetch("/kv")).text() == "written by auth"
+
+
+async def test_rpc_converts_arguments_and_results(emu: Emulator) -> None:
+    answer = await (await emu.fetch("/rpc")).json()
+    assert answer == {"user": {"name": "ann", "deep": [1, 2]}, "total": 5, "type": "JsDict"}
+
+
+async def test_a_named_entrypoint_is_its_class(emu: Emulator) -> None:
+    assert await (await emu.fetch("/admin")).json() == {"role": "admin of auth"}
+    assert await (await emu.fetch("/admin-fetch")).text() == "admin fetch"
+
+
+async def test_an_unknown_method_and_an_error_cross_rpc_as_js_errors(emu: Emulator) -> None:
+    missing = await emu.fetch("/missing")
+    assert missing.status == 502
+    assert 'does not implement the method "nope"' in await missing.text()
+    boom = await emu.fetch("/boom")
+    assert "ValueError: auth exploded" in await boom.text()
+
+
+async def test_a_worker_not_loaded_answers_as_wrangler_dev(emu: Emulator) -> None:
+    answer = await emu.fetch("/ghost")
+    assert answer.status == 503
+    expected = 'Couldn\'t find a local dev session for the "default" entrypoint of service "ghost"'
+    assert expected in await answer.text()
+    rpc = await emu.fetch("/ghost-rpc")
+    assert rpc.status == 502 and expected in await rpc.text()
+
+
+async def test_a_workflow_of_another_worker_runs_its_code_and_env(emu: Emulator) -> None:
+    answer = await emu.fetch("/signup")
+    assert await answer.json() == {"id": "s1"}
+    instance = emu.introspect_instance("SIGNUP", "s1")
+    await instance.wait_for_status("complete")
+    assert await instance.get_output() == "hello ann from auth"
+    assert list(emu.engine.workflows) == ["signup"]
+    assert emu.engine.workflows["signup"].script_name == "auth"
+
+
+async def test_reloading_one_worker_keeps_the_others_state(emu: Emulator, tmp_path: Path) -> None:
+    await emu.fetch("/")
+    assert await (await emu.fetch("/version")).text() == "v1"
+    (tmp_path / "auth" / "src" / "entry.py").write_text(
+        AUTH.replace('VERSION = "v1"', 'VERSION = "v2"')
+    )
+    emu.reload_worker("auth")
+    assert await (await emu.fetch("/version")).text() == "v2"
+    # "/", "/version" twice and "/hits": front's module state survived auth's reload
+    assert await (await emu.fetch("/hits")).json() == {"hits": 4}
+
+
+async def test_a_workflow_without_its_worker_errors_saying_so(tmp_path: Path) -> None:
+    write_front(tmp_path / "front")
+    async with Emulator(tmp_path / "front", now=START) as emu:
+        await emu.fetch("/signup")
+        instance = emu.introspect_instance("SIGNUP", "s1")
+        await instance.wait_for_status("errored")
+        error = await instance.get_error()
+        assert error["name"] == "WorkflowFatalError"
+        assert (
+            "runs in Worker 'auth' (script_name), which is not part of this session"
+            in (error["message"])
+        )
