@@ -189,7 +189,7 @@ class WorkerGroup:
 
     def _publish(self) -> None:
         """Tell the engine where each other Worker's workflows run now."""
-        from emulator.engine import WorkflowHome
+        from emulator.engine.base import WorkflowHome
 
         assert self.engine is not None
         homes: dict[str, WorkflowHome] = {}

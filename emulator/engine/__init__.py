@@ -14,7 +14,7 @@ Modules, each named for its concept:
 from __future__ import annotations
 
 from emulator.engine.hooks import NO_HOOKS, EngineHooks
-from emulator.engine.instances import Engine, EngineEvent, WorkflowHome, saved_clock
+from emulator.engine.instances import Engine, EngineEvent, saved_clock
 from emulator.engine.limits import MAX_BATCH, validate_event_type, validate_instance_id
 from emulator.runtime.workers._context import ExecutionContext
 
@@ -25,7 +25,6 @@ __all__ = [
     "EngineEvent",
     "EngineHooks",
     "ExecutionContext",
-    "WorkflowHome",
     "saved_clock",
     "validate_event_type",
     "validate_instance_id",

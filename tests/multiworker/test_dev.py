@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.devserver import run_wf, wait_for
+from tests.devserver import run_wf
 from tests.multiworker.projects import AUTH, FRONT, write_auth, write_front
 from tests.server.conftest import DevServer
 
