@@ -21,9 +21,11 @@ import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from emulator.config import NotEmulated
+
 if TYPE_CHECKING:
     from emulator.clock import Clock
-    from emulator.config import Config, NotEmulated
+    from emulator.config import Config
     from emulator.project import LoadedCode
 
 KINDS = ("d1", "kv", "r2", "ai", "assets", "queues", "durable_objects")
@@ -61,6 +63,17 @@ class Platform:
                 from emulator.platform import queues
 
                 values.update(queues.producers(self, config))
+                continue
+            if not primary and kind == "durable_objects":
+                # Objects are made of the first Worker's code: another's classes are not run.
+                for entry in config.durable_objects:
+                    values[entry.binding] = Unavailable(
+                        NotEmulated(
+                            entry.field,
+                            entry.binding,
+                            "Durable Object namespace of a Worker other than the first",
+                        )
+                    )
                 continue
             values.update(_module(kind).bindings(self, config))
         if not config.runtime_sdk:

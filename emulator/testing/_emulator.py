@@ -470,6 +470,8 @@ class Emulator:
         for workflow in self.config.workflows:
             if binding in (workflow.binding, workflow.name):
                 return workflow.name
+        if binding in self._engine.workflows:  # a workflow of a Worker given in ``others``
+            return binding
         have = ", ".join(w.binding for w in self.config.workflows) or "none"
         raise ValueError(f"no workflow binding {binding!r} in this project (bindings: {have})")
 

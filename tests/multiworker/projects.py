@@ -2,7 +2,8 @@
 
 ``front`` binds ``AUTH`` (the default entrypoint of ``auth``), ``ADMIN`` (its named entrypoint
 ``Admin``), ``GHOST`` (a Worker never loaded) and ``SIGNUP`` (a workflow whose class lives in
-``auth``: ``script_name``); both bind the KV namespace ``shared-kv``.
+``auth``: ``script_name``); both bind the KV namespace ``shared-kv``. ``auth`` also defines
+``nap`` (a step, a one-hour sleep, a step), which ``front`` does not bind.
 """
 
 from __future__ import annotations
@@ -98,6 +99,22 @@ class Admin(WorkerEntrypoint):
         return Response("admin fetch")
 
 
+class Nap(WorkflowEntrypoint):
+    async def run(self, event, step):
+        @step.do("before")
+        async def before():
+            return self.env.WHO
+
+        who = await before()
+        await step.sleep("rest", "1 hour")
+
+        @step.do("after")
+        async def after():
+            return f"{who} rested"
+
+        return await after()
+
+
 class Signup(WorkflowEntrypoint):
     async def run(self, event, step):
         @step.do("greet")
@@ -155,7 +172,10 @@ def write_auth(root: Path, source: str = AUTH) -> Path:
             "compatibility_date": "2026-08-14",
             "compatibility_flags": ["python_workers"],
             "vars": {"WHO": "auth"},
-            "workflows": [{"binding": "SIGNUP", "name": "signup", "class_name": "Signup"}],
+            "workflows": [
+                {"binding": "SIGNUP", "name": "signup", "class_name": "Signup"},
+                {"binding": "NAP", "name": "nap", "class_name": "Nap"},
+            ],
             "kv_namespaces": [{"binding": "KV", "id": "shared-kv"}],
         },
     )

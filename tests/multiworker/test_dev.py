@@ -68,10 +68,34 @@ def test_a_cross_worker_workflow_appears_once_and_runs_there(
     details = server.wait_status("signup", "s1", "complete")
     assert details["output"] == "hello ann from auth"
     workflows = server.explorer("GET", "/workflows").result
-    assert [(w["name"], w["script_name"]) for w in workflows] == [("signup", "auth")]
+    assert sorted((w["name"], w["script_name"]) for w in workflows) == [
+        ("nap", "auth"),
+        ("signup", "auth"),
+    ]
     listed = run_wf("workflows", "list", "--json", port=server.port)
     assert listed.returncode == 0, listed.stderr
-    assert [w["name"] for w in json.loads(listed.stdout)] == ["signup"]
+    assert sorted(w["name"] for w in json.loads(listed.stdout)) == ["nap", "signup"]
+
+
+def test_kill_9_loses_no_instance_of_the_other_workers_workflow(tmp_path: Path) -> None:
+    front = write_front(tmp_path / "front")
+    auth = write_auth(tmp_path / "auth")
+    args = ("-c", str(front), "-c", str(auth), "--time", "manual")
+    server = SlowDevServer(tmp_path / "front", *args).wait_ready()
+    try:
+        created = server.explorer("POST", "/workflows/nap/instances", {"instance_id": "n1"})
+        assert created.status == 200, created
+        server.wait_status("nap", "n1", "waiting")
+    finally:
+        server.kill()
+    again = SlowDevServer(tmp_path / "front", *args, port=server.port).wait_ready()
+    try:
+        assert again.status("nap", "n1") == "waiting"
+        again.advance("1 hour")
+        details = again.wait_status("nap", "n1", "complete")
+        assert details["output"] == "auth rested"
+    finally:
+        again.stop()
 
 
 def test_editing_one_worker_reloads_it_alone(two: tuple[SlowDevServer, Path]) -> None:
@@ -107,5 +131,19 @@ def test_two_workers_of_one_name_do_not_start(tmp_path: Path) -> None:
     try:
         assert server.wait_exit(timeout=60) == 1
         assert "name: Worker 'front' is given twice" in server.log
+    finally:
+        server.stop()
+
+
+def test_a_bad_second_config_is_named_with_its_line(tmp_path: Path) -> None:
+    front = write_front(tmp_path / "front")
+    auth = write_auth(tmp_path / "auth")
+    auth.write_text(
+        auth.read_text().replace('"service"', '"x"').replace('"name": "auth"', '"name": 7')
+    )
+    server = SlowDevServer(tmp_path / "front", "-c", str(front), "-c", str(auth))
+    try:
+        assert server.wait_exit(timeout=60) == 1
+        assert "wrangler.jsonc:2: name: must be a string (got a number)" in server.log
     finally:
         server.stop()

@@ -72,7 +72,7 @@ async def test_a_workflow_of_another_worker_runs_its_code_and_env(emu: Emulator)
     instance = emu.introspect_instance("SIGNUP", "s1")
     await instance.wait_for_status("complete")
     assert await instance.get_output() == "hello ann from auth"
-    assert list(emu.engine.workflows) == ["signup"]
+    assert sorted(emu.engine.workflows) == ["nap", "signup"]
     assert emu.engine.workflows["signup"].script_name == "auth"
 
 
@@ -100,3 +100,55 @@ async def test_a_workflow_without_its_worker_errors_saying_so(tmp_path: Path) ->
             "runs in Worker 'auth' (script_name), which is not part of this session"
             in (error["message"])
         )
+
+
+async def test_a_workflow_only_the_other_worker_binds_sleeps_on_the_shared_clock(
+    emu: Emulator,
+) -> None:
+    await emu.env_of("auth").NAP.create(id="n1")
+    instance = emu.introspect_instance("nap", "n1")
+    await instance.wait_for_status("waiting")
+    await emu.clock.advance("1 hour")
+    await instance.wait_for_status("complete")
+    assert await instance.get_output() == "auth rested"
+    assert emu.engine.workflows["nap"].script_name == "auth"
+
+
+async def test_durable_objects_of_another_worker_say_they_are_not_run(tmp_path: Path) -> None:
+    import json
+
+    write_front(tmp_path / "front")
+    config = write_auth(tmp_path / "auth")
+    data = json.loads(config.read_text())
+    data["durable_objects"] = {"bindings": [{"name": "COUNTER", "class_name": "Counter"}]}
+    data["migrations"] = [{"tag": "v1", "new_sqlite_classes": ["Counter"]}]
+    config.write_text(json.dumps(data))
+    source = tmp_path / "auth" / "src" / "entry.py"
+    source.write_text(
+        source.read_text()
+        + "\nfrom workers import DurableObject\n\nclass Counter(DurableObject):\n    pass\n"
+    )
+    async with Emulator(tmp_path / "front", others=[tmp_path / "auth"], now=START) as emu:
+        with pytest.raises(NotImplementedError, match="Worker other than the first"):
+            emu.env_of("auth").COUNTER.idFromName("a")
+
+
+async def test_reloading_a_worker_reads_its_config_again(emu: Emulator, tmp_path: Path) -> None:
+    import json
+
+    config = tmp_path / "auth" / "wrangler.jsonc"
+    data = json.loads(config.read_text())
+    data["vars"] = {"WHO": "auth2"}
+    config.write_text(json.dumps(data))
+    emu.reload_worker("auth")
+    assert (await (await emu.fetch("/admin")).json()) == {"role": "admin of auth2"}
+    assert emu.env.WHO == "front"
+
+
+async def test_a_broken_other_worker_fails_the_emulator_with_its_error(tmp_path: Path) -> None:
+    from emulator.project import LoadError
+
+    write_front(tmp_path / "front")
+    write_auth(tmp_path / "auth", AUTH + "\nraise RuntimeError('auth cannot start')\n")
+    with pytest.raises(LoadError, match="auth cannot start"):
+        Emulator(tmp_path / "front", others=[tmp_path / "auth"], now=START)
