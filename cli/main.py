@@ -23,6 +23,7 @@ COMMANDS = {
     "send-event": "cli.events:send_event",
     "time": "cli.time:time_group",
     "trigger": "cli.instances:trigger",
+    "workers": "cli.workers:workers",
     "workflows": "cli.workflows:workflows",
 }
 

@@ -178,7 +178,8 @@ class Emulator:
             # A persisted D1 starts migrated too (in memory, each database migrates itself).
             from emulator.platform.d1 import apply_migrations
 
-            apply_migrations(self._platform, self.config)
+            for config in (self.config, *other_configs):
+                apply_migrations(self._platform, config)
         self._observer: Observer = observer_for(self._engine)
         self._options = WaitOptions(wait_timeout, stall_after, strict_replay=hibernate)
         self._sessions: dict[str, WorkflowIntrospector] = {}

@@ -147,3 +147,37 @@ def test_a_bad_second_config_is_named_with_its_line(tmp_path: Path) -> None:
         assert "wrangler.jsonc:2: name: must be a string (got a number)" in server.log
     finally:
         server.stop()
+
+
+def test_the_workers_route_and_cli_list_and_reload_them(two: tuple[SlowDevServer, Path]) -> None:
+    server, root = two
+    listed = server.get("/cdn-cgi/wf/workers").result
+    assert [(w["name"], w["primary"], w["loaded"]) for w in listed] == [
+        ("front", True, True),
+        ("auth", False, True),
+    ]
+    assert {s["binding"]: s["connected"] for s in listed[0]["services"]} == {
+        "AUTH": True,
+        "ADMIN": True,
+        "GHOST": False,
+    }
+    shown = run_wf("workers", "list", port=server.port)
+    assert shown.returncode == 0, shown.stderr
+    assert (
+        "front (serves HTTP)" in shown.stdout and "GHOST -> ghost (not connected)" in shown.stdout
+    )
+
+    (root / "auth" / "src" / "entry.py").write_text(AUTH.replace('"v1"', '"v3"'))
+    reloaded = run_wf("workers", "reload", "auth", port=server.port)
+    assert reloaded.returncode == 0, reloaded.stderr
+    assert "Reloaded Worker auth (generation" in reloaded.stdout
+    assert server.get("/version").text == "v3"
+
+    (root / "auth" / "src" / "entry.py").write_text(AUTH + "\n)\n")
+    broken = server.post("/cdn-cgi/wf/workers/auth/reload").result
+    assert broken["loaded"] is True and broken["error"]["file"] == "src/entry.py"
+    assert server.get("/version").text == "v3"
+
+    unknown = server.post("/cdn-cgi/wf/workers/nobody/reload")
+    assert unknown.status == 404
+    assert "no Worker named 'nobody' in this session (Workers: front, auth)" in unknown.error
