@@ -934,8 +934,8 @@ class _Builder:
                     str(
                         ConfigError(
                             f"class {_quote(class_name)} of Worker {_quote(script_name or '')}: "
-                            "Durable Objects of another Worker are not emulated yet, so "
-                            f"env.{name} fails when used",
+                            f"env.{name} fails when used unless that Worker runs in the same "
+                            "wf dev (-c ... -c ...)",
                             path=self.path,
                             line=self.line_of(_join(at, "script_name")),
                             field=_join(at, "script_name"),

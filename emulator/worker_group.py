@@ -185,6 +185,7 @@ class WorkerGroup:
         worker.env = Env(
             self.engine, {**platform, **self.services(worker.config)}, config=worker.config
         )
+        self.platform.use_worker_code(worker.config, code, worker.env)
         return True
 
     def _publish(self) -> None:
@@ -231,8 +232,6 @@ class WorkerGroup:
                 for what, present in (
                     ("queues.consumers", config.queue_consumers),
                     ("triggers.crons", config.crons),
-                    ("durable_objects", config.durable_objects),
-                    ("assets", config.assets),
                 )
                 if present
             ]

@@ -21,11 +21,9 @@ import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from emulator.config import NotEmulated
-
 if TYPE_CHECKING:
     from emulator.clock import Clock
-    from emulator.config import Config
+    from emulator.config import Config, NotEmulated
     from emulator.project import LoadedCode
 
 KINDS = ("d1", "kv", "r2", "ai", "assets", "queues", "durable_objects")
@@ -52,8 +50,9 @@ class Platform:
         """What ``env`` carries besides workflows and vars, for this config.
 
         ``primary=False``: for another Worker of the session, which shares the data (by
-        binding id, as wrangler's multi-Worker dev does) but not ``config`` (admin handles,
-        Durable Object code and queue consumers stay the first Worker's).
+        binding id, as wrangler's multi-Worker dev does) but not ``config`` (admin handles
+        and queue consumers stay the first Worker's; its Durable Objects get its own code
+        through ``use_worker_code``).
         """
         if primary:
             self.config = config
@@ -64,17 +63,7 @@ class Platform:
 
                 values.update(queues.producers(self, config))
                 continue
-            if not primary and kind == "durable_objects":
-                # Objects are made of the first Worker's code: another's classes are not run.
-                for entry in config.durable_objects:
-                    values[entry.binding] = Unavailable(
-                        NotEmulated(
-                            entry.field,
-                            entry.binding,
-                            "Durable Object namespace of a Worker other than the first",
-                        )
-                    )
-                continue
+
             values.update(_module(kind).bindings(self, config))
         if not config.runtime_sdk:
             # Before the runtime SDK's date, code gets the raw JS binding (a JsProxy).
@@ -99,6 +88,15 @@ class Platform:
 
         if self.config is not None and self.config.durable_objects:
             durable_objects.code_changed(self, dict(code.durable_object_classes), env)
+
+    def use_worker_code(self, config: Config, code: LoadedCode, env: Any) -> None:
+        """Another Worker of the session loaded: its Durable Objects are made of its code."""
+        from emulator.platform import durable_objects
+
+        if config.durable_objects:
+            durable_objects.worker_code_changed(
+                self, config.name, dict(code.durable_object_classes), env
+            )
 
     def admin(self, kind: str, binding: str) -> Any:
         """The seeding and inspection handle of one binding (``emu.d1("DB")``...)."""

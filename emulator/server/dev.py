@@ -318,9 +318,12 @@ def _describe(session: DevSession, console: DevConsole, options: DevOptions, url
         console.error(warning)
     for warning in engine.config.compat_warnings:  # a flag or date production reads otherwise
         console.error(warning)
-    for workflow in engine.config.workflows:
+    for workflow in engine.workflows.values():  # the other Workers' too, once each
         binding = f"env.{workflow.binding}" if workflow.binding else "exports only, no binding"
-        console.plain(f"  workflow {workflow.name} -> {binding} ({workflow.class_name})")
+        where = workflow.class_name or ""
+        if workflow.script_name not in (None, engine.config.name):
+            where += f" in Worker {workflow.script_name}"
+        console.plain(f"  workflow {workflow.name} -> {binding} ({where})")
     for durable in engine.config.durable_objects:
         storage = "SQLite" if durable.sqlite else "key-value"
         console.plain(

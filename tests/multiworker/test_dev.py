@@ -57,6 +57,7 @@ def test_the_first_worker_serves_and_reaches_the_other(two: tuple[SlowDevServer,
         "service auth#Admin -> env.ADMIN [connected]",
         "service ghost -> env.GHOST [not connected]",
         "worker auth (wrangler.jsonc)",
+        "workflow signup -> env.SIGNUP (Signup in Worker auth)",
     )
 
 

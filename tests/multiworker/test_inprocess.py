@@ -114,23 +114,49 @@ async def test_a_workflow_only_the_other_worker_binds_sleeps_on_the_shared_clock
     assert emu.engine.workflows["nap"].script_name == "auth"
 
 
-async def test_durable_objects_of_another_worker_say_they_are_not_run(tmp_path: Path) -> None:
+COUNTER = """
+
+from workers import DurableObject
+
+
+class Counter(DurableObject):
+    async def increment(self, by):
+        value = (await self.ctx.storage.get("n") or 0) + by
+        await self.ctx.storage.put("n", value)
+        return f"{self.env.WHO}:{value}"
+"""
+
+
+def _with_counter(tmp_path: Path) -> None:
     import json
 
-    write_front(tmp_path / "front")
-    config = write_auth(tmp_path / "auth")
-    data = json.loads(config.read_text())
+    front = write_front(tmp_path / "front")
+    data = json.loads(front.read_text())
+    data["durable_objects"] = {
+        "bindings": [{"name": "COUNTER", "class_name": "Counter", "script_name": "auth"}]
+    }
+    front.write_text(json.dumps(data))
+    auth = write_auth(tmp_path / "auth", AUTH + COUNTER)
+    data = json.loads(auth.read_text())
     data["durable_objects"] = {"bindings": [{"name": "COUNTER", "class_name": "Counter"}]}
     data["migrations"] = [{"tag": "v1", "new_sqlite_classes": ["Counter"]}]
-    config.write_text(json.dumps(data))
-    source = tmp_path / "auth" / "src" / "entry.py"
-    source.write_text(
-        source.read_text()
-        + "\nfrom workers import DurableObject\n\nclass Counter(DurableObject):\n    pass\n"
-    )
+    auth.write_text(json.dumps(data))
+
+
+async def test_a_durable_object_of_another_worker_is_one_object_for_both(tmp_path: Path) -> None:
+    _with_counter(tmp_path)
     async with Emulator(tmp_path / "front", others=[tmp_path / "auth"], now=START) as emu:
-        with pytest.raises(NotImplementedError, match="Worker other than the first"):
-            emu.env_of("auth").COUNTER.idFromName("a")
+        # through front's binding (script_name): the class and env are auth's
+        assert await emu.env.COUNTER.getByName("c").increment(1) == "auth:1"
+        # the same object from auth's own binding
+        assert await emu.env_of("auth").COUNTER.getByName("c").increment(2) == "auth:3"
+
+
+async def test_a_durable_object_of_a_worker_not_in_the_session_says_so(tmp_path: Path) -> None:
+    _with_counter(tmp_path)
+    async with Emulator(tmp_path / "front", now=START) as emu:
+        with pytest.raises(NotImplementedError, match="which is not part of this session"):
+            emu.env.COUNTER.getByName("c")
 
 
 async def test_reloading_a_worker_reads_its_config_again(emu: Emulator, tmp_path: Path) -> None:
