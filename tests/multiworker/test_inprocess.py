@@ -178,3 +178,18 @@ async def test_a_broken_other_worker_fails_the_emulator_with_its_error(tmp_path:
     write_auth(tmp_path / "auth", AUTH + "\nraise RuntimeError('auth cannot start')\n")
     with pytest.raises(LoadError, match="auth cannot start"):
         Emulator(tmp_path / "front", others=[tmp_path / "auth"], now=START)
+
+
+async def test_a_sleeping_instance_continues_with_its_workers_new_code(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    await emu.env_of("auth").NAP.create(id="n2")
+    instance = emu.introspect_instance("nap", "n2")
+    await instance.wait_for_status("waiting")
+    (tmp_path / "auth" / "src" / "entry.py").write_text(
+        AUTH.replace('f"{who} rested"', 'f"{who} rested well"')
+    )
+    emu.reload_worker("auth")
+    await emu.clock.advance("1 hour")
+    await instance.wait_for_status("complete")
+    assert await instance.get_output() == "auth rested well"  # "before" replayed from history
