@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from emulator.config import ServiceConfig
 from emulator.project import call_fetch
 from emulator.runtime.pyodide.ffi import JsException
-from emulator.runtime.workers import Request, Response
+from emulator.runtime.workers import Request, Response, WorkerEntrypoint
 from emulator.runtime.workers._context import ExecutionContext
 from emulator.runtime.workers._rpc import check_rpc, python_from_rpc, python_to_rpc
 
@@ -172,7 +172,7 @@ class Service:
             return target.code.worker
         main = target.code.modules.get(target.main_module)
         found = getattr(main, config.entrypoint, None)
-        if not isinstance(found, type) or not callable(getattr(found, "__init__", None)):
+        if not (isinstance(found, type) and issubclass(found, WorkerEntrypoint)):
             # wrangler dev refuses to start on this; here the call fails with its words.
             raise JsException(
                 "Error",

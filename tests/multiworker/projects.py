@@ -1,8 +1,9 @@
 """Two Workers on disk for the multi-Worker tests: ``front`` serves HTTP, ``auth`` is bound.
 
 ``front`` binds ``AUTH`` (the default entrypoint of ``auth``), ``ADMIN`` (its named entrypoint
-``Admin``), ``GHOST`` (a Worker never loaded) and ``SIGNUP`` (a workflow whose class lives in
-``auth``: ``script_name``); both bind the KV namespace ``shared-kv``. ``auth`` also defines
+``Admin``), ``NOPE`` (a named entrypoint auth does not define), ``GHOST`` (a Worker never
+loaded) and ``SIGNUP`` (a workflow whose class lives in ``auth``: ``script_name``); both bind
+the KV namespace ``shared-kv``. ``auth`` also defines
 ``nap`` (a step, a one-hour sleep, a step), which ``front`` does not bind.
 """
 
@@ -54,6 +55,11 @@ class Default(WorkerEntrypoint):
         if path == "boom":
             try:
                 await self.env.AUTH.boom()
+            except Exception as exc:
+                return Response(str(exc), status=502)
+        if path == "no-entrypoint":
+            try:
+                await self.env.NOPE.role()
             except Exception as exc:
                 return Response(str(exc), status=502)
         if path == "signup":
@@ -147,6 +153,7 @@ def write_front(root: Path, source: str = FRONT) -> Path:
                 {"binding": "AUTH", "service": "auth"},
                 {"binding": "ADMIN", "service": "auth", "entrypoint": "Admin"},
                 {"binding": "GHOST", "service": "ghost"},
+                {"binding": "NOPE", "service": "auth", "entrypoint": "Missing"},
             ],
             "workflows": [
                 {

@@ -161,6 +161,7 @@ def test_the_workers_route_and_cli_list_and_reload_them(two: tuple[SlowDevServer
         "AUTH": True,
         "ADMIN": True,
         "GHOST": False,
+        "NOPE": True,
     }
     shown = run_wf("workers", "list", port=server.port)
     assert shown.returncode == 0, shown.stderr

@@ -49,6 +49,17 @@ async def test_a_named_entrypoint_is_its_class(emu: Emulator) -> None:
     assert await (await emu.fetch("/admin-fetch")).text() == "admin fetch"
 
 
+async def test_a_named_entrypoint_the_target_lacks_fails_with_wranglers_words(
+    emu: Emulator,
+) -> None:
+    answer = await emu.fetch("/no-entrypoint")
+    assert answer.status == 502
+    assert await answer.text() == (
+        'Error: Worker "front"\'s binding "NOPE" refers to service "auth" with a named '
+        'entrypoint "Missing", but "auth" has no such named entrypoint.'
+    )
+
+
 async def test_an_unknown_method_and_an_error_cross_rpc_as_js_errors(emu: Emulator) -> None:
     missing = await emu.fetch("/missing")
     assert missing.status == 502
