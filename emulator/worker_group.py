@@ -193,6 +193,8 @@ class WorkerGroup:
         from emulator.engine.base import WorkflowHome
 
         assert self.engine is not None
+        if not self.workers:
+            return  # one Worker: the engine is left exactly as before
         homes: dict[str, WorkflowHome] = {}
         for worker in self.workers.values():
             for workflow in worker.config.workflows:

@@ -123,7 +123,10 @@ class Engine(Lifecycle):
         }
         self._homes = dict(homes)
         self._workflows = self._workflow_map()
-        self._arm_schedules()
+        if self._time_installed:
+            # Only once started: reading the clock before start() restores it would save
+            # (lease) an unrestored time over the stored one; start() arms schedules itself.
+            self._arm_schedules()
         for key, live in list(self._live.items()):
             if key[0] in changed and live.task is not None:
                 live.task.cancel()
