@@ -20,7 +20,9 @@ import click
     "-c",
     "config",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Path to wrangler.jsonc|json|toml (default: the one in DIRECTORY).",
+    multiple=True,
+    help="Path to wrangler.jsonc|json|toml (default: the one in DIRECTORY). Repeat it to run "
+    "several Workers: the first serves HTTP, the others are reached through its bindings.",
 )
 @click.option("--env", "-e", "env", metavar="NAME", help="Use the config's env.NAME section.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8787, show_default=True)
@@ -86,7 +88,7 @@ import click
 )
 def dev(
     directory: Path,
-    config: Path | None,
+    config: tuple[Path, ...],
     env: str | None,
     port: int,
     ip: str,
@@ -116,12 +118,14 @@ def dev(
     from emulator.server.dev import DevOptions, run
     from emulator.server.listener import ListenerOptions
 
+    first = config[0] if config else None
     if fresh and not yes:
-        _confirm_fresh(directory, config, env, persist_to)
+        _confirm_fresh(directory, first, env, persist_to)
 
     options = DevOptions(
         directory=directory,
-        config=config,
+        config=first,
+        others=config[1:],
         env=env,
         port=port,
         ip=ip,

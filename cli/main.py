@@ -26,6 +26,7 @@ COMMANDS = {
     "time": "cli.time:time_group",
     "trigger": "cli.instances:trigger",
     "types": "cli.types:types_command",
+    "workers": "cli.workers:workers",
     "workflows": "cli.workflows:workflows",
 }
 

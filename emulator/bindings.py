@@ -15,6 +15,7 @@ from emulator.errors import WorkflowError
 from emulator.runtime.workers import JsDict
 
 if TYPE_CHECKING:
+    from emulator.config import Config
     from emulator.engine import Engine
 
 
@@ -211,8 +212,15 @@ class Env:
     and JSON objects and arrays as JsProxy objects (attribute access, ``.to_py()``).
     """
 
-    def __init__(self, engine: Engine, platform: Mapping[str, Any] | None = None) -> None:
-        config = engine.config
+    def __init__(
+        self,
+        engine: Engine,
+        platform: Mapping[str, Any] | None = None,
+        *,
+        config: Config | None = None,
+    ) -> None:
+        # Another Worker of the session has its own config (vars, bindings) on the same engine.
+        config = config if config is not None else engine.config
         values: dict[str, Any] = {name: _var(value) for name, value in config.vars.items()}
         values.update(platform or {})  # D1, KV, R2...: the config rejects clashing names
         for workflow in config.workflows:

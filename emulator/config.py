@@ -2,8 +2,8 @@
 
 Only the keys the emulator uses are read and validated (name, main, compatibility_date,
 compatibility_flags, vars, workflows, d1_databases, kv_namespaces, r2_buckets, queues,
-triggers, ai, assets, durable_objects, migrations, env); the bindings wf does not provide yet
-(services, vectorize...) are listed in ``Config.not_emulated``; every other key (observability,
+triggers, ai, assets, durable_objects, migrations, services, env); the bindings wf does not
+provide yet (vectorize...) are listed in ``Config.not_emulated``; every other key (observability,
 $schema...) is ignored, so a config that deploys to Cloudflare loads here unchanged.
 
 Errors are `ConfigError`s that point at the file, and at the line whenever it can be found:
@@ -35,6 +35,7 @@ __all__ = [
     "CONFIG_FILENAMES",
     "Config",
     "ConfigError",
+    "ServiceConfig",
     "WorkflowConfig",
     "find_config",
     "load_config",
@@ -216,6 +217,16 @@ class DurableObjectConfig:
 
 
 @dataclass(frozen=True)
+class ServiceConfig:
+    """``services[]``: ``env.BINDING`` calls the Worker named ``service`` (fetch and RPC)."""
+
+    binding: str
+    service: str
+    entrypoint: str | None = None  # a named WorkerEntrypoint class; None: the default export
+    field: str = ""  # where it is declared: "services[0]"
+
+
+@dataclass(frozen=True)
 class NotEmulated:
     """A binding in the config that wf does not provide yet: named at start-up, never dropped."""
 
@@ -249,6 +260,7 @@ class Config:
     queue_consumers: tuple[QueueConsumerConfig, ...] = ()
     crons: tuple[str, ...] = ()  # triggers.crons: the Worker's scheduled handler
     durable_objects: tuple[DurableObjectConfig, ...] = ()
+    services: tuple[ServiceConfig, ...] = ()
     not_emulated: tuple[NotEmulated, ...] = ()
     secrets_required: tuple[str, ...] = ()  # secrets.required
     dev_vars_files: tuple[Path, ...] = ()  # the .dev.vars or .env files the vars came from
@@ -602,6 +614,7 @@ class _Builder:
         durable_objects = self.durable_objects(top, name, self.migrations(top))
         if main is None:
             self.check_assets_only(top, assets, workflows, consumers, durable_objects)
+        services = self.services(top)
         bindings: dict[str, str] = {w.binding: "a workflow binding" for w in workflows if w.binding}
         named = [
             *(("d1_databases", i, e.binding) for i, e in enumerate(d1)),
@@ -611,6 +624,7 @@ class _Builder:
             *((("assets", None, assets.binding),) if assets and assets.binding else ()),
             *(("queues.producers", i, e.binding) for i, e in enumerate(producers)),
             *(("durable_objects.bindings", i, e.binding) for i, e in enumerate(durable_objects)),
+            *(("services", i, e.binding) for i, e in enumerate(services)),
         ]
         for group, i, binding in named:
             head, _, sub = group.partition(".")
@@ -643,6 +657,7 @@ class _Builder:
             queue_consumers=consumers,
             crons=self.crons(top),
             durable_objects=durable_objects,
+            services=services,
             not_emulated=not_emulated,
             secrets_required=secrets or (),
             dev_vars_files=self.dev_vars_files,
@@ -846,6 +861,37 @@ class _Builder:
                 found.append(NotEmulated(at, name or head, kind))
         return tuple(found)
 
+    def services(self, top: dict[str, Any]) -> tuple[ServiceConfig, ...]:
+        """``services[]``: ``{binding, service, entrypoint?}`` (``environment`` is read by
+        deploys only: every Worker of a dev session is in the same environment)."""
+        field = self.at("services")
+        entries = top.get("services", [])
+        if not isinstance(entries, list):
+            raise self.error(field, f"must be an array (got {json_type(entries)})")
+        result: list[ServiceConfig] = []
+        for i, entry in enumerate(entries):
+            at = _join(field, i)
+            if not isinstance(entry, dict):
+                raise self.error(at, f"must be an object (got {json_type(entry)})")
+            binding = self.string(entry, "binding", required=True, parent=at)
+            service = self.string(entry, "service", required=True, parent=at)
+            entrypoint = self.string(entry, "entrypoint", parent=at)
+            assert binding is not None and service is not None
+            if not binding.isidentifier() or keyword.iskeyword(binding):
+                raise self.error(
+                    _join(at, "binding"),
+                    f"must be a valid Python identifier (got {_quote(binding)})",
+                )
+            if entrypoint is not None and not entrypoint.isidentifier():
+                raise self.error(
+                    _join(at, "entrypoint"),
+                    f"must be a class name (got {_quote(entrypoint)})",
+                )
+            if any(other.binding == binding for other in result):
+                raise self.error(_join(at, "binding"), f"duplicate binding {_quote(binding)}")
+            result.append(ServiceConfig(binding, service, entrypoint, at))
+        return tuple(result)
+
     def migrations(self, top: dict[str, Any]) -> dict[str, bool]:
         """``migrations[]``: each class's storage backend (True: SQLite), in migration order."""
         field = self.at("migrations")
@@ -935,8 +981,8 @@ class _Builder:
                     str(
                         ConfigError(
                             f"class {_quote(class_name)} of Worker {_quote(script_name or '')}: "
-                            "Durable Objects of another Worker are not emulated yet, so "
-                            f"env.{name} fails when used",
+                            f"env.{name} fails when used unless that Worker runs in the same "
+                            "wf dev (-c ... -c ...)",
                             path=self.path,
                             line=self.line_of(_join(at, "script_name")),
                             field=_join(at, "script_name"),
@@ -1454,7 +1500,6 @@ _R2_FIELDS = {
 _OPTIONAL_NONE = frozenset({"database_name", "database_id", "id", "bucket_name"})
 # Bindings wf does not provide yet: config path -> (key naming the binding, what it is).
 _NOT_EMULATED: dict[str, tuple[str, str]] = {
-    "services": ("binding", "service binding"),
     "vectorize": ("binding", "Vectorize index"),
     "hyperdrive": ("binding", "Hyperdrive"),
     "analytics_engine_datasets": ("binding", "Analytics Engine dataset"),

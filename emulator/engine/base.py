@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import uuid
 from collections.abc import Callable, Mapping
@@ -26,6 +27,17 @@ from emulator.vocabulary import EventKind
 if TYPE_CHECKING:
     from emulator.bindings import Env
     from emulator.config import Config, WorkflowConfig
+
+
+@dataclass(frozen=True)
+class WorkflowHome:
+    """A workflow whose class lives in another Worker of the session (``script_name``):
+    its instances run that Worker's class, with that Worker's env and settings."""
+
+    workflow: WorkflowConfig  # as that Worker declares it
+    cls: type | None  # None while that Worker's code does not load
+    env: Any
+    worker: Config
 
 
 @dataclass(frozen=True)
@@ -65,7 +77,9 @@ class EngineBase:
         self.hooks = hooks
         self.listeners: list[Callable[[EngineEvent], None]] = []
         self._classes: dict[str, type] = dict(classes)
-        self._workflows: dict[str, WorkflowConfig] = {w.name: w for w in config.workflows}
+        # Workflows of the session's other Workers, by workflow name (see set_homes).
+        self._homes: dict[str, WorkflowHome] = {}
+        self._workflows: dict[str, WorkflowConfig] = self._workflow_map()
         self._live: dict[tuple[str, str], LiveInstance] = {}
         # Every timer of the engine: instances' wake-ups, step timeouts, cron firings.
         self._timers = Timers(self.clock)
@@ -138,6 +152,24 @@ class EngineBase:
             self.emit(kind, row, message=message)
 
     # -- lookups --------------------------------------------------------------------------------
+
+    def _workflow_map(self) -> dict[str, WorkflowConfig]:
+        """This Worker's workflows, then those of other Workers (their own declaration wins:
+        it holds the limits and schedules; the binding name stays this Worker's)."""
+        found = {w.name: w for w in self.config.workflows}
+        for name, home in self._homes.items():
+            mine = found.get(name)
+            binding = mine.binding if mine is not None and mine.binding else ""
+            found[name] = dataclasses.replace(
+                home.workflow,
+                binding=binding or home.workflow.binding,
+                script_name=home.worker.name,
+            )
+        return found
+
+    def home(self, workflow: str) -> WorkflowHome | None:
+        """Where a workflow of another Worker runs, or None for this Worker's own."""
+        return self._homes.get(workflow)
 
     @property
     def workflows(self) -> dict[str, WorkflowConfig]:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from emulator import serialization, usertime
 from emulator.clock import valid_snapshot
 from emulator.durations import to_iso
-from emulator.engine.base import EngineEvent
+from emulator.engine.base import EngineEvent, WorkflowHome
 from emulator.engine.creation import batch_entries, creation_retention, prepare
 from emulator.engine.lifecycle import Lifecycle
 from emulator.engine.limits import MAX_BATCH
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from emulator.bindings import Env
     from emulator.config import Config
 
-__all__ = ["Engine", "EngineEvent", "saved_clock"]
+__all__ = ["Engine", "EngineEvent", "WorkflowHome", "saved_clock"]
 
 
 class Engine(Lifecycle):
@@ -100,12 +100,35 @@ class Engine(Lifecycle):
         self._classes = dict(classes)
         if config is not None:
             self.config = config
-            self._workflows = {w.name: w for w in config.workflows}
+            self._workflows = self._workflow_map()
             self.env = self._make_env()
             self._arm_schedules()
         self.version = str(uuid.uuid4())
         for key, live in list(self._live.items()):
             if live.task is not None:
+                live.task.cancel()
+                live.task.add_done_callback(functools.partial(self._rewake_after_reload, key))
+
+    def set_homes(self, homes: Mapping[str, WorkflowHome]) -> None:
+        """The workflows of the session's other Workers and the code they run now.
+
+        Live instances of a workflow whose class changed are cancelled where they are and
+        replayed with the new code, as ``reload`` does for this Worker's own.
+        """
+        changed = {
+            name
+            for name in set(homes) | set(self._homes)
+            if (homes.get(name) and homes[name].cls)
+            is not (self._homes.get(name) and self._homes[name].cls)
+        }
+        self._homes = dict(homes)
+        self._workflows = self._workflow_map()
+        if self._time_installed:
+            # Only once started: reading the clock before start() restores it would save
+            # (lease) an unrestored time over the stored one; start() arms schedules itself.
+            self._arm_schedules()
+        for key, live in list(self._live.items()):
+            if key[0] in changed and live.task is not None:
                 live.task.cancel()
                 live.task.add_done_callback(functools.partial(self._rewake_after_reload, key))
 

@@ -33,7 +33,7 @@ from emulator.vocabulary import EventKind, InstanceStatus
 from emulator.watchdog import user_code
 
 if TYPE_CHECKING:
-    pass
+    from emulator.config import Config
 from emulator.engine.schedules import Schedules
 
 NON_RETRYABLE_FATAL = (
@@ -94,26 +94,50 @@ class Passes(Schedules):
                 self.clock.notify_idle()
 
     def _class_for(self, workflow: str) -> type | None:
+        home = self._homes.get(workflow)
+        if home is not None:
+            return home.cls
         config = self._workflows.get(workflow)
         if config is None or config.class_name is None:
             return None
+        if config.script_name not in (None, self.config.name):
+            return None  # its Worker is not part of this session
         return self._classes.get(config.class_name)
+
+    def _worker_of(self, workflow: str) -> tuple[Config, Any]:
+        """The config and env an instance runs with: its own Worker's."""
+        home = self._homes.get(workflow)
+        if home is not None:
+            return home.worker, home.env
+        return self.config, self.env
+
+    def _missing_class(self, workflow: str) -> str:
+        config = self._workflows.get(workflow)
+        name = config.class_name if config else None
+        home = self._homes.get(workflow)
+        if home is not None:
+            return (
+                f"workflow '{workflow}' runs in Worker '{home.worker.name}', whose code does not "
+                "load (see the console)"
+            )
+        if config is not None and config.script_name not in (None, self.config.name):
+            return (
+                f"workflow '{workflow}' runs in Worker '{config.script_name}' (script_name), "
+                "which is not part of this session: start it too (wf dev -c ... -c ...)"
+            )
+        return f"workflow '{workflow}' has no class {name!r} in the code"
 
     async def _pass(self, live: LiveInstance) -> None:
         row = live.row
         cls = self._class_for(row.workflow)
         if cls is None:
-            config = self._workflows.get(row.workflow)
-            name = config.class_name if config else None
             self._finish(
                 row,
                 InstanceStatus.ERRORED,
-                error={
-                    "name": "WorkflowFatalError",
-                    "message": f"workflow '{row.workflow}' has no class {name!r} in the code",
-                },
+                error={"name": "WorkflowFatalError", "message": self._missing_class(row.workflow)},
             )
             return
+        worker, env = self._worker_of(row.workflow)
         first = row.started is None
         if first:
             row.started = self.clock.now()
@@ -122,13 +146,13 @@ class Passes(Schedules):
         if first:
             self.emit(EventKind.STARTED, row)
         runner = self._runner(live)
-        step = WorkflowStep(runner, self.config.implicit_dependencies)
+        step = WorkflowStep(runner, worker.implicit_dependencies)
         event = _event_of(row)
         token = current_step.set((row.workflow, row.id, None))
         logged = instance_logs.enter_run(self.logs, row.workflow, row.id)
         try:
             with user_code(f"workflow {row.workflow}/{row.id}"), usertime.user_time(self.clock):
-                entry = cls(ExecutionContext(), self.env)
+                entry = cls(ExecutionContext(), env)
                 result = entry.run(event, step)
                 if inspect.isawaitable(result):
                     result = await result
@@ -201,7 +225,7 @@ class Passes(Schedules):
         return RunnerSettings(
             step_limit=self.step_limit(row.workflow),
             evict_after_steps=self.evict_after_steps,
-            runtime_sdk=self.config.runtime_sdk,
+            runtime_sdk=self._worker_of(row.workflow)[0].runtime_sdk,
             preserve_non_retryable=self._preserve_non_retryable(),
         )
 

@@ -46,11 +46,24 @@ class Platform:
         self.resources: dict[tuple[str, str], Any] = {}
         self._closers: list[Any] = []
 
-    def bindings(self, config: Config) -> dict[str, Any]:
-        """What ``env`` carries besides workflows and vars, for this config."""
-        self.config = config
+    def bindings(self, config: Config, *, primary: bool = True) -> dict[str, Any]:
+        """What ``env`` carries besides workflows and vars, for this config.
+
+        ``primary=False``: for another Worker of the session, which shares the data (by
+        binding id, as wrangler's multi-Worker dev does) but not ``config`` (admin handles
+        and queue consumers stay the first Worker's; its Durable Objects get its own code
+        through ``use_worker_code``).
+        """
+        if primary:
+            self.config = config
         values: dict[str, Any] = {}
         for kind in KINDS:
+            if not primary and kind == "queues":
+                from emulator.platform import queues
+
+                values.update(queues.producers(self, config))
+                continue
+
             values.update(_module(kind).bindings(self, config))
         if not config.runtime_sdk:
             # Before the runtime SDK's date, code gets the raw JS binding (a JsProxy).
@@ -75,6 +88,15 @@ class Platform:
 
         if self.config is not None and self.config.durable_objects:
             durable_objects.code_changed(self, dict(code.durable_object_classes), env)
+
+    def use_worker_code(self, config: Config, code: LoadedCode, env: Any) -> None:
+        """Another Worker of the session loaded: its Durable Objects are made of its code."""
+        from emulator.platform import durable_objects
+
+        if config.durable_objects:
+            durable_objects.worker_code_changed(
+                self, config.name, dict(code.durable_object_classes), env
+            )
 
     def admin(self, kind: str, binding: str) -> Any:
         """The seeding and inspection handle of one binding (``emu.d1("DB")``...)."""

@@ -22,6 +22,7 @@ from emulator.server import (
     search,
     timers,
     worker,
+    workers,
 )
 from emulator.server.context import SESSION
 from emulator.server.durability import durable_answers
@@ -74,6 +75,7 @@ def create_app(
     search.add_routes(app)
     cfapi.add_routes(app)  # /client/v4/: Cloudflare's REST API, before the Worker's routes
     histories.add_routes(app)
+    workers.add_routes(app)
     _add_testing_routes(app, session)
     # Everything outside /cdn-cgi/ is the Worker's; unknown /cdn-cgi/ paths stay 404/405.
     app.router.add_route("*", "/{tail:(?!cdn-cgi/).*}", logged(worker.handle))

@@ -41,6 +41,7 @@ class DevOptions:
 
     directory: Path = Path(".")
     config: Path | None = None
+    others: tuple[Path, ...] = ()  # more Workers' configs (-c a -c b): reached by bindings
     env: str | None = None
     port: int = 8787
     ip: str = "127.0.0.1"
@@ -92,6 +93,21 @@ def load_dev_config(options: DevOptions) -> Config:
         return config
     except ConfigError as exc:
         raise StartupError(str(exc)) from None
+
+
+def load_other_configs(options: DevOptions) -> list[Config]:
+    """The configs of the Workers after the first (``-c a -c b``): each must load and run."""
+    from emulator.config import ConfigError, load_config
+
+    configs = []
+    for path in options.others:
+        try:
+            config = load_config(path, options.env)
+            config.check_runnable()
+        except ConfigError as exc:
+            raise StartupError(str(exc)) from None
+        configs.append(config)
+    return configs
 
 
 def open_store(path: Path) -> Store:
@@ -146,15 +162,24 @@ def build_session(options: DevOptions, console: DevConsole | None) -> DevSession
     from emulator.platform import Platform
     from emulator.project import Project
     from emulator.server.session import DevSession
+    from emulator.worker_group import GroupError, WorkerGroup
 
     config = load_dev_config(options)
+    others = load_other_configs(options)
     path = state_path(options, config)
     if options.fresh:
         remove_state(path)
     store = open_store(path)
     clock = make_clock(options, store)
+    # Every Worker's data lives under the first one's folder, shared by binding id.
     platform = Platform(bindings_root(options, config), clock)
-    engine = Engine(config, {}, store=store, clock=clock, platform=platform.bindings)
+    try:
+        group = WorkerGroup(platform, config, others, env_name=options.env)
+    except GroupError as exc:
+        store.close()
+        raise StartupError(str(exc)) from None
+    engine = Engine(config, {}, store=store, clock=clock, platform=group.primary_bindings)
+    group.attach(engine)
     session = DevSession(
         engine,
         Project(config),
@@ -162,6 +187,7 @@ def build_session(options: DevOptions, console: DevConsole | None) -> DevSession
         env_name=options.env,
         engine_started=False,
         platform=platform,
+        group=group,
     )
     session.load()
     return session
@@ -194,6 +220,7 @@ async def serve(
     sys.stdout = AttributedStdout(console, real_stdout)
     runner = None
     watcher: asyncio.Task[None] | None = None
+    others_watcher: asyncio.Task[None] | None = None
     hotkeys: Hotkeys | None = None
     from emulator.watchdog import Watchdog
 
@@ -249,9 +276,10 @@ async def serve(
         if on_ready is not None:
             on_ready(url)
         if options.reload:
-            from emulator.server.reload import watch
+            from emulator.server.reload import watch, watch_others
 
             watcher = asyncio.create_task(watch(session, stop))
+            others_watcher = asyncio.create_task(watch_others(session, stop))
         await stop.wait()
         console.plain("Shutting down...")
         return 0
@@ -259,9 +287,10 @@ async def serve(
         if hotkeys is not None:
             hotkeys.stop()
         watchdog.stop()
-        if watcher is not None:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await asyncio.wait_for(watcher, timeout=1.0)
+        for task in (watcher, others_watcher):
+            if task is not None:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await asyncio.wait_for(task, timeout=1.0)
         if runner is not None:
             await runner.cleanup()
         await session.stop_events()
@@ -289,9 +318,12 @@ def _describe(session: DevSession, console: DevConsole, options: DevOptions, url
         console.error(warning)
     for warning in engine.config.compat_warnings:  # a flag or date production reads otherwise
         console.error(warning)
-    for workflow in engine.config.workflows:
+    for workflow in engine.workflows.values():  # the other Workers' too, once each
         binding = f"env.{workflow.binding}" if workflow.binding else "exports only, no binding"
-        console.plain(f"  workflow {workflow.name} -> {binding} ({workflow.class_name})")
+        where = workflow.class_name or ""
+        if workflow.script_name not in (None, engine.config.name):
+            where += f" in Worker {workflow.script_name}"
+        console.plain(f"  workflow {workflow.name} -> {binding} ({where})")
     from emulator.platform.assets import describe as describe_assets
 
     for line in describe_assets(engine.config):  # and the _headers/_redirects lines skipped
@@ -301,6 +333,14 @@ def _describe(session: DevSession, console: DevConsole, options: DevOptions, url
         console.plain(
             f"  durable object {durable.class_name} -> env.{durable.binding} ({storage} storage)"
         )
+    for service in engine.config.services:
+        target = session.group.target(service.service) if session.group else None
+        entry = f"#{service.entrypoint}" if service.entrypoint else ""
+        state = "connected" if target is not None else "not connected"
+        console.plain(f"  service {service.service}{entry} -> env.{service.binding} [{state}]")
+    if session.group is not None:
+        for line in session.group.describe():
+            console.plain(line)
     clock = engine.clock
     mode = f"scale x{clock.scale:g}" if clock.mode == "scale" else clock.mode
     console.plain(f"  time: {mode}; state: {engine.store.path}")

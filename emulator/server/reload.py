@@ -12,6 +12,7 @@ from emulator.server import preload
 
 if TYPE_CHECKING:
     from emulator.server.session import DevSession
+    from emulator.worker_group import Worker
 
 CONFIG_NAMES = frozenset((*CONFIG_FILENAMES, ".dev.vars"))
 # Directories that hold tools' files, never the user's modules (as the project loader skips).
@@ -78,3 +79,54 @@ async def _reload(session: DevSession, paths: list[Path], config_path: Path) -> 
     except Exception:  # a reload must never end the watch
         if session.console is not None:
             session.console.error("Reload failed unexpectedly", traceback.format_exc())
+
+
+async def watch_others(session: DevSession, stop: asyncio.Event) -> None:
+    """Reload each other Worker of the session after a change to its own files only."""
+    if session.group is None or not session.group.workers:
+        return
+    await asyncio.gather(
+        *(_watch_worker(session, worker, stop) for worker in session.group.workers.values())
+    )
+
+
+async def _watch_worker(session: DevSession, worker: Worker, stop: asyncio.Event) -> None:
+    await asyncio.sleep(preload.LATER_DELAY_S)
+    await asyncio.to_thread(preload.join)
+    from watchfiles import awatch
+
+    assert session.group is not None
+    name = worker.name
+    config_path = Path(worker.config.path).resolve()
+    batches = awatch(
+        worker.root,
+        watch_filter=source_filter(config_path),
+        stop_event=stop,
+        step=STEP_MS,
+        recursive=True,
+    )
+    pending = asyncio.ensure_future(anext(batches))
+    await asyncio.sleep(0)
+    missed = session.group.changed_since_load(worker)
+    if missed:
+        await _reload_worker(session, name, missed, config_path)
+    while True:
+        try:
+            changes = await pending
+        except StopAsyncIteration:
+            return
+        await _reload_worker(session, name, sorted({Path(p) for _, p in changes}), config_path)
+        pending = asyncio.ensure_future(anext(batches))
+
+
+async def _reload_worker(
+    session: DevSession, name: str, paths: list[Path], config_path: Path
+) -> None:
+    config_changed = any(is_config(path.resolve(), config_path) for path in paths)
+    try:
+        await session.reload_worker(name, paths, config_changed=config_changed)
+    except Exception:  # a reload must never end the watch
+        if session.console is not None:
+            session.console.error(
+                f"Reload of Worker {name} failed unexpectedly", traceback.format_exc()
+            )

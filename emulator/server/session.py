@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from emulator.engine import Engine
     from emulator.platform import Platform
     from emulator.project import LoadedCode
+    from emulator.worker_group import Worker, WorkerGroup
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,13 @@ class DevSession:
         env_name: str | None = None,
         engine_started: bool = True,
         platform: Platform | None = None,
+        group: WorkerGroup | None = None,
     ) -> None:
         self.engine = engine
+        # The session's other Workers (wf dev -c a -c b), reached through bindings.
+        self.group = group
+        if group is not None:
+            group.primary_code = lambda: self.code
         self.platform = platform  # D1, KV, R2 data: closed with the session
         self.project = project
         self.console = console
@@ -116,13 +122,54 @@ class DevSession:
             code = self.project.load()
         except LoadError as exc:
             self._failed(_code_error(exc, self.root))
+            self._load_others()
             return False
+        self._load_others()
         self.code, self.error = code, None
         self._remember_files(fresh=False)
         self.engine.reload(code.workflow_classes)
         self._use_code(code)
         self._set_workers_env()
         return True
+
+    def _load_others(self) -> None:
+        if self.group is None:
+            return
+        for worker in self.group.load_all():
+            self._worker_failed(worker)
+
+    def _worker_failed(self, worker: Worker) -> None:
+        if self.console is None or worker.error is None:
+            return
+        error = worker.error
+        if isinstance(error, LoadError):
+            message = _code_error(error, worker.root)
+            details = message.details if message.details.strip() != error.message else None
+            text = message.message
+        else:
+            text, details = str(error), None
+        serving = " (the previous code keeps serving)" if worker.code is not None else ""
+        self.console.error(f"Error loading Worker {worker.name}{serving}: {text}", details)
+
+    async def reload_worker(
+        self, name: str, changed: Iterable[Path] = (), *, config_changed: bool = False
+    ) -> bool:
+        """Load one of the other Workers again; the first Worker and the rest keep running."""
+        if self.group is None or name not in self.group.workers:
+            return False
+        async with self._lock:
+            self._set_workers_env()
+            await asyncio.to_thread(preload.join)
+            worker = self.group.workers[name]
+            if not self.group.reload(name, config_changed=config_changed):
+                self._worker_failed(worker)
+                return False
+            self.reloaded_at = time.time()
+            if self.console is not None:
+                names = sorted({_display(p, worker.root) for p in changed})
+                what = f" ({', '.join(names)} changed)" if names else ""
+                self.console.success(f"Reloaded Worker {name}{what}")
+            return True
 
     async def start_engine(self) -> None:
         """Start (resume every unfinished instance) once there is code to run them."""

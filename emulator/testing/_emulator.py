@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import os
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -37,6 +37,7 @@ from emulator.testing._observer import Observer, observer_for
 from emulator.vocabulary import EventKind
 from emulator.worker_cron import Firing, WorkerCron
 from emulator.worker_events import WorkerEvents
+from emulator.worker_group import WorkerGroup
 
 TimeMode = Literal["manual", "auto", "real", "scale"]
 
@@ -112,6 +113,11 @@ class Emulator:
     wall clock). ``persist_to`` keeps state in ``DIR/state.sqlite3`` instead of memory.
     ``wait_timeout`` and ``stall_after`` (real seconds) bound the waiters; see
     ``InstanceIntrospector.wait_for_status``.
+
+    ``others`` are more Workers (folders or config files), as ``wf dev -c a -c b``: the first
+    (``project``) serves ``emu.fetch``; the others are reached through its service bindings
+    and workflow bindings with ``script_name``; ``emu.env_of(name)`` is one's env and
+    ``emu.reload_worker(name)`` reloads one alone.
     """
 
     def __init__(
@@ -127,6 +133,7 @@ class Emulator:
         wait_timeout: float | None = 10.0,
         stall_after: float | None = 0.25,
         settle_quiet: float = 0.1,
+        others: Sequence[str | os.PathLike[str]] = (),
     ) -> None:
         if time == "scale" and scale is None:
             raise ValueError("time='scale' needs scale=N (virtual seconds per real second)")
@@ -147,6 +154,11 @@ class Emulator:
         self.hibernate = hibernate
         # Each emulator has its own empty D1/KV/R2: in memory, or beside its state.
         self._platform = Platform(None if persist_to is None else Path(persist_to), clock)
+        # Other Workers (``others``): reached through service bindings and script_name.
+        other_configs = [_load_config(other, env) for other in others]
+        for other in other_configs:
+            other.check_runnable()
+        self._group = WorkerGroup(self._platform, self.config, other_configs, env_name=env)
         self._engine = Engine(
             self.config,
             {},
@@ -154,9 +166,11 @@ class Emulator:
             clock=clock,
             evict_after_steps=hibernate,
             settle_quiet=settle_quiet,
-            platform=self._platform.bindings,
+            platform=self._group.primary_bindings,
             hooks=ModifierHooks(),
         )
+        self._group.attach(self._engine)
+        self._group.primary_code = lambda: getattr(self, "code", None)
         # The Worker's queue and scheduled handlers, run on this emulator's clock.
         self._events = WorkerEvents(lambda: self.code, lambda: self._engine.env, clock)
         self._cron = WorkerCron(clock, store)
@@ -165,7 +179,8 @@ class Emulator:
             # A persisted D1 starts migrated too (in memory, each database migrates itself).
             from emulator.platform.d1 import apply_migrations
 
-            apply_migrations(self._platform, self.config)
+            for config in (self.config, *other_configs):
+                apply_migrations(self._platform, config)
         self._observer: Observer = observer_for(self._engine)
         self._options = WaitOptions(wait_timeout, stall_after, strict_replay=hibernate)
         self._sessions: dict[str, WorkflowIntrospector] = {}
@@ -185,6 +200,9 @@ class Emulator:
         _set_current_env(self._engine.env)
         try:
             code = Project(self.config).load()
+            failed = self._group.load_all()
+            if failed and failed[0].error is not None:
+                raise failed[0].error
         except BaseException:
             self._engine.store.close()
             self._platform.close()
@@ -378,6 +396,31 @@ class Emulator:
         """The ``env`` user code sees: workflow bindings by binding name, then ``vars``."""
         return self._engine.env
 
+    def env_of(self, worker: str) -> Env:
+        """The ``env`` of a Worker given in ``others`` (by its config's ``name``)."""
+        if worker == self.config.name:
+            return self._engine.env
+        found = self._group.workers.get(worker)
+        if found is None or found.env is None:
+            have = ", ".join([self.config.name, *self._group.workers]) or "none"
+            raise KeyError(f"no Worker named {worker!r} in this Emulator (Workers: {have})")
+        return found.env
+
+    def reload_worker(self, worker: str) -> None:
+        """Import a Worker of ``others`` afresh (after the test edited its files), as
+        ``wf dev`` does on a save: the other Workers keep their code and in-memory state.
+        A LoadError propagates; the previous code then stays."""
+        self._require_open()
+        if worker not in self._group.workers:
+            raise KeyError(
+                f"no Worker named {worker!r} in others (have: "
+                f"{', '.join(self._group.workers) or 'none'})"
+            )
+        if not self._group.reload(worker, config_changed=True):
+            error = self._group.workers[worker].error
+            assert error is not None
+            raise error
+
     @property
     def clock(self) -> Clock:
         """The virtual clock: ``now()``, ``advance("7 days")``, ``advance_to(ts)``,
@@ -429,6 +472,8 @@ class Emulator:
         for workflow in self.config.workflows:
             if binding in (workflow.binding, workflow.name):
                 return workflow.name
+        if binding in self._engine.workflows:  # a workflow of a Worker given in ``others``
+            return binding
         have = ", ".join(w.binding for w in self.config.workflows) or "none"
         raise ValueError(f"no workflow binding {binding!r} in this project (bindings: {have})")
 

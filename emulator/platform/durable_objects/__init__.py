@@ -57,6 +57,7 @@ __all__ = [
     "code_changed",
     "object_folder",
     "registry",
+    "worker_code_changed",
 ]
 
 
@@ -69,6 +70,9 @@ class Registry:
         self.namespaces: dict[str, NamespaceState] = {}
         self.classes: dict[str, type] = {}
         self.env: Any = None
+        # The classes and env of the session's other Workers, by Worker name.
+        self.worker_classes: dict[str, dict[str, type]] = {}
+        self.worker_envs: dict[str, Any] = {}
         self.warned_old_date = False
 
     def namespace(self, config: Config, entry: DurableObjectConfig) -> NamespaceState:
@@ -82,11 +86,27 @@ class Registry:
             self.namespaces[key] = state
             state.configure(entry, _deletes_alarm(config))
             state.rearm_alarms()  # alarms set before a restart fire as due
-        state.configure(entry, _deletes_alarm(config))
+        # A binding to another Worker's class (script_name) never overrides the declaration
+        # of the Worker that defines it (its migration decides the storage backend).
+        if entry.script_name is None or state.config.script_name is not None:
+            state.configure(entry, _deletes_alarm(config))
+        if entry.script_name is None and script != self.primary_script():
+            state.script = script
+        elif entry.script_name is not None and entry.script_name in self.worker_classes:
+            state.script = entry.script_name
         return state
 
-    def user_class(self, class_name: str) -> type | None:
+    def primary_script(self) -> str | None:
+        config = self.platform.config
+        return config.name if config is not None else None
+
+    def user_class(self, class_name: str, script: str | None = None) -> type | None:
+        if script is not None:  # None until that Worker's code loads
+            return self.worker_classes.get(script, {}).get(class_name)
         return self.classes.get(class_name)
+
+    def env_for(self, script: str | None) -> Any:
+        return self.worker_envs.get(script) if script is not None else self.env
 
     def evict(self) -> int:
         return sum(state.evict() for state in self.namespaces.values())
@@ -142,7 +162,24 @@ def code_changed(platform: Platform, classes: dict[str, type], env: Any) -> None
     found = registry(platform)
     found.classes = dict(classes)
     found.env = env
-    found.evict()
+    # Objects of the session's other Workers keep running: their code did not change.
+    for state in found.namespaces.values():
+        if state.script is None:
+            state.evict()
+
+
+def worker_code_changed(
+    platform: Platform, script: str, classes: dict[str, type], env: Any
+) -> None:
+    """Another Worker of the session loaded: its objects are made of its classes, with its env,
+    and its instances are reset (the first Worker's objects are left alone)."""
+    found = registry(platform)
+    found.worker_classes[script] = dict(classes)
+    found.worker_envs[script] = env
+    for state in found.namespaces.values():
+        if state.key == f"{script}-{state.config.class_name}":
+            state.script = script
+            state.evict()
 
 
 def admin(platform: Platform, binding: str) -> DurableObjectAdmin:

@@ -363,6 +363,8 @@ class NamespaceState:
         self.hosts: dict[str, ObjectHost] = {}
         self.alarm_failures: list[tuple[str, int, str]] = []
         self._warned_eviction = False
+        # The Worker whose class this is, when it is not the session's first (wf dev -c -c).
+        self.script: str | None = None
 
     def configure(self, config: DurableObjectConfig, delete_all_deletes_alarm: bool) -> None:
         self.config = config
@@ -406,7 +408,7 @@ class NamespaceState:
         return found
 
     def user_class(self) -> type:
-        cls = self.registry.user_class(self.config.class_name)
+        cls = self.registry.user_class(self.config.class_name, self.script)
         if cls is None:
             raise JsException(
                 "Error",
@@ -416,7 +418,7 @@ class NamespaceState:
         return cls  # type: ignore[no-any-return]
 
     def env(self) -> Any:
-        return self.registry.env
+        return self.registry.env_for(self.script)
 
     def evict(self) -> int:
         """Drop every instance (their in-memory state); returns how many were in memory."""
@@ -444,11 +446,11 @@ class DurableObjectNamespace:
 
     def _check_local(self) -> None:
         config = self._state.config
-        if config.script_name is not None:
+        if config.script_name is not None:  # no Worker of the session defines the class
             raise NotImplementedError(
                 f"env.{config.binding} is class {config.class_name} of Worker "
-                f"{config.script_name!r} ({config.field}.script_name): Durable Objects of "
-                "another Worker are not emulated by wf yet"
+                f"{config.script_name!r} ({config.field}.script_name), which is not part of "
+                "this session: run both Workers in one wf dev (-c ... -c ...)"
             )
 
     def idFromName(self, name: Any) -> DurableObjectId:

@@ -66,6 +66,15 @@ def bindings(platform: Platform, config: Config) -> dict[str, Any]:
     host = platform.resources.get(_DELIVER)
     if host is not None:
         _start(found, host)
+    return producers(platform, config)
+
+
+def producers(platform: Platform, config: Config) -> dict[str, Any]:
+    """``env`` entries for the producers alone: another Worker of the session sends to the
+    queues the first Worker's consumers deliver (it does not configure them)."""
+    if not config.queue_producers:
+        return {}
+    found = broker(platform)
     return {
         p.binding: WorkerQueue(
             p.binding, p.queue, p.delivery_delay, found.store, platform.clock.now, found.sent
