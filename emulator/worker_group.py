@@ -118,8 +118,8 @@ class WorkerGroup:
         """The Worker a service binding names, when it is loaded."""
         if name == self.primary.name:
             code = self.primary_code()
-            if code is None or self.engine is None:
-                return None
+            if code is None or self.engine is None or self.primary.main is None:
+                return None  # not loaded, or an assets-only Worker: no code to call
             main = Path(self.primary.main).stem
             return ServiceTarget(name, code, self.engine.env, main)
         worker = self.workers.get(name)
