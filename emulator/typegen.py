@@ -123,6 +123,9 @@ def env_members(
         add(config.ai.binding, "Ai", "ai")
     if config.assets is not None and config.assets.binding:
         add(config.assets.binding, "Fetcher", "assets")
+    for i, service in enumerate(config.services):
+        target = service.service + (f" ({service.entrypoint})" if service.entrypoint else "")
+        add(service.binding, "Fetcher", f"services[{i}]: {target}")
     for missing in config.not_emulated:
         type_ = _NOT_EMULATED_TYPES.get(missing.kind, "Any")
         add(missing.binding, type_, f"{missing.field}: {missing.kind}, not emulated by wf")

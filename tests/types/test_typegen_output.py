@@ -13,7 +13,7 @@ class Env(Protocol):
     AI: Ai  # ai
     API_KEY: str  # secrets.required
     ASSETS: Fetcher  # assets
-    AUTH: Fetcher  # services[0]: service binding, not emulated by wf
+    AUTH: Fetcher  # services[0]: auth
     BUCKET: R2Bucket  # r2_buckets[0]
     COUNTER: DurableObjectNamespace  # durable_objects.bindings[0]: Counter
     DB: D1Database  # d1_databases[0]
