@@ -154,6 +154,14 @@ _STEP_COLUMNS = (
 )
 
 
+_SAVE_SET = (
+    "status = ?, started = ?, ended = ?, modified = ?, output = ?, error = ?, wake_at = ?, "
+    "paused_at = ?, warnings = ?, version = ? WHERE workflow = ? AND id = ?"
+)
+_SAVE_INSTANCE = f"UPDATE instances SET {_SAVE_SET}"
+_SAVE_FINISHED = f"UPDATE instances SET expires = ?, {_SAVE_SET}"
+
+
 class Store:
     """The emulator's state in one SQLite database."""
 
@@ -243,12 +251,12 @@ class Store:
             _instance_values(row),
         )
 
-    def save_instance(self, row: InstanceRow) -> None:
+    def save_instance(self, row: InstanceRow, *, expires: float | None = None) -> None:
+        """Write the row's state; ``expires`` (a finished row's removal time) in the same UPDATE."""
         self._write(
-            "UPDATE instances SET status = ?, started = ?, ended = ?, modified = ?, output = ?, "
-            "error = ?, wake_at = ?, paused_at = ?, warnings = ?, version = ? "
-            "WHERE workflow = ? AND id = ?",
+            _SAVE_INSTANCE if expires is None else _SAVE_FINISHED,
             (
+                expires,
                 row.status,
                 row.started,
                 row.ended,
@@ -261,7 +269,7 @@ class Store:
                 row.version,
                 row.workflow,
                 row.id,
-            ),
+            )[expires is None :],
         )
 
     def get_instance(self, workflow: str, instance_id: str) -> InstanceRow | None:

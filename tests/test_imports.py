@@ -26,10 +26,6 @@ KNOWN_CYCLES: dict[tuple[str, str], str] = {
         "Engine.describe, kept for callers that hold only an engine, shapes with "
         "server.views; goes when they call views.instance_details"
     ),
-    ("emulator.usertime", "emulator.clock"): (
-        "an annotation only (TYPE_CHECKING): user time follows the clock it is handed, and "
-        "the clock reads the real time through usertime"
-    ),
 }
 
 

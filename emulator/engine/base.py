@@ -24,6 +24,7 @@ from emulator.vocabulary import EventKind
 if TYPE_CHECKING:
     from emulator.bindings import Env
     from emulator.config import Config, WorkflowConfig
+    from emulator.engine.pass_state import RunnerSettings
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class EngineBase:
         self._classes: dict[str, type] = dict(classes)
         self._workflows: dict[str, WorkflowConfig] = {w.name: w for w in config.workflows}
         self._live: dict[tuple[str, str], LiveInstance] = {}
+        self._runner_settings: dict[str, tuple[Config, RunnerSettings]] = {}
         # Every timer of the engine: instances' wake-ups, step timeouts, cron firings.
         self._timers = Timers(self.clock)
         self._seq = self.store.next_seq()

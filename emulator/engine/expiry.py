@@ -29,10 +29,14 @@ class Expiry(EngineBase):
         return (DEFAULT_RETENTION_MS, True) if ms is None else (ms, False)
 
     def _retain(self, row: InstanceRow) -> None:
+        self.store.set_expiry(row.workflow, row.id, self._expires(row))
+
+    def _expires(self, row: InstanceRow) -> float:
+        """When a finished ``row`` is due for removal (noted as the next purge if earliest)."""
         expires = (row.ended or self.clock.now()) + self.retention_of(row)[0]
-        self.store.set_expiry(row.workflow, row.id, expires)
         if self._next_expiry is None or expires < self._next_expiry:
             self._next_expiry = expires
+        return expires
 
     def purge_expired(self) -> None:
         """Remove the finished instances whose retention has run out on the virtual clock."""
