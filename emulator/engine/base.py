@@ -67,6 +67,8 @@ class EngineBase:
         self._workflows: dict[str, WorkflowConfig] = {w.name: w for w in config.workflows}
         self._live: dict[tuple[str, str], LiveInstance] = {}
         self._runner_settings: dict[str, tuple[Config, RunnerSettings]] = {}
+        self._implicit_for: Config | None = None
+        self._implicit = False
         # Every timer of the engine: instances' wake-ups, step timeouts, cron firings.
         self._timers = Timers(self.clock)
         self._seq = self.store.next_seq()

@@ -125,7 +125,7 @@ class Passes(Schedules):
         if first:
             self.emit(EventKind.STARTED, row)
         runner = self._runner(live)
-        step = WorkflowStep(runner, self.config.implicit_dependencies)
+        step = WorkflowStep(runner, self._implicit_dependencies())
         event = _event_of(row)
         token = current_step.set((row.workflow, row.id, None))
         try:
@@ -196,6 +196,13 @@ class Passes(Schedules):
 
     def _warn_live(self, row: InstanceRow, message: str, kind: EventKind) -> None:
         self.warn(row, message, kind)
+
+    def _implicit_dependencies(self) -> bool:
+        # Read once per config: the compatibility flags take a walk to decide it.
+        if self._implicit_for is not self.config:
+            self._implicit = self.config.implicit_dependencies
+            self._implicit_for = self.config
+        return self._implicit
 
     def _settings(self, row: InstanceRow) -> RunnerSettings:
         # Built once per workflow and config: reading the compatibility flags is not cheap.
