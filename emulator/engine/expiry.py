@@ -24,6 +24,8 @@ class Expiry(EngineBase):
     def retention_of(self, row: InstanceRow) -> tuple[float, bool]:
         """How long ``row`` is kept once finished (ms), and whether that is wf's default."""
         config = self._workflows.get(row.workflow)
+        if not row.retention and (config is None or config.default_retention is None):
+            return DEFAULT_RETENTION_MS, True  # the common case, without building Retentions
         own = Retention.from_json(row.retention)
         ms = own.over(config.default_retention if config else None).for_status(row.status)
         return (DEFAULT_RETENTION_MS, True) if ms is None else (ms, False)

@@ -142,6 +142,7 @@ def make_clock(options: DevOptions, store: Store) -> Clock:
 
 def build_session(options: DevOptions, console: DevConsole | None) -> DevSession:
     """Config, state, clock, engine and the first load of the code (not started yet)."""
+    from emulator.bindings import Env
     from emulator.engine import Engine
     from emulator.platform import Platform
     from emulator.project import Project
@@ -154,7 +155,7 @@ def build_session(options: DevOptions, console: DevConsole | None) -> DevSession
     store = open_store(path)
     clock = make_clock(options, store)
     platform = Platform(bindings_root(options, config), clock)
-    engine = Engine(config, {}, store=store, clock=clock, platform=platform.bindings)
+    engine = Engine(config, {}, store=store, clock=clock, platform=platform.bindings, make_env=Env)
     session = DevSession(
         engine,
         Project(config),

@@ -155,6 +155,7 @@ class Emulator:
             settle_quiet=settle_quiet,
             platform=self._platform.bindings,
             hooks=ModifierHooks(),
+            make_env=Env,
         )
         # The Worker's queue and scheduled handlers, run on this emulator's clock.
         self._events = WorkerEvents(lambda: self.code, lambda: self._engine.env, clock)
@@ -375,7 +376,8 @@ class Emulator:
     @property
     def env(self) -> Env:
         """The ``env`` user code sees: workflow bindings by binding name, then ``vars``."""
-        return self._engine.env
+        env: Env = self._engine.env  # built by make_env=Env above
+        return env
 
     @property
     def clock(self) -> Clock:

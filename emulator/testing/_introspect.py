@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 from emulator import serialization
+from emulator.server.views import instance_details
 from emulator.statuses import FINAL_STATUSES
 from emulator.testing._errors import WorkflowTestError
 from emulator.testing._modifier import Modifier, StepSelector, step_ref
@@ -145,7 +146,8 @@ class InstanceIntrospector:
 
     def describe(self) -> dict[str, Any]:
         """The instance details as the REST API gives them (status, output, error, steps...)."""
-        return self._engine.describe(self.workflow, self.id)
+        row = self._engine.get(self.workflow, self.id)
+        return instance_details(row, self._engine.store.load_steps(self.workflow, row.id))
 
     def history(self) -> list[dict[str, Any]]:
         """The steps so far, oldest first, as data.
@@ -243,4 +245,3 @@ class WorkflowIntrospector:
         tb: TracebackType | None,
     ) -> None:
         await self.dispose()
-
