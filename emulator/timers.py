@@ -34,6 +34,9 @@ class TimerKind(StrEnum):
     WAKE = "wake"  # an instance's sleep, retry delay or event timeout: its next wake-up
     STEP_TIMEOUT = "step timeout"  # one attempt's ``timeout``
     CRON = "cron"  # the next firing of a ``schedules`` entry
+    QUEUE = "queue"  # a queue's delivery: a message's delay, a retry delay, a batch timeout
+    WORKER_CRON = "worker cron"  # the next run of the Worker's scheduled() handler
+    DO_ALARM = "DO alarm"  # a Durable Object's alarm
 
 
 class _Fire:
