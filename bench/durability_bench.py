@@ -151,6 +151,19 @@ def cpu_of(pid: int) -> float:
 # -- the in-process child ------------------------------------------------------------------------
 
 
+def env_option() -> dict[str, Any]:
+    """``make_env=Env`` for a tree whose engine takes its env factory (newer trees)."""
+    import inspect
+
+    from emulator.engine import Engine
+
+    if "make_env" not in inspect.signature(Engine).parameters:
+        return {}
+    from emulator.bindings import Env
+
+    return {"make_env": Env}
+
+
 async def child_inproc(project: Path, db: Path, n: int, limit: int) -> dict[str, Any]:
     """Runs in a child whose sys.path starts with one tree: that tree's engine and binding."""
     import emulator
@@ -163,7 +176,7 @@ async def child_inproc(project: Path, db: Path, n: int, limit: int) -> dict[str,
     config = load_config(project)
     classes = Project(config).load().workflow_classes
     store = Store(db)
-    engine = Engine(config, classes, store=store, clock=Clock("manual", now=START))
+    engine = Engine(config, classes, store=store, clock=Clock("manual", now=START), **env_option())
     await engine.start()
     binding = engine.env.WAITER
     handles: dict[str, Any] = {}

@@ -188,6 +188,17 @@ class Harness:
                 raise RuntimeError(f"{workflow}/{instance_id} ended {kind}: {error}")
 
 
+def env_option() -> dict[str, Any]:
+    """``make_env=Env`` where the engine takes its env factory (trees since issue 10)."""
+    import inspect
+
+    if "make_env" not in inspect.signature(Engine).parameters:
+        return {}
+    from emulator.bindings import Env
+
+    return {"make_env": Env}
+
+
 @contextmanager
 def open_engine(project: Path, *, db: Path | None, clock: str) -> Iterator[tuple[Engine, Harness]]:
     config = load_config(project)
@@ -199,6 +210,7 @@ def open_engine(project: Path, *, db: Path | None, clock: str) -> Iterator[tuple
         store=store,
         clock=Clock("manual", now=START) if clock == "manual" else Clock("real"),
         settle_quiet=0.05,
+        **env_option(),
     )
     try:
         yield engine, Harness(engine)

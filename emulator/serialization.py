@@ -155,7 +155,8 @@ def _decode_hook(obj: dict[str, Any]) -> Any:
             return _NON_FINITE[obj[_NUMBER_TAG]]
         if _SET_TAG in obj:
             return _as_set(obj[_SET_TAG])
-    return JsDict(obj)
+    # Decoded inside out: the values are converted already, so no second walk (JsDict(obj)).
+    return jsdict(obj)
 
 
 def _as_set(items: list[Any]) -> Any:

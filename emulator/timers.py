@@ -34,6 +34,33 @@ class TimerKind(StrEnum):
     WAKE = "wake"  # an instance's sleep, retry delay or event timeout: its next wake-up
     STEP_TIMEOUT = "step timeout"  # one attempt's ``timeout``
     CRON = "cron"  # the next firing of a ``schedules`` entry
+    QUEUE = "queue"  # a queue's delivery: a message's delay, a retry delay, a batch timeout
+    WORKER_CRON = "worker cron"  # the next run of the Worker's scheduled() handler
+    DO_ALARM = "DO alarm"  # a Durable Object's alarm
+
+
+class _Fire:
+    """A timer's callback: forgets the timer, then calls back.
+
+    An object rather than a closure over the timer, so that a timer and its callback form
+    no reference cycle: a fired or cancelled timer is freed at once, not by the cyclic GC.
+    """
+
+    __slots__ = ("callback", "slot", "timers")
+
+    def __init__(
+        self,
+        timers: dict[tuple[TimerKind, Hashable], Timer],
+        slot: tuple[TimerKind, Hashable],
+        callback: Callable[[], None],
+    ) -> None:
+        self.timers, self.slot, self.callback = timers, slot, callback
+
+    def __call__(self) -> None:
+        timer = self.timers.get(self.slot)
+        if timer is not None and timer.callback is self:
+            del self.timers[self.slot]
+        self.callback()
 
 
 class Timers:
@@ -61,13 +88,8 @@ class Timers:
         if old is not None:
             old.cancel()
 
-        def fire() -> None:
-            if self._timers.get(slot) is timer:
-                del self._timers[slot]
-            callback()
-
-        timer = self.clock.call_at(due, fire, label=label or kind)  # a str already
-        self._timers[slot] = timer
+        fire = _Fire(self._timers, slot, callback)
+        self._timers[slot] = self.clock.call_at(due, fire, label=label or kind)  # a str already
 
     def cancel(self, kind: TimerKind, key: Hashable) -> bool:
         """Cancel this key's timer; False when there was none."""

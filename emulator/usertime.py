@@ -36,15 +36,42 @@ import threading
 import time
 import warnings
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from types import TracebackType
+from typing import Any, Protocol
 
 import time_machine
 
-if TYPE_CHECKING:
-    from emulator.clock import Clock
+
+class Cancellable(Protocol):
+    """A pending timer of the clock."""
+
+    @property
+    def cancelled(self) -> bool: ...
+
+    def cancel(self) -> None: ...
+
+
+class Clock(Protocol):
+    """What user time needs of the emulator's clock (``emulator.clock.Clock`` is one).
+
+    A protocol rather than the class: the clock reads the real time through this module, so
+    naming the class here would close an import cycle.
+    """
+
+    @property
+    def mode(self) -> str: ...
+
+    def now(self) -> float: ...
+
+    def call_later(
+        self, delay_ms: float, callback: Callable[[], None], label: str = ""
+    ) -> Cancellable: ...
+
+    def jump_to_next(self) -> None: ...
+
 
 # The clock of the user code running in this context; None outside user code.
 _active: contextvars.ContextVar[Clock | None] = contextvars.ContextVar(
@@ -76,43 +103,60 @@ class _Load:
     sleeping: int = 0  # asyncio.sleep calls of user code now waiting on the clock
 
 
-_loads: weakref.WeakKeyDictionary[Clock, _Load] = weakref.WeakKeyDictionary()
+# Kept on the clock itself (an attribute of ours): found in one lookup on every pass.
+_LOAD_ATTR = "_wf_user_load"
 
 
 def _load(clock: Clock) -> _Load:
-    load = _loads.get(clock)
+    load: _Load | None = getattr(clock, _LOAD_ATTR, None)
     if load is None:
-        load = _loads[clock] = _Load()
+        load = _Load()
+        setattr(clock, _LOAD_ATTR, load)
     return load
 
 
 def only_clock_waits(clock: Clock) -> bool:
     """True when user code is running on ``clock`` and all of it waits in ``asyncio.sleep``."""
-    load = _loads.get(clock)
+    load: _Load | None = getattr(clock, _LOAD_ATTR, None)
     return load is not None and load.running > 0 and load.sleeping >= load.running
 
 
 def running(clock: Clock) -> int:
     """How many user-code entries (passes, fetches, Durable Object events) run on ``clock``."""
-    load = _loads.get(clock)
+    load: _Load | None = getattr(clock, _LOAD_ATTR, None)
     return 0 if load is None else load.running
 
 
-@contextlib.contextmanager
-def user_time(clock: Clock | None) -> Iterator[None]:
-    """Run the block (user code) on ``clock``'s time; None leaves time as it is."""
-    if clock is None:
-        yield
-        return
-    load = _load(clock)
-    token = _active.set(clock)
-    load.running += 1
-    try:
-        yield
-    finally:
-        load.running -= 1
-        _active.reset(token)
-        _maybe_jump(clock)
+class user_time:  # used as a function: ``with user_time(clock):``
+    """Run the block (user code) on ``clock``'s time; None leaves time as it is.
+
+    A class rather than a generator-based context manager: it is entered on every pass.
+    """
+
+    __slots__ = ("_clock", "_load", "_token")
+
+    def __init__(self, clock: Clock | None) -> None:
+        self._clock = clock
+
+    def __enter__(self) -> None:
+        clock = self._clock
+        if clock is not None:
+            self._load = _load(clock)
+            self._token = _active.set(clock)
+            self._load.running += 1
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        clock = self._clock
+        if clock is not None:
+            self._load.running -= 1
+            _active.reset(self._token)
+            if clock.mode == "auto":
+                _maybe_jump(clock)
 
 
 # -- asyncio.sleep on the clock ------------------------------------------------------------------

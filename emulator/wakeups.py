@@ -1,8 +1,8 @@
 """Call-me-back-at-virtual-time-t for the platform's own timers (queues, Worker cron).
 
-One small class so that every timer of these services goes through one place: each key holds
-at most one pending wake-up, and re-arming a key replaces it. Nothing here is durable: the
-owners re-arm from their stored state at start, so a restart (or ``kill -9``) loses no timer.
+An adapter over ``emulator.timers``: each owner's wake-ups are timers of one ``TimerKind``,
+one per key (re-arming a key replaces it). Nothing here is durable: the owners re-arm from
+their stored state at start, so a restart (or ``kill -9``) loses no timer.
 """
 
 from __future__ import annotations
@@ -11,56 +11,50 @@ import asyncio
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING
 
+from emulator.timers import TimerKind, Timers
+
 if TYPE_CHECKING:
-    from emulator.clock import Clock, Timer
+    from emulator.clock import Clock
 
 
 class Wakeups:
-    """Keyed wake-ups on a clock; ``at(key, due, callback)`` replaces the key's earlier one."""
+    """Keyed wake-ups of one kind; ``at(key, due, callback)`` replaces the key's earlier one."""
 
-    def __init__(self, clock: Clock, label: str) -> None:
+    def __init__(self, clock: Clock, kind: TimerKind) -> None:
         self.clock = clock
-        self._label = label
-        self._timers: dict[Hashable, Timer] = {}
+        self._kind = kind
+        self._timers = Timers(clock)
+        self._soon: dict[Hashable, asyncio.Handle] = {}
 
     def at(self, key: Hashable, due: float, callback: Callable[[], None]) -> None:
         """Run ``callback`` once virtual time reaches ``due`` (at once, soon, if it has)."""
         self.cancel(key)
-
-        def fire() -> None:
-            self._timers.pop(key, None)
-            callback()
-
         if due <= self.clock.now():
             # Already due: a manual clock would otherwise hold it until the next advance.
-            handle = asyncio.get_running_loop().call_soon(fire)
-            self._timers[key] = _Soon(handle)  # type: ignore[assignment]
+            def fire() -> None:
+                self._soon.pop(key, None)
+                callback()
+
+            self._soon[key] = asyncio.get_running_loop().call_soon(fire)
             return
-        self._timers[key] = self.clock.call_at(due, fire, label=f"{self._label} {key}")
+        # The label (``queue KEY``, ``worker cron KEY``) is what ``wf time status`` shows.
+        self._timers.set(self._kind, key, due, callback, f"{self._kind} {key}")
 
     def due(self, key: Hashable) -> float | None:
         """When the key's wake-up is due (None: none pending, or due at once)."""
-        timer = self._timers.get(key)
-        return getattr(timer, "due", None)
+        return self._timers.due(self._kind, key)
 
     def cancel(self, key: Hashable) -> None:
-        timer = self._timers.pop(key, None)
-        if timer is not None:
-            timer.cancel()
+        handle = self._soon.pop(key, None)
+        if handle is not None:
+            handle.cancel()
+        self._timers.cancel(self._kind, key)
 
     def cancel_all(self) -> None:
-        for key in list(self._timers):
-            self.cancel(key)
-
-
-class _Soon:
-    """A wake-up already due, run at the next turn of the event loop."""
-
-    def __init__(self, handle: asyncio.Handle) -> None:
-        self._handle = handle
-
-    def cancel(self) -> None:
-        self._handle.cancel()
+        for handle in self._soon.values():
+            handle.cancel()
+        self._soon.clear()
+        self._timers.cancel_kind(self._kind)
 
 
 def settle_with(clock: Clock, busy: Callable[[], list[asyncio.Task[None]]]) -> None:

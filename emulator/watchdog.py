@@ -17,14 +17,12 @@ and tracing) the watchdog steps aside, and ``wf dev --debug`` turns it off.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import contextvars
 import os
 import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from types import FrameType
 
 _SIGNAL = signal.SIGUSR1
@@ -116,7 +114,7 @@ def debugger_active() -> bool:
 
 
 def where(frame: FrameType | None) -> str:
-    """", stopped at FILE:LINE in FUNCTION" for the innermost frame of the user's code (else of
+    """ ", stopped at FILE:LINE in FUNCTION" for the innermost frame of the user's code (else of
     a library it called), never of wf or the standard library."""
     skipped = (os.path.dirname(os.path.abspath(__file__)), os.path.dirname(os.__file__), "<")
     frames: list[FrameType] = []
@@ -138,11 +136,19 @@ def where(frame: FrameType | None) -> str:
     return f", stopped at {shown}:{chosen.f_lineno} in {chosen.f_code.co_name}"
 
 
-@contextlib.contextmanager
-def user_code(label: str) -> Iterator[None]:
-    """Mark the code run inside as user code, which the watchdog may interrupt."""
-    token = _running.set(label)
-    try:
-        yield
-    finally:
-        _running.reset(token)
+class user_code:  # used as a function: ``with user_code(label):``
+    """Mark the code run inside as user code, which the watchdog may interrupt.
+
+    A class rather than a generator-based context manager: it is entered on every pass.
+    """
+
+    __slots__ = ("_label", "_token")
+
+    def __init__(self, label: str) -> None:
+        self._label = label
+
+    def __enter__(self) -> None:
+        self._token = _running.set(self._label)
+
+    def __exit__(self, *exc_info: object) -> None:
+        _running.reset(self._token)

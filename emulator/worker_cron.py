@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from emulator.cron import parse_cron
+from emulator.timers import TimerKind
 from emulator.wakeups import Wakeups, settle_with
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ class WorkerCron:
         self.log: Callable[[str], None] | None = None
         self.error_log: Callable[[str, BaseException], None] | None = None
         self.history: list[Firing] = []
-        self._wakeups = Wakeups(clock, "worker cron")
+        self._wakeups = Wakeups(clock, TimerKind.WORKER_CRON)
         self._tasks: set[asyncio.Task[None]] = set()
         self._started = False
 

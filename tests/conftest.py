@@ -6,16 +6,28 @@ import json
 import textwrap
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from emulator.bindings import Env
 from emulator.clock import Clock
 from emulator.config import load_config
 from emulator.engine import Engine
 from emulator.project import Project
+from emulator.server.views import instance_details
 from emulator.store import Store
 
 START = 1_767_225_600_000.0  # 2026-01-01T00:00:00Z: virtual time starts here in tests
+
+
+def describe(
+    engine: Engine, workflow: str, instance_id: str, *, order: str = "asc", simple: bool = False
+) -> dict[str, Any]:
+    """The instance as the REST API details it (the server's view of the engine's rows)."""
+    row = engine.get(workflow, instance_id)
+    steps = None if simple else engine.store.load_steps(workflow, row.id)
+    return instance_details(row, steps, order=order)
 
 
 def write_project(
@@ -75,7 +87,11 @@ async def make_engine(tmp_path: Path) -> AsyncIterator[Callable[..., Engine]]:
             project_dir,
             source,
             workflows or {"wf": "MyWorkflow"},
-            **{k: v for k, v in options.items() if k in ("flags", "date", "step_limit", "schedules")},
+            **{
+                k: v
+                for k, v in options.items()
+                if k in ("flags", "date", "step_limit", "schedules")
+            },
         )
         config = load_config(project_dir)
         code = Project(config).load()
@@ -85,7 +101,12 @@ async def make_engine(tmp_path: Path) -> AsyncIterator[Callable[..., Engine]]:
             store=store or Store(),
             clock=clock or Clock("manual", now=START),
             settle_quiet=0.05,
-            **{k: v for k, v in options.items() if k not in ("flags", "date", "step_limit", "schedules")},  # type: ignore[arg-type]
+            make_env=Env,
+            **{
+                k: v
+                for k, v in options.items()
+                if k not in ("flags", "date", "step_limit", "schedules")
+            },  # type: ignore[arg-type]
         )
         await engine.start()
         engines.append(engine)

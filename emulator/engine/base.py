@@ -25,8 +25,28 @@ from emulator.tracebacks import Tracebacks
 from emulator.vocabulary import EventKind
 
 if TYPE_CHECKING:
-    from emulator.bindings import Env
     from emulator.config import Config, WorkflowConfig
+    from emulator.engine.pass_state import RunnerSettings
+
+
+# Builds ``env`` from the engine and the platform's bindings (``emulator.bindings.Env``).
+EnvFactory = Callable[[Any, Mapping[str, Any] | None], Any]
+
+
+class NoEnv:
+    """``env`` of an engine built without an env factory: the platform's bindings only."""
+
+    def __init__(self, platform: Mapping[str, Any] | None) -> None:
+        self._values = dict(platform or {})
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.__dict__["_values"][name]
+        except KeyError:
+            raise AttributeError(
+                f"env has no binding {name!r}: this engine was built without an env factory "
+                "(pass make_env=emulator.bindings.Env to Engine)"
+            ) from None
 
 
 @dataclass(frozen=True)
@@ -65,10 +85,14 @@ class EngineBase:
         settle_quiet: float = 1.0,
         platform: Callable[[Config], Mapping[str, Any]] | None = None,
         hooks: EngineHooks = NO_HOOKS,
+        make_env: EnvFactory | None = None,
     ) -> None:
         self.config = config
         # The other bindings on env (D1, KV, R2...), built for each config by their owner.
         self.platform = platform
+        # What user code finds on ``self.env``, built by the composition root (the engine
+        # does not know the bindings, which call it): ``emulator.bindings.Env``.
+        self._env_factory = make_env
         self.store = store or Store()
         self.clock = clock or Clock()
         self.evict_after_steps = evict_after_steps
@@ -81,6 +105,7 @@ class EngineBase:
         self._homes: dict[str, WorkflowHome] = {}
         self._workflows: dict[str, WorkflowConfig] = self._workflow_map()
         self._live: dict[tuple[str, str], LiveInstance] = {}
+        self._runner_settings: dict[str, tuple[Config, RunnerSettings]] = {}
         # Every timer of the engine: instances' wake-ups, step timeouts, cron firings.
         self._timers = Timers(self.clock)
         self._seq = self.store.next_seq()
@@ -216,8 +241,12 @@ class EngineBase:
 
     # -- provided by the modules built on this one ------------------------------------------
 
-    def _make_env(self) -> Env:
-        raise NotImplementedError
+    def _make_env(self) -> Any:
+        """``self.env`` for the current config, from the factory the engine was given."""
+        platform = self.platform(self.config) if self.platform else None
+        if self._env_factory is None:
+            return NoEnv(platform)
+        return self._env_factory(self, platform)
 
     def _wake(
         self, key: tuple[str, str], row: InstanceRow | None = None, *, fresh: bool = False

@@ -24,15 +24,21 @@ class Expiry(EngineBase):
     def retention_of(self, row: InstanceRow) -> tuple[float, bool]:
         """How long ``row`` is kept once finished (ms), and whether that is wf's default."""
         config = self._workflows.get(row.workflow)
+        if not row.retention and (config is None or config.default_retention is None):
+            return DEFAULT_RETENTION_MS, True  # the common case, without building Retentions
         own = Retention.from_json(row.retention)
         ms = own.over(config.default_retention if config else None).for_status(row.status)
         return (DEFAULT_RETENTION_MS, True) if ms is None else (ms, False)
 
     def _retain(self, row: InstanceRow) -> None:
+        self.store.set_expiry(row.workflow, row.id, self._expires(row))
+
+    def _expires(self, row: InstanceRow) -> float:
+        """When a finished ``row`` is due for removal (noted as the next purge if earliest)."""
         expires = (row.ended or self.clock.now()) + self.retention_of(row)[0]
-        self.store.set_expiry(row.workflow, row.id, expires)
         if self._next_expiry is None or expires < self._next_expiry:
             self._next_expiry = expires
+        return expires
 
     def purge_expired(self) -> None:
         """Remove the finished instances whose retention has run out on the virtual clock."""

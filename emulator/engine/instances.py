@@ -27,7 +27,6 @@ from emulator.store import InstanceRow, StepRow, Store
 from emulator.vocabulary import EventKind, InstanceStatus
 
 if TYPE_CHECKING:
-    from emulator.bindings import Env
     from emulator.config import Config
 
 __all__ = ["Engine", "EngineEvent", "WorkflowHome", "saved_clock"]
@@ -70,13 +69,6 @@ class Engine(Lifecycle):
         self.commit()
         if not self._live:
             self.clock.notify_idle()
-
-    def _make_env(self) -> Env:
-        # Known exception to the direction of imports (see tests/test_imports.py): the
-        # engine builds env with its own Workflow bindings.
-        from emulator.bindings import Env
-
-        return Env(self, self.platform(self.config) if self.platform else None)
 
     async def close(self) -> None:
         """Stop executing (instances stay where they are) and commit."""
@@ -280,19 +272,6 @@ class Engine(Lifecycle):
     def status_counts(self, workflow: str) -> dict[str, int]:
         """How many instances a workflow has per status."""
         return self.store.status_counts(workflow)
-
-    def describe(
-        self, workflow: str, instance_id: str, *, order: str = "asc", simple: bool = False
-    ) -> dict[str, Any]:
-        """The instance with its step history, shaped as Cloudflare's instance details.
-
-        Kept for callers that hold only an engine; the shape is ``server.views``'s.
-        """
-        from emulator.server.views import instance_details  # known exception: see the import test
-
-        row = self.get(workflow, instance_id)
-        steps = None if simple else self.store.load_steps(workflow, row.id)
-        return instance_details(row, steps, order=order)
 
     def pending_events(self, workflow: str, instance_id: str) -> list[dict[str, Any]]:
         """The events buffered for an instance and not taken yet, oldest first."""

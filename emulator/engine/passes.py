@@ -89,6 +89,10 @@ class Passes(Schedules):
                 await asyncio.sleep(0)  # a replay loop must not starve the event loop
         finally:
             self._live.pop(key, None)
+            # Break the pass's cycles (live <-> runner, live <-> task) so that refcounting
+            # frees it now: left to the cyclic GC, every pass's objects survive into its older
+            # generations, whose collections then cost more than the pass itself.
+            live.runner = live.task = None
             self._commit.progress += 1
             if not self._live:
                 self.clock.notify_idle()
@@ -222,12 +226,18 @@ class Passes(Schedules):
         self.warn(row, message, kind)
 
     def _settings(self, row: InstanceRow) -> RunnerSettings:
-        return RunnerSettings(
+        # Built once per workflow and config: reading the compatibility flags is not cheap.
+        cached = self._runner_settings.get(row.workflow)
+        if cached is not None and cached[0] is self.config:
+            return cached[1]
+        settings = RunnerSettings(
             step_limit=self.step_limit(row.workflow),
             evict_after_steps=self.evict_after_steps,
             runtime_sdk=self._worker_of(row.workflow)[0].runtime_sdk,
             preserve_non_retryable=self._preserve_non_retryable(),
         )
+        self._runner_settings[row.workflow] = (self.config, settings)
+        return settings
 
     def _instance_error(self, exc: Exception) -> dict[str, Any]:
         info = error_info(exc)
@@ -250,14 +260,19 @@ class Passes(Schedules):
         row.status, row.ended, row.wake_at = status, self.clock.now(), None
         row.output = output
         row.error = json.dumps(error) if error is not None else None
-        self._save(row)
-        self._retain(row)
-        if exc is None:
-            self.emit(EventKind(status), row, error=error)
-            return
+        # One UPDATE writes the final state and the retention expiry together.
+        row.modified = row.ended
+        self.store.save_instance(row, expires=self._expires(row))
+        kind = _EVENT_OF_STATUS.get(status) or EventKind(status)
         # run()'s own traceback, told apart from an earlier run's by the instance's end
-        trace = self.tracebacks.record(row.workflow, row.id, RUN, 0, row.ended, exc)
-        self.emit(EventKind(status), row, error=error, traceback=trace)
+        trace = None
+        if exc is not None:
+            trace = self.tracebacks.record(row.workflow, row.id, RUN, 0, row.ended, exc)
+        self.request_commit()
+        if trace is None:
+            self.emit(kind, row, error=error)
+        else:
+            self.emit(kind, row, error=error, traceback=trace)
 
     async def _stop(self, key: tuple[str, str]) -> None:
         self._unschedule(key)
@@ -268,6 +283,9 @@ class Passes(Schedules):
                 await live.task
         # Write the interrupted step now, before a restart or delete rewrites the history.
         self.commit()
+
+
+_EVENT_OF_STATUS = {status: EventKind(status) for status in FINAL_STATUSES}
 
 
 def _event_of(row: InstanceRow) -> JsDict:

@@ -158,6 +158,7 @@ def make_clock(options: DevOptions, store: Store) -> Clock:
 
 def build_session(options: DevOptions, console: DevConsole | None) -> DevSession:
     """Config, state, clock, engine and the first load of the code (not started yet)."""
+    from emulator.bindings import Env
     from emulator.engine import Engine
     from emulator.platform import Platform
     from emulator.project import Project
@@ -178,7 +179,9 @@ def build_session(options: DevOptions, console: DevConsole | None) -> DevSession
     except GroupError as exc:
         store.close()
         raise StartupError(str(exc)) from None
-    engine = Engine(config, {}, store=store, clock=clock, platform=group.primary_bindings)
+    engine = Engine(
+        config, {}, store=store, clock=clock, platform=group.primary_bindings, make_env=Env
+    )
     group.attach(engine)
     session = DevSession(
         engine,

@@ -168,6 +168,7 @@ class Emulator:
             settle_quiet=settle_quiet,
             platform=self._group.primary_bindings,
             hooks=ModifierHooks(),
+            make_env=Env,
         )
         self._group.attach(self._engine)
         self._group.primary_code = lambda: getattr(self, "code", None)
@@ -394,7 +395,8 @@ class Emulator:
     @property
     def env(self) -> Env:
         """The ``env`` user code sees: workflow bindings by binding name, then ``vars``."""
-        return self._engine.env
+        env: Env = self._engine.env  # built by make_env=Env above
+        return env
 
     def env_of(self, worker: str) -> Env:
         """The ``env`` of a Worker given in ``others`` (by its config's ``name``)."""

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Self
 from emulator import serialization
 from emulator.instance_logs import LogLine
 from emulator.server.debugging import add_tracebacks, instance_logs, step_matches
+from emulator.server.views import instance_details
 from emulator.statuses import FINAL_STATUSES
 from emulator.testing._errors import WorkflowTestError
 from emulator.testing._modifier import Modifier, StepSelector, step_ref
@@ -148,7 +149,9 @@ class InstanceIntrospector:
     def describe(self) -> dict[str, Any]:
         """The instance details as the REST API gives them (status, output, error, steps...),
         with wf's ``traceback`` beside each error that has one."""
-        return add_tracebacks(self._engine, self._engine.describe(self.workflow, self.id))
+        row = self._engine.get(self.workflow, self.id)
+        details = instance_details(row, self._engine.store.load_steps(self.workflow, row.id))
+        return add_tracebacks(self._engine, details)
 
     def logs(self, step: str | None = None) -> list[LogLine]:
         """What the instance's code printed and logged, oldest first (its last 1,000 entries).

@@ -22,6 +22,7 @@ import json
 import time
 from pathlib import Path
 
+from emulator.bindings import Env
 from emulator.clock import Clock
 from emulator.config import load_config
 from emulator.engine import Engine
@@ -36,7 +37,7 @@ def build_engine(project: Path, db: Path, clock_mode: str) -> Engine:
     config = load_config(project)
     classes = Project(config).load().workflow_classes
     clock = Clock("manual", now=START) if clock_mode == "manual" else Clock("real")
-    return Engine(config, classes, store=Store(db), clock=clock, settle_quiet=0.05)
+    return Engine(config, classes, store=Store(db), clock=clock, settle_quiet=0.05, make_env=Env)
 
 
 def statuses(engine: Engine, workflow: str) -> dict[str, str]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from emulator.errors import WorkflowError
+from tests.conftest import describe
 
-CHILD = '''
+CHILD = """
 from workers import WorkflowEntrypoint
 
 class Child(WorkflowEntrypoint):
@@ -33,7 +34,7 @@ class Parent(WorkflowEntrypoint):
             await other.send_event({"type": "go", "payload": {"dict": True}})
             return (await handle.status())["status"]
         return {"ids": ids, "child_status": await poke()}
-'''
+"""
 
 
 async def test_env_bindings_create_get_send_event_and_status(make_engine):
@@ -51,7 +52,7 @@ async def test_env_bindings_create_get_send_event_and_status(make_engine):
     assert (await (await engine.env.CHILD.get("p-dict")).status())["output"]["got"] == {
         "dict": True
     }
-    assert engine.describe("child", "p-child")["trigger"] == {"source": "binding"}
+    assert describe(engine, "child", "p-child")["trigger"] == {"source": "binding"}
 
 
 async def test_instance_methods_through_the_handle(make_engine):

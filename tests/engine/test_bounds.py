@@ -6,7 +6,7 @@ import pytest
 
 from emulator.clock import Clock
 from emulator.durations import MAX_TIME, DurationError, parse_duration, to_iso
-from tests.conftest import START
+from tests.conftest import START, describe
 
 
 async def test_advancing_past_the_end_of_time_moves_nothing() -> None:
@@ -50,7 +50,7 @@ async def test_a_retry_delay_over_365_days_fails_the_step_clearly(make_engine) -
     assert status["status"] == "errored"
     assert "the delay before attempt 4 would be" in status["error"]["message"]
     assert "more than the 365 days" in status["error"]["message"]
-    details = engine.describe("wf", "r")
+    details = describe(engine, "wf", "r")
     assert [a["success"] for a in details["steps"][0]["attempts"]] == [False] * 3
     assert details["steps"][0]["attempts"][-1]["error"]["name"] == "WorkflowFatalError"
 

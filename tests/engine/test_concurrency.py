@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.conftest import describe
+
 CONCURRENT = """
 import asyncio
 from workers import WorkflowEntrypoint
@@ -38,7 +40,7 @@ async def test_concurrent_dependencies_resolve_by_parameter_name(make_engine):
         "result": {"product": 6, "step": {"name": "combined", "count": 1}},
         "overlapped": True,
     }
-    names = [s["name"] for s in engine.describe("wf", "c")["steps"]]
+    names = [s["name"] for s in describe(engine, "wf", "c")["steps"]]
     assert names == ["left-1", "right-1", "combined-1"]
 
 
@@ -86,7 +88,7 @@ async def test_a_sleep_beside_a_running_step_waits_for_the_step(make_engine):
     engine.create("wf", {"id": "gs"})
     await engine.clock.advance("1 second")  # ends the step's asyncio.sleep, not the nap
     assert engine.status("wf", "gs")["status"] == "waiting"
-    step = engine.describe("wf", "gs")["steps"]
+    step = describe(engine, "wf", "gs")["steps"]
     assert {s["name"]: s.get("success", s.get("finished")) for s in step} == {
         "nap-1": False,
         "work-1": True,
@@ -119,7 +121,7 @@ async def test_a_failed_dependency_stops_its_dependents(make_engine):
     engine.create("wf", {"id": "d"})
     await engine.settle()
     assert engine.status("wf", "d")["output"] == {"error": "ValueError: step_1 failed"}
-    assert [s["name"] for s in engine.describe("wf", "d")["steps"]] == ["step_1-1"]
+    assert [s["name"] for s in describe(engine, "wf", "d")["steps"]] == ["step_1-1"]
 
 
 UNKNOWN_PARAMETER = """
@@ -194,5 +196,5 @@ class MyWorkflow(WorkflowEntrypoint):
     engine.create("wf", {"id": "dup"})
     await engine.settle()
     assert engine.status("wf", "dup")["output"] == [1, 2, 3]
-    names = [s["name"] for s in engine.describe("wf", "dup")["steps"]]
+    names = [s["name"] for s in describe(engine, "wf", "dup")["steps"]]
     assert names == ["same-1", "same-2", "same-3"]

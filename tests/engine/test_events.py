@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from emulator.errors import WorkflowError
+from tests.conftest import describe
 
 WAITER = """
 from workers import WorkflowEntrypoint
@@ -43,7 +44,7 @@ async def test_event_sent_after_the_wait_wakes_the_instance(make_engine):
     assert status["status"] == "complete"
     assert status["output"][0]["payload"] == {"ok": True}
     assert status["output"][0]["type"] == "approve"
-    step = engine.describe("wf", "a")["steps"][1]
+    step = describe(engine, "wf", "a")["steps"][1]
     assert step["type"] == "waitForEvent" and step["finished"] is True
     assert step["output"]["payload"] == {"ok": True}
 
@@ -97,7 +98,7 @@ async def test_event_timeout_caught_takes_the_default_path(make_engine):
         {"timed_out": "Error: WorkflowTimeoutError: Execution timed out after 2592000000ms"}
     ]
     # a later event is not consumed by the timed-out wait
-    step = engine.describe("wf", "t")["steps"][1]
+    step = describe(engine, "wf", "t")["steps"][1]
     assert step["error"]["name"] == "WorkflowTimeoutError"
 
 

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from emulator.errors import WorkflowError
-from tests.conftest import START
+from tests.conftest import START, describe
 
 FLOW = """
 import asyncio
@@ -64,7 +64,7 @@ async def test_statuses_from_queued_to_complete(make_engine):
         "step_success",
         "complete",
     ]
-    details = engine.describe("wf", "a")
+    details = describe(engine, "wf", "a")
     assert details["success"] is True
     assert details["queued"] == details["start"] == "2026-01-01T00:00:00.000Z"
     assert details["end"] == "2026-01-01T01:00:00.000Z"
@@ -82,7 +82,7 @@ async def test_uncaught_error_in_run_is_errored(make_engine):
     assert engine.status("wf", "f")["error"]["message"].endswith(
         "\nRuntimeError: failed at the end\n"
     )
-    assert engine.describe("wf", "f")["success"] is False
+    assert describe(engine, "wf", "f")["success"] is False
 
 
 async def test_running_status_while_a_step_executes(make_engine, tmp_path):
@@ -106,7 +106,7 @@ async def test_pause_during_a_step_waits_for_it_then_pauses(make_engine, tmp_pat
     gate.touch()
     await engine.settle()
     assert engine.status("wf", "p")["status"] == "paused"
-    steps = engine.describe("wf", "p")["steps"]
+    steps = describe(engine, "wf", "p")["steps"]
     assert [s["name"] for s in steps] == ["one-1"]  # the step finished; the sleep never began
     await engine.resume("wf", "p")
     await engine.settle()
@@ -160,7 +160,7 @@ async def test_terminate_while_waiting_and_not_once_finished(make_engine):
     assert engine.status("wf", "t")["status"] == "terminated"
     await engine.clock.advance("2 hours")
     assert engine.status("wf", "t")["status"] == "terminated"
-    steps = engine.describe("wf", "t")["steps"]
+    steps = describe(engine, "wf", "t")["steps"]
     assert steps[-1] == {"type": "termination", "trigger": {"source": "api"}}
     with pytest.raises(WorkflowError, match="cannot_terminate"):
         await engine.terminate("wf", "t")
@@ -190,7 +190,7 @@ async def test_restart_runs_from_scratch_with_the_same_params(make_engine):
     await engine.restart("wf", "rs")
     assert engine.status("wf", "rs")["status"] == "queued"
     await engine.settle()
-    details = engine.describe("wf", "rs")
+    details = describe(engine, "wf", "rs")
     assert details["status"] == "waiting"
     assert details["params"] == {"fail": True}
     assert [s["name"] for s in details["steps"]] == ["one-1", "nap-1"]
@@ -201,10 +201,10 @@ async def test_restart_from_a_step_keeps_earlier_results(make_engine):
     engine = await make_engine(FLOW)
     engine.create("wf", {"id": "from"})
     await engine.clock.advance("1 hour")
-    before = engine.describe("wf", "from")["steps"]
+    before = describe(engine, "wf", "from")["steps"]
     await engine.restart("wf", "from", {"name": "nap", "type": "sleep"})
     await engine.settle()
-    after = engine.describe("wf", "from")
+    after = describe(engine, "wf", "from")
     assert after["status"] == "waiting"
     assert after["steps"][0] == before[0]  # one-1 kept, not run again
     assert after["steps"][1]["start"] == "2026-01-01T01:00:00.000Z"
@@ -242,7 +242,7 @@ async def test_duplicate_create_fails_and_batch_skips_existing_ids(make_engine):
         "wf", [{"id": "dup"}, {"id": "new1"}, {"id": "new2"}, {"id": "new1"}]
     )
     assert [row.id for row in created] == ["new1", "new2"]
-    assert engine.describe("wf", "dup")["params"] == {"first": True}
+    assert describe(engine, "wf", "dup")["params"] == {"first": True}
     with pytest.raises(WorkflowError, match="at least 1"):
         engine.create_batch("wf", [])
     with pytest.raises(WorkflowError, match="at most 100"):

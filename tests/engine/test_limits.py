@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.conftest import describe
+
 LIMITS = """
 from workers import WorkflowEntrypoint
 
@@ -82,7 +84,7 @@ async def test_non_serializable_result_fails_the_instance_without_retry(make_eng
         "The execution of the Workflow instance was terminated, as the step "
         '"obj" returned a value which is not serialisable'
     )
-    assert len(engine.describe("wf", "x")["steps"][0]["attempts"]) == 1
+    assert len(describe(engine, "wf", "x")["steps"][0]["attempts"]) == 1
 
 
 async def test_result_over_one_mebibyte(make_engine):
@@ -101,7 +103,10 @@ async def test_invalid_step_name(make_engine):
 async def test_invalid_step_config(make_engine):
     _, status = await status_of(make_engine, "config")
     assert status["error"]["name"] == "Error"
-    assert 'WorkflowFatalError: Step config for "cfg" is in a invalid format' in status["error"]["message"]
+    assert (
+        'WorkflowFatalError: Step config for "cfg" is in a invalid format'
+        in status["error"]["message"]
+    )
 
 
 async def test_step_do_used_without_parentheses(make_engine):
@@ -109,7 +114,7 @@ async def test_step_do_used_without_parentheses(make_engine):
     (workers-py entrypoints.py, _do_implicit); wf does the same and warns."""
     engine, status = await status_of(make_engine, "bare")
     assert status["status"] == "complete"
-    warnings = engine.describe("wf", "x")["warnings"]
+    warnings = describe(engine, "wf", "x")["warnings"]
     assert any("@step.do()" in w for w in warnings)
 
 

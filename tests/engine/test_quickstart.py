@@ -1,5 +1,6 @@
 from pathlib import Path
 
+from emulator.bindings import Env
 from emulator.clock import Clock
 from emulator.config import load_config
 from emulator.engine import Engine
@@ -12,7 +13,10 @@ QUICKSTART = Path(__file__).resolve().parents[2] / "fixtures" / "quickstart"
 async def test_quickstart_sleeps_a_week_then_checks_in():
     config = load_config(QUICKSTART)
     engine = Engine(
-        config, Project(config).load().workflow_classes, clock=Clock("manual", now=START)
+        config,
+        Project(config).load().workflow_classes,
+        clock=Clock("manual", now=START),
+        make_env=Env,
     )
     await engine.start()
     try:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from emulator.clock import Clock
 from emulator.store import Store
-from tests.conftest import START
+from tests.conftest import START, describe
 
 COUNTING = """
 from pathlib import Path
@@ -97,7 +97,7 @@ async def test_replay_divergence_is_recorded_as_a_warning(make_engine, tmp_path)
     config = load_config(engine.config.root)
     engine.reload(Project(config).load().workflow_classes, config)
     await engine.clock.advance("1 hour")
-    details = engine.describe("wf", "d")
+    details = describe(engine, "wf", "d")
     assert details["output"] == "v2"
     assert details["warnings"] == [
         "replay divergence at step 1: history has do 'alpha-1', code now calls do 'beta-1'"

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from tests.conftest import START
+from tests.conftest import START, describe
 
 FLAKY = """
 from workers import WorkflowEntrypoint
@@ -29,7 +29,7 @@ class MyWorkflow(WorkflowEntrypoint):
 def attempt_starts(engine, instance_id: str) -> list[float]:
     from emulator.durations import parse_timestamp
 
-    step = engine.describe("wf", instance_id)["steps"][0]
+    step = describe(engine, "wf", instance_id)["steps"][0]
     return [parse_timestamp(a["start"]) for a in step["attempts"]]
 
 
@@ -69,7 +69,7 @@ async def test_default_config_is_five_retries_ten_seconds_exponential(make_engin
     assert status["error"]["name"] == "Error"
     assert status["error"]["message"].endswith("\nValueError: ValueError: boom 6\n")
     assert gaps(attempt_starts(engine, "d")) == [10_000, 20_000, 40_000, 80_000, 160_000]
-    step = engine.describe("wf", "d")["steps"][0]
+    step = describe(engine, "wf", "d")["steps"][0]
     assert step["config"] == {
         "retries": {"limit": 5, "delay": 10_000, "backoff": "exponential"},
         "timeout": "10 minutes",
@@ -93,7 +93,7 @@ async def test_limit_zero_means_one_attempt(make_engine):
     engine.create("wf", {"id": "once", "params": {"fail": 1, "config": config}})
     await engine.settle()
     assert engine.status("wf", "once")["status"] == "errored"
-    assert len(engine.describe("wf", "once")["steps"][0]["attempts"]) == 1
+    assert len(describe(engine, "wf", "once")["steps"][0]["attempts"]) == 1
 
 
 async def test_non_retryable_error_stops_at_once(make_engine):
@@ -104,7 +104,7 @@ async def test_non_retryable_error_stops_at_once(make_engine):
     assert status["status"] == "errored"
     # compatibility_date 2026-08-14 keeps the message (workflows_preserve_non_retryable_error_message)
     assert status["error"] == {"name": "NonRetryableError", "message": "stop now"}
-    assert len(engine.describe("wf", "n")["steps"][0]["attempts"]) == 1
+    assert len(describe(engine, "wf", "n")["steps"][0]["attempts"]) == 1
 
 
 async def test_non_retryable_error_before_the_preserve_flag(make_engine):
@@ -172,7 +172,7 @@ async def test_timeout_applies_per_attempt_and_is_retried(make_engine):
     status = engine.status("wf", "t")
     assert status["status"] == "complete"
     assert status["output"] == "second attempt"
-    attempts = engine.describe("wf", "t")["steps"][0]["attempts"]
+    attempts = describe(engine, "wf", "t")["steps"][0]["attempts"]
     assert attempts[0]["error"] == {
         "name": "WorkflowTimeoutError",
         "message": "Execution timed out after 60000ms",

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from emulator.cron import CronError, parse_cron
-from tests.conftest import START
+from tests.conftest import START, describe
 
 HOUR = 3_600_000
 
@@ -64,10 +64,8 @@ async def test_schedules_start_instances_as_time_passes(make_engine):
     rows = engine.store.list_instances("wf", newest_first=False)
     assert [row.trigger for row in rows] == ["cron"] * 3
     outputs = [engine.status("wf", row.id)["output"] for row in rows]
-    assert outputs == [
-        {"cron": "0 * * * *", "scheduledTime": START + n * HOUR} for n in (1, 2, 3)
-    ]
-    assert engine.describe("wf", rows[0].id)["trigger"] == {"source": "cron"}
+    assert outputs == [{"cron": "0 * * * *", "scheduledTime": START + n * HOUR} for n in (1, 2, 3)]
+    assert describe(engine, "wf", rows[0].id)["trigger"] == {"source": "cron"}
 
 
 async def test_a_bad_schedule_is_a_config_error(tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.conftest import START
+from tests.conftest import START, describe
 
 DAY = 86_400_000
 
@@ -34,10 +34,10 @@ async def test_a_365_day_sleep_is_advanced_in_one_call(make_engine):
     engine.create("wf", {"id": "year", "params": {"duration": "365 days"}})
     await engine.settle()
     assert engine.status("wf", "year")["status"] == "waiting"
-    assert engine.describe("wf", "year")["wake_at"] == "2027-01-01T00:00:00.000Z"
+    assert describe(engine, "wf", "year")["wake_at"] == "2027-01-01T00:00:00.000Z"
     await engine.clock.advance("365 days")
     assert engine.status("wf", "year")["output"] == "awake"
-    sleep = engine.describe("wf", "year")["steps"][0]
+    sleep = describe(engine, "wf", "year")["steps"][0]
     assert sleep == {
         "type": "sleep",
         "name": "nap-1",

@@ -17,6 +17,7 @@ import pytest
 
 from emulator import binding_calls
 from emulator.errors import WorkflowError
+from tests.conftest import describe
 
 STEPS = """
 from workers import WorkflowEntrypoint
@@ -53,14 +54,14 @@ async def test_create_reads_one_object_so_keywords_after_a_dict_are_ignored(make
     with pytest.warns(RuntimeWarning, match=r"create\(\): a dict and keyword arguments reach it"):
         handle = await engine.env.STEPS.create({"id": "a"}, params={"n": 5})
     assert handle.id == "a"
-    assert engine.describe("steps", "a")["params"] == {}
+    assert describe(engine, "steps", "a")["params"] == {}
 
 
 async def test_create_with_keywords_or_one_dict_is_the_same_call(make_engine):
     engine = await make_engine(STEPS, {"steps": "Steps"})
     await engine.env.STEPS.create(id="k", params={"n": 1})
     await engine.env.STEPS.create({"id": "d", "params": {"n": 1}})
-    assert engine.describe("steps", "k")["params"] == engine.describe("steps", "d")["params"]
+    assert describe(engine, "steps", "k")["params"] == describe(engine, "steps", "d")["params"]
 
 
 async def test_create_ignores_option_names_production_does_not_read(make_engine):

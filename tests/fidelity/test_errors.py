@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 
+from tests.conftest import describe
+
 ERRORS = """
 import asyncio
 from workers import WorkflowEntrypoint
@@ -107,7 +109,7 @@ async def test_a_timeout_fails_the_attempt_even_if_the_callback_swallows_it(make
         "type": "JsException",
         "str": "Error: WorkflowTimeoutError: Execution timed out after 1000ms",
     }
-    attempt = engine.describe("wf", "x")["steps"][0]["attempts"][0]
+    attempt = describe(engine, "wf", "x")["steps"][0]["attempts"][0]
     assert attempt["error"] == {
         "name": "WorkflowTimeoutError",
         "message": "Execution timed out after 1000ms",

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from emulator.bindings import Env
 from emulator.clock import Clock
 from emulator.config import ConfigError, load_config
 from emulator.engine import Engine
@@ -82,6 +83,7 @@ async def engines(tmp_path: Path) -> Any:
             store=store or Store(),
             clock=Clock("manual", now=now),
             settle_quiet=0.05,
+            make_env=Env,
         )
         await engine.start()
         made.append(engine)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import pytest
 
 from emulator.runtime.pyodide.ffi import JsException
+from tests.conftest import describe
 
 RAISES = """
 from workers import WorkflowEntrypoint
@@ -32,7 +33,7 @@ class W(WorkflowEntrypoint):
 async def _attempts(engine, params=None):
     engine.create("wf", {"id": "n", "params": params or {}})
     await engine.settle()
-    return engine.describe("wf", "n")["steps"][0]["attempts"], engine.status("wf", "n")
+    return describe(engine, "wf", "n")["steps"][0]["attempts"], engine.status("wf", "n")
 
 
 async def test_with_the_preserving_flag_the_attempt_keeps_name_and_message(make_engine):

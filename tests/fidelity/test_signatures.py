@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.conftest import describe
+
 SOURCE = """
 from workers import WorkflowEntrypoint
 
@@ -120,7 +122,7 @@ async def _run(make_engine: Any, case: str, **options: Any) -> dict[str, Any]:
     engine.create("wf", {"id": "x", "params": {"case": case}})
     await engine.settle()
     status: dict[str, Any] = engine.status("wf", "x")
-    status["warnings"] = engine.describe("wf", "x")["warnings"]
+    status["warnings"] = describe(engine, "wf", "x")["warnings"]
     return status
 
 

@@ -18,7 +18,7 @@ import pytest
 import time_machine
 
 from emulator.testing import Emulator, WorkflowFailed
-from tests.conftest import START, write_project
+from tests.conftest import START, describe, write_project
 
 HOUR = 3_600_000
 DAY = 24 * HOUR
@@ -240,7 +240,7 @@ async def test_a_step_timeout_fires_during_a_sleep_in_user_code(project):
         await emu.env.NAPS.create(id="n", params={"seconds": 3600, "timeout": "5 seconds"})
         with pytest.raises(WorkflowFailed, match="timed out"):  # every attempt times out
             await inst.wait_for_status("complete")
-        history = emu.engine.describe("naps", "n")["steps"][0]["attempts"][0]
+        history = describe(emu.engine, "naps", "n")["steps"][0]["attempts"][0]
         assert "timed out" in str(history["error"])
 
 

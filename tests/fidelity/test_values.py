@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 
+from tests.conftest import describe
+
 BUILTIN_SDK = "2026-03-01"
 EXTERNAL_SDK = "2026-05-01"
 
@@ -85,7 +87,7 @@ async def test_a_datetime_fails_the_instance_with_the_runtime_sdk(make_engine):
         "message": "The execution of the Workflow instance was terminated, as the step "
         '"when" returned a value which is not serialisable',
     }
-    step = engine.describe("wf", "x")["steps"][0]
+    step = describe(engine, "wf", "x")["steps"][0]
     assert [a["error"] for a in step["attempts"]] == [
         {
             "name": "WorkflowFatalError",
@@ -106,7 +108,7 @@ async def test_a_tuple_is_the_steps_own_type_error_with_the_external_sdk(make_en
     """rpc.py _raise_on_disabled_type raises inside the callback: retried, then into run."""
     engine, status = await run_case(make_engine, "tuple", EXTERNAL_SDK)
     assert status["output"] == "TypeError: <class 'tuple'> cannot be sent over RPC."
-    assert len(engine.describe("wf", "x")["steps"][0]["attempts"]) == 2
+    assert len(describe(engine, "wf", "x")["steps"][0]["attempts"]) == 2
 
 
 async def test_status_output_is_written_as_json_stringify_writes_it(make_engine):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from aiohttp.test_utils import TestClient, TestServer
 
+from emulator.bindings import Env
 from emulator.clock import Clock
 from emulator.config import load_config
 from emulator.engine import Engine
@@ -23,7 +24,9 @@ async def test_create_app_serves_an_engine(tmp_path: Path) -> None:
     project_dir = Path(shutil.copytree(FIXTURES / "quickstart", tmp_path / "qs"))
     config = load_config(project_dir)
     project = Project(config)
-    engine = Engine(config, project.load().workflow_classes, clock=Clock("manual", now=START))
+    engine = Engine(
+        config, project.load().workflow_classes, clock=Clock("manual", now=START), make_env=Env
+    )
     await engine.start()
     client = TestClient(TestServer(create_app(engine, project)))
     await client.start_server()

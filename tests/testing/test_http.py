@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from emulator.testing import Emulator
 from emulator.testing._hooks import hooks_for
 from emulator.testing.http import setup_routes
-from tests.conftest import START
+from tests.conftest import START, describe
 from tests.testing.conftest import PAYMENT
 
 BASE = "/cdn-cgi/wf/workflows/wf"
@@ -61,7 +61,9 @@ async def test_every_modifier_in_json(served):
     spec = {
         "disable_sleeps": [{"name": "cool off"}],
         "disable_retry_delays": True,
-        "mock_step_error": [{"step": {"name": "charge"}, "error": {"name": "E", "message": "m"}, "times": 1}],
+        "mock_step_error": [
+            {"step": {"name": "charge"}, "error": {"name": "E", "message": "m"}, "times": 1}
+        ],
         "force_step_timeout": [{"step": {"name": "receipt", "index": None}, "times": 1}],
         "mock_event": [{"type": "go", "payload": [1, 2]}],
         "force_event_timeout": [{"name": "approval"}],
@@ -71,8 +73,12 @@ async def test_every_modifier_in_json(served):
     result = answer["result"]
     assert result["disable_sleeps"] == [{"name": "cool off", "index": 1}]
     assert result["mock_step_error"] == [
-        {"step": {"name": "charge", "index": 1}, "error": {"name": "E", "message": "m"},
-         "times": 1, "used": 0}
+        {
+            "step": {"name": "charge", "index": 1},
+            "error": {"name": "E", "message": "m"},
+            "times": 1,
+            "used": 0,
+        }
     ]
     assert result["force_step_timeout"] == [
         {"step": {"name": "receipt", "index": None}, "times": 1, "used": 0}
@@ -85,7 +91,7 @@ async def test_every_modifier_in_json(served):
         client, "POST", BASE + "/instances/p1/wait", {"step": {"name": "receipt"}}
     )
     assert (status, answer["result"]) == (200, {"step": "receipt-1", "value": {"receipt": 10}})
-    steps = emu.engine.describe("wf", "p1")["steps"]
+    steps = describe(emu.engine, "wf", "p1")["steps"]
     assert [len(s.get("attempts", [])) for s in steps] == [2, 0, 2]  # charge, sleep, receipt
     status, answer = await call(client, "GET", BASE + "/instances/p1/modifiers")
     assert answer["result"]["mock_step_error"][0]["used"] == 1
@@ -165,14 +171,22 @@ async def test_a_mocked_event_reaches_a_waiting_instance(make_emulator):
 async def test_wait_errors(served):
     emu, client = served
     wait = BASE + "/instances/p1/wait"
-    await call(client, "POST", BASE + "/instances/p1/modifiers", {
-        "mock_step_error": [{"step": {"name": "charge"}, "error": "declined"}],
-        "disable_retry_delays": True,
-    })
+    await call(
+        client,
+        "POST",
+        BASE + "/instances/p1/modifiers",
+        {
+            "mock_step_error": [{"step": {"name": "charge"}, "error": "declined"}],
+            "disable_retry_delays": True,
+        },
+    )
     emu.engine.create("wf", {"id": "p1"})
     status, answer = await call(client, "POST", wait, {"status": "complete"})
     assert status == 409
-    assert 'errored at step "charge-1" after 3 attempts: Error: declined' in answer["errors"][0]["message"]
+    assert (
+        'errored at step "charge-1" after 3 attempts: Error: declined'
+        in answer["errors"][0]["message"]
+    )
     status, answer = await call(client, "POST", wait, {"step": {"name": "charge"}})
     assert status == 409
     assert "failed after 3 attempts" in answer["errors"][0]["message"]

@@ -1,8 +1,9 @@
 """Alarm timers on the emulator's clock: "call me back at virtual time t".
 
-The one place alarms meet the clock, so moving them to another timer service is a change here
-only. Callbacks run as tasks; ``settle()`` waits for them, and the clock's own ``settle`` is
-chained to it, so ``emu.clock.advance(...)`` returns once the alarms it fired have run.
+The one place alarms meet the clock: they are timers of ``TimerKind.DO_ALARM`` on the
+emulator's timer service (``emulator.timers``), one per object. Callbacks run as tasks;
+``settle()`` waits for them, and the clock's own ``settle`` is chained to it, so
+``emu.clock.advance(...)`` returns once the alarms it fired have run.
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from emulator import usertime
+from emulator.timers import TimerKind, Timers
 
 if TYPE_CHECKING:
-    from emulator.clock import Clock, Timer
+    from emulator.clock import Clock
+
+_ALARM = TimerKind.DO_ALARM
 
 # How long (real seconds) settle() waits on alarm handlers that make no progress: a handler
 # awaiting something that never comes must not hang an advance of the clock.
@@ -28,14 +32,14 @@ class AlarmTimers:
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
-        self._timers: dict[Any, Timer] = {}
+        self._timers = Timers(clock)
         self.tasks: set[asyncio.Task[None]] = set()
         self._chained = False
         self._watcher: asyncio.Task[None] | None = None
 
     async def _idle_watch(self) -> None:
         try:
-            while self._timers and self.clock.mode == "auto":
+            while self._timers.count(_ALARM) and self.clock.mode == "auto":
                 if usertime.running(self.clock) == 0 and not self.tasks:
                     self.clock.notify_idle()
                     return
@@ -49,12 +53,11 @@ class AlarmTimers:
         self._chain_settle()
 
         def fire() -> None:
-            self._timers.pop(key, None)
             task = asyncio.get_running_loop().create_task(_run(run))
             self.tasks.add(task)
             task.add_done_callback(self._finished)
 
-        self._timers[key] = self.clock.call_at(max(due_ms, self.clock.now()), fire, "DO alarm")
+        self._timers.set(_ALARM, key, max(due_ms, self.clock.now()), fire, _ALARM)
         if self.clock.mode == "auto" and self._watcher is None:
             # The engine tells auto time when it is idle; a Worker or object that set an
             # alarm does not, so watch until no user code runs, then let the clock jump.
@@ -70,18 +73,13 @@ class AlarmTimers:
             self.clock.notify_idle()  # auto time may move on once the handlers are done
 
     def cancel(self, key: Any) -> None:
-        timer = self._timers.pop(key, None)
-        if timer is not None:
-            timer.cancel()
+        self._timers.cancel(_ALARM, key)
 
     def due(self, key: Any) -> float | None:
-        timer = self._timers.get(key)
-        return None if timer is None or timer.cancelled else timer.due
+        return self._timers.due(_ALARM, key)
 
     def close(self) -> None:
-        for timer in self._timers.values():
-            timer.cancel()
-        self._timers.clear()
+        self._timers.cancel_kind(_ALARM)
         for task in self.tasks:
             task.cancel()
         if self._watcher is not None:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from emulator.platform.queues._batch import MessageBatch
 from emulator.platform.queues._store import QueueStore, StoredMessage
+from emulator.timers import TimerKind
 from emulator.wakeups import Wakeups, settle_with
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ class QueueBroker:
         self.error_log: Callable[[str, BaseException], None] | None = None
         self.listeners: list[Callable[[Delivery], None]] = []
         self.history: collections.deque[Delivery] = collections.deque(maxlen=10_000)
-        self._wakeups = Wakeups(clock, "queue")
+        self._wakeups = Wakeups(clock, TimerKind.QUEUE)
         self._inflight: dict[str, set[asyncio.Task[None]]] = {}
         self._started = False
         self._noticed: set[str] = set()
