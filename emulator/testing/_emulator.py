@@ -401,7 +401,7 @@ class Emulator:
     def env_of(self, worker: str) -> Env:
         """The ``env`` of a Worker given in ``others`` (by its config's ``name``)."""
         if worker == self.config.name:
-            return self._engine.env
+            return self.env
         found = self._group.workers.get(worker)
         if found is None or found.env is None:
             have = ", ".join([self.config.name, *self._group.workers]) or "none"
