@@ -45,7 +45,9 @@ def main() -> int:
     parser.add_argument("--kills", type=int, help="override the number of kills")
     parser.add_argument("--instances", type=int, help="override the number of instances")
     parser.add_argument("--scale", type=float, help="virtual seconds per real second")
-    parser.add_argument("--code", type=Path, help="a source tree whose cli/ and emulator/ to run")
+    parser.add_argument(
+        "--code", type=Path, help="a source tree whose packages (wf/; before: emulator/, cli/) run"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
     args = parser.parse_args()
     base = QUICK if args.quick else FULL

@@ -166,12 +166,13 @@ def env_option() -> dict[str, Any]:
 
 async def child_inproc(project: Path, db: Path, n: int, limit: int) -> dict[str, Any]:
     """Runs in a child whose sys.path starts with one tree: that tree's engine and binding."""
-    import emulator
     from emulator.clock import Clock
     from emulator.config import load_config
     from emulator.engine import Engine
     from emulator.project import Project
     from emulator.store import Store
+
+    import emulator
 
     config = load_config(project)
     classes = Project(config).load().workflow_classes
@@ -232,6 +233,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# `wf dev`'s entry point in either layout: `cli` (trees from before the `wf` package) first,
+# since the editable install would otherwise hand an older tree today's `wf`. In newer trees
+# `emulator` is the alias of `wf`, so the in-process child imports `emulator` in both.
+ENTRY_POINT = (
+    "try:\n    from cli.main import main\n"
+    "except ImportError:\n    from wf.cli.main import main\n"
+)
+
+
 def tree_env(tree: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env.update(PYTHONPATH=str(tree), NO_COLOR="1", PYTHONUNBUFFERED="1")
@@ -250,8 +260,10 @@ class Server:
                     sys.executable,
                     "-P",
                     "-c",
-                    "import emulator; print('emulator from', emulator.__file__, flush=True); "
-                    "from cli.main import main; main()",
+                    "import warnings; warnings.simplefilter('ignore', DeprecationWarning)\n"
+                    "import emulator; print('emulator from', emulator.__file__, flush=True)\n"
+                    + ENTRY_POINT
+                    + "main()",
                     "dev",
                     str(project),
                     "--port",
@@ -418,8 +430,9 @@ def make_trees(work: Path, before: str, after: str | None) -> dict[str, Path]:
     new = work / "after"
     new.mkdir()
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for package in ("emulator", "cli"):
-        shutil.copytree(ROOT / package, new / package, ignore=ignore)
+    for package in ("wf", "emulator", "cli"):  # whichever the layout has
+        if (ROOT / package).is_dir():
+            shutil.copytree(ROOT / package, new / package, ignore=ignore)
     trees["after"] = new
     return trees
 

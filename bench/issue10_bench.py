@@ -35,13 +35,15 @@ BEFORE = "c4f7c54"
 def export(rev: str | None, into: Path) -> Path:
     into.mkdir(parents=True)
     if rev is None:
-        for package in ("emulator", "cli"):
+        for package in ("wf", "emulator", "cli"):  # whichever the layout has
+            if not (ROOT / package).is_dir():
+                continue
             shutil.copytree(
                 ROOT / package, into / package, ignore=shutil.ignore_patterns("__pycache__")
             )
         return into
     archive = subprocess.run(
-        ["git", "archive", rev, "emulator", "cli"], cwd=ROOT, check=True, capture_output=True
+        ["git", "archive", rev], cwd=ROOT, check=True, capture_output=True
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
     return into

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from emulator.testing import Emulator  # noqa: E402
+from wf.testing import Emulator  # noqa: E402
 
 SOURCE = """
 import time

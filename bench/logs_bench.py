@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from emulator.testing import Emulator
+from wf.testing import Emulator
 
 SOURCE = """
 from workers import WorkflowEntrypoint

@@ -31,10 +31,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from emulator.config import load_config  # noqa: E402
-from emulator.history import load_histories  # noqa: E402
-from emulator.project import Project  # noqa: E402
-from emulator.replaycheck import replay_history  # noqa: E402
+from wf.config import load_config  # noqa: E402
+from wf.history import load_histories  # noqa: E402
+from wf.project import Project  # noqa: E402
+from wf.replaycheck import replay_history  # noqa: E402
 
 SOURCE = """
 from workers import WorkflowEntrypoint

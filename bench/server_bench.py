@@ -261,6 +261,13 @@ class Peer:
         return Server(self.name, self.command(port, state), self.cwd, log, self.base_env)
 
 
+# `wf dev`'s entry point in either layout (`cli` in trees from before the `wf` package).
+ENTRY_POINT = (
+    "try:\n    from cli.main import main\n"
+    "except ImportError:\n    from wf.cli.main import main\n"
+)
+
+
 class WfPeer(Peer):
     """`wf dev` on ``bench/ref``.
 
@@ -285,7 +292,7 @@ class WfPeer(Peer):
         head = (
             [str(script)]
             if script.exists()
-            else [sys.executable, "-c", "import sys; from cli.main import main; sys.exit(main())"]
+            else [sys.executable, "-c", ENTRY_POINT + "import sys; sys.exit(main())"]
         )
         return [*head, "dev", str(WF_PROJECT), "--port", str(port), "--persist-to", str(state)]
 
@@ -550,7 +557,7 @@ def revision() -> str:
             ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "emulator", "cli"],
+            ["git", "status", "--porcelain", "--", "wf", "emulator", "cli"],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -559,7 +566,7 @@ def revision() -> str:
         return "unknown"
     if not head:
         return "unknown"
-    return head + (" + uncommitted changes to emulator/ or cli/" if dirty else "")
+    return head + (" + uncommitted changes to wf/" if dirty else "")
 
 
 def machine() -> dict[str, str]:

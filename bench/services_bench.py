@@ -96,7 +96,7 @@ def _write(root: Path, name: str, source: str, extra: dict[str, object]) -> Path
 
 
 async def measure(runs: int, n: int) -> dict[str, list[float]]:
-    from emulator.testing import Emulator
+    from wf.testing import Emulator
 
     results: dict[str, list[float]] = {key: [] for key in FIGURES}
     with tempfile.TemporaryDirectory() as folder:

@@ -102,7 +102,7 @@ def run_suite(project: Path, name: str) -> tuple[float, float]:
 
 async def lifecycle(runs: int) -> tuple[float, float]:
     """Median ms of one Emulator's build+start+close, and of one 7-day-sleep scenario."""
-    from emulator.testing import Emulator
+    from wf.testing import Emulator
 
     builds: list[float] = []
     scenarios: list[float] = []

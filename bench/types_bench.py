@@ -59,8 +59,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     runs = parser.parse_args().runs
 
-    from emulator.config import load_config
-    from emulator.typegen import STUBS_DIR, render_env, secret_names
+    from wf.config import load_config
+    from wf.typegen import STUBS_DIR, render_env, secret_names
 
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(tmp) / "project"

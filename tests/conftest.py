@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
-from emulator.bindings import Env
-from emulator.clock import Clock
-from emulator.config import load_config
-from emulator.engine import Engine
-from emulator.project import Project
-from emulator.server.views import instance_details
-from emulator.store import Store
+from wf.bindings import Env
+from wf.clock import Clock
+from wf.config import load_config
+from wf.engine import Engine
+from wf.project import Project
+from wf.server.views import instance_details
+from wf.store import Store
 
 START = 1_767_225_600_000.0  # 2026-01-01T00:00:00Z: virtual time starts here in tests
 

@@ -32,7 +32,7 @@ def wf_command() -> list[str]:
     script = Path(sys.executable).with_name("wf")
     if script.exists():
         return [str(script)]
-    return [sys.executable, "-c", "from cli.main import main; main()"]
+    return [sys.executable, "-c", "from wf.cli.main import main; main()"]
 
 
 def run_wf(

@@ -28,7 +28,7 @@ def test_ruff_finds_nothing() -> None:
 
 def test_mypy_strict_finds_nothing(tmp_path: Path) -> None:
     result = subprocess.run(
-        [tool("mypy"), "--strict", "--cache-dir", str(tmp_path), "emulator", "cli"],
+        [tool("mypy"), "--strict", "--cache-dir", str(tmp_path), "wf"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -22,31 +22,27 @@ KNOWN_CYCLES: dict[tuple[str, str], str] = {}
 
 # Contracts: the first never imports the second, directly or through anything it imports.
 CONTRACTS = [
-    ("emulator.step", "emulator.engine"),  # the step API knows runners by a protocol
-    ("emulator.server", "emulator.testing"),  # the harness registers its routes
-    ("emulator.engine", "emulator.bindings"),  # the composition roots pass an env factory
-    ("emulator.engine", "emulator.server"),  # REST shapes are the server's (views)
-    ("emulator.engine", "emulator.testing"),  # the harness implements EngineHooks
-    ("emulator.usertime", "emulator.clock"),  # user time names the clock by a protocol
+    ("wf.step", "wf.engine"),  # the step API knows runners by a protocol
+    ("wf.server", "wf.testing"),  # the harness registers its routes
+    ("wf.engine", "wf.bindings"),  # the composition roots pass an env factory
+    ("wf.engine", "wf.server"),  # REST shapes are the server's (views)
+    ("wf.engine", "wf.testing"),  # the harness implements EngineHooks
+    ("wf.usertime", "wf.clock"),  # user time names the clock by a protocol
 ]
 
 
 def component(module: str) -> str | None:
     """The component a module belongs to, or None outside the project."""
     parts = module.split(".")
-    if parts[0] == "cli":
-        return "cli"
-    if parts[0] != "emulator":
+    if parts[0] != "wf":
         return None
     if len(parts) == 1:
-        return "emulator"
-    if parts[1] in PACKAGES:
-        return f"emulator.{parts[1]}"
-    return f"emulator.{parts[1]}"
+        return "wf"
+    return f"wf.{parts[1]}"
 
 
 def modules() -> Iterator[tuple[str, Path]]:
-    for top in ("emulator", "cli"):
+    for top in ("wf",):
         for path in sorted((ROOT / top).rglob("*.py")):
             relative = path.relative_to(ROOT).with_suffix("")
             parts = list(relative.parts)
@@ -70,7 +66,7 @@ def imports_of(module: str, path: Path) -> Iterator[str]:
             else:
                 target = node.module or ""
             yield target
-            for alias in node.names:  # `from emulator import serialization` names a module
+            for alias in node.names:  # `from wf import serialization` names a module
                 yield f"{target}.{alias.name}"
 
 
@@ -78,7 +74,7 @@ def module_graph() -> dict[str, set[str]]:
     known = {name for name, _ in modules()}
     graph: dict[str, set[str]] = {}
     for name, path in modules():
-        if name.startswith("emulator.runtime"):
+        if name.startswith("wf.runtime"):
             continue  # the user-facing shims: imported as `workers`, `js`, `pyodide`
         targets = graph.setdefault(name, set())
         for target in imports_of(name, path):
@@ -95,7 +91,7 @@ def component_graph() -> dict[str, set[str]]:
         edges = graph.setdefault(here, set())
         for target in targets:
             there = component(target)
-            if there is not None and there != here and there != "emulator":
+            if there is not None and there != here and there != "wf":
                 edges.add(there)
     return graph
 
@@ -132,15 +128,15 @@ def test_no_import_cycles_between_components_but_the_known_ones() -> None:
 def test_the_direction_of_dependency() -> None:
     graph = component_graph()
     forbidden = [
-        ("emulator.step", "emulator.engine"),  # the step API knows runners by a protocol
-        ("emulator.server", "emulator.testing"),  # the harness registers its routes
-        ("emulator.engine", "emulator.testing"),  # the harness implements EngineHooks
-        ("emulator.engine", "cli"),
-        ("emulator.server", "cli"),
-        ("emulator.store", "emulator.engine"),
-        ("emulator.clock", "emulator.engine"),
-        ("emulator.timers", "emulator.engine"),
-        ("emulator.vocabulary", "emulator.engine"),
+        ("wf.step", "wf.engine"),  # the step API knows runners by a protocol
+        ("wf.server", "wf.testing"),  # the harness registers its routes
+        ("wf.engine", "wf.testing"),  # the harness implements EngineHooks
+        ("wf.engine", "wf.cli"),
+        ("wf.server", "wf.cli"),
+        ("wf.store", "wf.engine"),
+        ("wf.clock", "wf.engine"),
+        ("wf.timers", "wf.engine"),
+        ("wf.vocabulary", "wf.engine"),
     ]
     wrong = [edge for edge in forbidden if edge[1] in graph.get(edge[0], set())]
     assert wrong == []
@@ -155,10 +151,10 @@ def test_the_contracts_hold_through_every_path() -> None:
 def test_the_engine_imports_no_aiohttp_and_the_replay_core_no_io() -> None:
     for name, path in modules():
         found = set(imports_of(name, path))
-        if name.startswith("emulator.engine"):
+        if name.startswith("wf.engine"):
             assert not any(t.split(".")[0] == "aiohttp" for t in found), name
-        if name == "emulator.engine.replay":
-            io = {"sqlite3", "asyncio", "emulator.project", "emulator.engine.instances"}
+        if name == "wf.engine.replay":
+            io = {"sqlite3", "asyncio", "wf.project", "wf.engine.instances"}
             assert not found & io, found & io
 
 

@@ -11,7 +11,7 @@ import importlib
 import pytest
 
 SURFACES = {
-    "emulator.engine": [
+    "wf.engine": [
         "MAX_BATCH",
         "NO_HOOKS",
         "Engine",
@@ -22,7 +22,7 @@ SURFACES = {
         "validate_event_type",
         "validate_instance_id",
     ],
-    "emulator.engine.replay": [
+    "wf.engine.replay": [
         "INTERRUPTED",
         "Cached",
         "CachedError",
@@ -50,12 +50,12 @@ SURFACES = {
         "timeout_ms",
         "waits_for",
     ],
-    "emulator.engine.hooks": ["NO_HOOKS", "EngineHooks"],
-    "emulator.engine.journal": ["Journal"],
-    "emulator.engine.commit": ["GroupCommit"],
-    "emulator.step": ["DEFAULT_EVENT_TIMEOUT", "StepCalls", "WorkflowStep", "current_step"],
-    "emulator.timers": ["TimerKind", "Timers"],
-    "emulator.typegen": [
+    "wf.engine.hooks": ["NO_HOOKS", "EngineHooks"],
+    "wf.engine.journal": ["Journal"],
+    "wf.engine.commit": ["GroupCommit"],
+    "wf.step": ["DEFAULT_EVENT_TIMEOUT", "StepCalls", "WorkflowStep", "current_step"],
+    "wf.timers": ["TimerKind", "Timers"],
+    "wf.typegen": [
         "DEFAULT_FILENAME",
         "STUBS_DIR",
         "Member",
@@ -65,11 +65,11 @@ SURFACES = {
         "secret_names",
         "stub_files",
     ],
-    "emulator.vocabulary": ["EventKind", "InstanceStatus", "StepKind", "StepState", "Trigger"],
-    "emulator.server": ["DevOptions", "DevSession", "create_app", "run", "serve"],
-    "emulator.server.views": ["instance_details", "step_json"],
-    "emulator.server.extensions": ["RouteSetup", "add_routes", "route_setups"],
-    "emulator.testing": [
+    "wf.vocabulary": ["EventKind", "InstanceStatus", "StepKind", "StepState", "Trigger"],
+    "wf.server": ["DevOptions", "DevSession", "create_app", "run", "serve"],
+    "wf.server.views": ["instance_details", "step_json"],
+    "wf.server.extensions": ["RouteSetup", "add_routes", "route_setups"],
+    "wf.testing": [
         "Emulator",
         "InstanceIntrospector",
         "Modifier",

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from emulator.testing import Emulator
 from tests.bindings.test_sdk_dates import NEW, OLD, write_project
 from tests.conftest import START
+from wf.testing import Emulator
 
 
 @pytest.fixture

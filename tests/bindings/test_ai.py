@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from emulator.config import ConfigError, load_config
-from emulator.runtime.pyodide.ffi import JsException
-from emulator.testing import Emulator
 from tests.conftest import START
 from tests.devserver import DevServer, run_wf
+from wf.config import ConfigError, load_config
+from wf.runtime.pyodide.ffi import JsException
+from wf.testing import Emulator
 
 SOURCE = """
 import json

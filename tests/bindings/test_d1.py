@@ -15,20 +15,20 @@ from typing import Any
 
 import pytest
 
-from emulator.clock import Clock
-from emulator.config import ConfigError, load_config
-from emulator.platform import Platform
-from emulator.platform.d1 import (
+from tests.conftest import START
+from tests.devserver import DevServer, run_wf, wait_for
+from wf.clock import Clock
+from wf.config import ConfigError, load_config
+from wf.platform import Platform
+from wf.platform.d1 import (
     D1Database,
     D1Error,
     Database,
     database_path,
     durable_object_id,
 )
-from emulator.runtime.workers import JsDict
-from emulator.testing import Emulator
-from tests.conftest import START
-from tests.devserver import DevServer, run_wf, wait_for
+from wf.runtime.workers import JsDict
+from wf.testing import Emulator
 
 ROOT = Path(__file__).resolve().parents[2]
 REMINDERS = ROOT / "fixtures" / "reminders"

@@ -28,16 +28,16 @@ from typing import Any
 
 import pytest
 
-from emulator.config import ConfigError, load_config
-from emulator.platform.durable_objects import ALARM_RETRIES, IDLE_EVICT_MS
-from emulator.project import LoadError
-from emulator.runtime.pyodide.ffi import JsException
-from emulator.runtime.workers import JsDict, Response
-from emulator.testing import Emulator
 from tests.conftest import START
 from tests.devserver import DevServer as _DevServer
 from tests.devserver import run_wf, wait_for
 from tests.server.test_dashboard import _dump_dom, needs_chromium
+from wf.config import ConfigError, load_config
+from wf.platform.durable_objects import ALARM_RETRIES, IDLE_EVICT_MS
+from wf.project import LoadError
+from wf.runtime.pyodide.ffi import JsException
+from wf.runtime.workers import JsDict, Response
+from wf.testing import Emulator
 
 
 class DevServer(_DevServer):
@@ -484,7 +484,7 @@ async def test_sql_exec_and_its_cursor(store):
 
 
 async def test_rows_read_says_what_it_counts(store, monkeypatch):
-    from emulator.platform.durable_objects import _api
+    from wf.platform.durable_objects import _api
 
     monkeypatch.setattr(_api, "_warned_rows_read", False)
     with pytest.warns(RuntimeWarning, match="rowsRead in wf counts the rows the cursor returned"):
@@ -681,7 +681,7 @@ def test_an_acknowledged_write_survives_kill_9(project, tmp_path):
     script = textwrap.dedent(
         f"""
         import asyncio, os, signal
-        from emulator.testing import Emulator
+        from wf.testing import Emulator
 
         async def main():
             async with Emulator({str(project)!r}, persist_to={str(state)!r}) as emu:

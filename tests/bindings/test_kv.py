@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from emulator.platform.kv import JsException, ReadableStream, js_string, namespace_path
-from emulator.runtime.workers import JsDict
-from emulator.testing import Emulator
 from tests.conftest import START
 from tests.devserver import DevServer, run_wf, wf_command
+from wf.platform.kv import JsException, ReadableStream, js_string, namespace_path
+from wf.runtime.workers import JsDict
+from wf.testing import Emulator
 
 START_S = int(START // 1000)
 
@@ -554,7 +554,7 @@ def test_an_acknowledged_put_survives_kill_9(project, tmp_path):
     script = textwrap.dedent(
         f"""
         import asyncio, os, signal, sys
-        from emulator.testing import Emulator
+        from wf.testing import Emulator
 
         async def main():
             async with Emulator({str(project)!r}, persist_to={str(state)!r}) as emu:
@@ -570,7 +570,7 @@ def test_an_acknowledged_put_survives_kill_9(project, tmp_path):
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == -signal.SIGKILL and "acked" in done.stdout, done.stderr
-    from emulator.platform.kv import KVAdmin, Namespace
+    from wf.platform.kv import KVAdmin, Namespace
 
     namespace = Namespace(namespace_path(state, "0f2ac74b498b48028cb68387c421e279"))
     try:

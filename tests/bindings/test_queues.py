@@ -23,11 +23,11 @@ from typing import Any
 
 import pytest
 
-from emulator.config import ConfigError, load_config
-from emulator.platform.kv import JsException
-from emulator.testing import Emulator
 from tests.conftest import START
 from tests.devserver import DevServer, run_wf
+from wf.config import ConfigError, load_config
+from wf.platform.kv import JsException
+from wf.testing import Emulator
 
 NEW_DATE = "2026-08-14"
 OLD_DATE = "2026-04-20"  # the day before the runtime SDK: raw JsProxy objects

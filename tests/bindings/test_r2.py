@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from emulator.platform.r2 import JsException, R2Object, R2ObjectBody
-from emulator.runtime.workers import Headers, JsDict
-from emulator.testing import Emulator
 from tests.devserver import run_wf
+from wf.platform.r2 import JsException, R2Object, R2ObjectBody
+from wf.runtime.workers import Headers, JsDict
+from wf.testing import Emulator
 
 START = "2026-01-01T00:00:00Z"
 MIB = 1024 * 1024
@@ -464,7 +464,7 @@ def test_an_acknowledged_put_survives_kill_9(tmp_path: Path) -> None:
     script = textwrap.dedent(
         f"""
         import asyncio, os, signal, sys
-        from emulator.testing import Emulator
+        from wf.testing import Emulator
 
         async def main():
             emu = Emulator({str(project)!r}, persist_to={str(tmp_path / "state")!r})

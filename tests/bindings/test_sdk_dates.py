@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
-from emulator.runtime.js import Object
-from emulator.runtime.pyodide.ffi import JsArray, JsProxy, to_js
-from emulator.runtime.workers import JsDict
-from emulator.runtime.workers._rpc import python_to_rpc
 from tests.conftest import START
+from wf.runtime.js import Object
+from wf.runtime.pyodide.ffi import JsArray, JsProxy, to_js
+from wf.runtime.workers import JsDict
+from wf.runtime.workers._rpc import python_to_rpc
 
 OLD = "2026-04-20"  # the day before the runtime SDK
 NEW = "2026-04-21"

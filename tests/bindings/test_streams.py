@@ -20,12 +20,12 @@ from typing import Any
 
 import pytest
 
-from emulator.runtime.js._streams import ReadableStream, Uint8Array
-from emulator.runtime.pyodide.ffi import JsException, JsProxy, to_js
-from emulator.runtime.workers import JsDict, Response
-from emulator.testing import Emulator
 from tests.bindings.test_sdk_dates import NEW, OLD
 from tests.conftest import START
+from wf.runtime.js._streams import ReadableStream, Uint8Array
+from wf.runtime.pyodide.ffi import JsException, JsProxy, to_js
+from wf.runtime.workers import JsDict, Response
+from wf.testing import Emulator
 
 BIG = b"0123456789" * 20_000  # more than one chunk
 

@@ -201,7 +201,7 @@ class ChaosConfig:
     interval: tuple[float, float] = (0.4, 1.0)  # real seconds the server runs between kills
     seed: int = 7
     deadline_s: float = 240.0  # the whole run, a guard against a hang
-    code: Path | None = None  # run `wf dev` from this source tree (its cli/ and emulator/)
+    code: Path | None = None  # run `wf dev` from this source tree (its wf/cli/ and wf/)
 
 
 @dataclass
@@ -410,7 +410,7 @@ class Server:
         command = wf_command()
         if self.code is not None:
             # That tree's packages first on sys.path (-P: not the working directory's).
-            command = [sys.executable, "-P", "-c", "from cli.main import main; main()"]
+            command = [sys.executable, "-P", "-c", "from wf.cli.main import main; main()"]
             env["PYTHONPATH"] = os.pathsep.join(
                 [str(self.code), *filter(None, [os.environ.get("PYTHONPATH")])]
             )

@@ -8,7 +8,7 @@ import sys
 import click
 from click.testing import CliRunner
 
-from cli.main import COMMANDS, main
+from wf.cli.main import COMMANDS, main
 
 
 def test_every_command_is_found_under_its_name() -> None:
@@ -28,10 +28,10 @@ def test_help_lists_every_command() -> None:
 
 def test_dev_imports_no_client_command() -> None:
     code = (
-        "import sys\nfrom cli.main import main\n"
+        "import sys\nfrom wf.cli.main import main\n"
         "try:\n    main(['dev', '--help'])\nexcept SystemExit:\n    pass\n"
-        "print(sorted(m for m in sys.modules if m.startswith('cli.')))"
+        "print(sorted(m for m in sys.modules if m.startswith('wf.cli.')))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-1] == "['cli.dev', 'cli.main']"
+    assert result.stdout.splitlines()[-1] == "['wf.cli.dev', 'wf.cli.main']"

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from cli import labels
-from cli.output import Output
+from wf.cli import labels
+from wf.cli.output import Output
 
 
 def test_json_mode_prints_only_the_result(capsys: pytest.CaptureFixture[str]) -> None:
@@ -67,7 +67,7 @@ def test_when_is_utc() -> None:
 def test_client_commands_import_neither_rich_nor_aiohttp() -> None:
     # Client commands must start fast; rich and aiohttp are imported only when needed.
     code = (
-        "import sys; from cli.main import main; "
+        "import sys; from wf.cli.main import main; "
         "print(sorted(m for m in ('rich', 'aiohttp', 'urllib.request') if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -76,7 +76,7 @@ def test_client_commands_import_neither_rich_nor_aiohttp() -> None:
 
 
 def test_clock_state_puts_iso_times_under_the_plain_names() -> None:
-    from cli.time import clock_state
+    from wf.cli.time import clock_state
 
     iso_server = {"now": "2026-01-01T00:00:00.000Z", "now_ms": 1_767_225_600_000, "mode": "auto"}
     assert clock_state(iso_server) == iso_server

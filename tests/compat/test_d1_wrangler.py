@@ -14,9 +14,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from emulator.platform.d1 import database_path
 from tests.compat.conftest import WranglerInstall
 from tests.devserver import DevServer, run_wf, wait_for
+from wf.platform.d1 import database_path
 
 ROOT = Path(__file__).resolve().parents[2]
 REMINDERS = ROOT / "fixtures" / "reminders"

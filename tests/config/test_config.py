@@ -1,4 +1,4 @@
-"""emulator.config: wrangler.jsonc|json|toml (+ .dev.vars) -> Config."""
+"""wf.config: wrangler.jsonc|json|toml (+ .dev.vars) -> Config."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator.config import (
+from wf.config import (
     CONFIG_FILENAMES,
     Config,
     ConfigError,
@@ -670,7 +670,7 @@ def test_implicit_dependencies(
 
 
 def test_cpu_limit_defaults_and_bounds(tmp_path: Path) -> None:
-    from emulator.config import ConfigError, load_config
+    from wf.config import ConfigError, load_config
 
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "entry.py").write_text("")

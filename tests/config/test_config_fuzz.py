@@ -21,8 +21,8 @@ import tomlkit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from emulator.config import ConfigError, load_config
-from emulator.cron import CronError, parse_cron
+from wf.config import ConfigError, load_config
+from wf.cron import CronError, parse_cron
 
 FUZZ = settings(
     max_examples=100,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from emulator.config import ConfigError, load_config
-from emulator.dev_vars import candidate_files, expand_dotenv, parse_dotenv
+from wf.config import ConfigError, load_config
+from wf.dev_vars import candidate_files, expand_dotenv, parse_dotenv
 
 
 @pytest.fixture(autouse=True)

@@ -12,18 +12,18 @@ import json
 
 import pytest
 
-from emulator.durations import DAY, SECOND
-from emulator.engine import replay
-from emulator.engine.limits import (
+from wf.durations import DAY, SECOND
+from wf.engine import replay
+from wf.engine.limits import (
     DEFAULT_RETRIES,
     is_valid_id,
     resolve_config,
     validate_instance_id,
     validate_step_name,
 )
-from emulator.errors import StepError, WorkflowError, WorkflowFatalError
-from emulator.store import EventRow, StepRow
-from emulator.vocabulary import StepKind, StepState
+from wf.errors import StepError, WorkflowError, WorkflowFatalError
+from wf.store import EventRow, StepRow
+from wf.vocabulary import StepKind, StepState
 
 
 def row(kind: StepKind, name: str, count: int = 1, **values: object) -> StepRow:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from emulator.clock import Clock
-from emulator.timers import TimerKind, Timers
+from wf.clock import Clock
+from wf.timers import TimerKind, Timers
 
 START = 1_700_000_000_000.0
 

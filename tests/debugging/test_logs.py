@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from emulator.instance_logs import MAX_LINE_CHARS, MAX_LINES
-from emulator.testing import Emulator
 from tests.conftest import START
 from tests.debugging.conftest import MakeEmulator
+from wf.instance_logs import MAX_LINE_CHARS, MAX_LINES
+from wf.testing import Emulator
 
 
 async def _run_flaky(emu: Emulator, instance_id: str = "a") -> None:

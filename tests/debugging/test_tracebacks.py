@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from emulator.tracebacks import MAX_CHARS, MAX_FRAMES, user_traceback
 from tests.debugging.conftest import MakeEmulator
+from wf.tracebacks import MAX_CHARS, MAX_FRAMES, user_traceback
 
 
 async def test_a_failed_attempt_keeps_its_traceback_of_user_frames(
@@ -23,7 +23,7 @@ async def test_a_failed_attempt_keeps_its_traceback_of_user_frames(
     assert 'File "src/entry.py", line 21, in charge' in trace
     assert 'File "src/entry.py", line 9, in lookup' in trace
     assert trace.endswith("KeyError: 'missing_key'\n")
-    assert "emulator" not in trace  # wf's own frames are left out
+    assert "/wf/" not in trace and "site-packages" not in trace  # wf's own frames are left out
     assert "traceback" not in second  # the retry succeeded
     assert "traceback" not in step  # so the step has no failure to show
     # Cloudflare's own fields are unchanged

@@ -22,13 +22,13 @@ import json
 import time
 from pathlib import Path
 
-from emulator.bindings import Env
-from emulator.clock import Clock
-from emulator.config import load_config
-from emulator.engine import Engine
-from emulator.project import Project
-from emulator.statuses import FINAL_STATUSES
-from emulator.store import Store
+from wf.bindings import Env
+from wf.clock import Clock
+from wf.config import load_config
+from wf.engine import Engine
+from wf.project import Project
+from wf.statuses import FINAL_STATUSES
+from wf.store import Store
 
 START = 1_767_225_600_000.0  # 2026-01-01T00:00:00Z, the manual clock's first now
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.clock import Clock
-from emulator.durations import MAX_TIME, DurationError, parse_duration, to_iso
 from tests.conftest import START, describe
+from wf.clock import Clock
+from wf.durations import MAX_TIME, DurationError, parse_duration, to_iso
 
 
 async def test_advancing_past_the_end_of_time_moves_nothing() -> None:

@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
-from emulator.clock import Clock
-from emulator.durations import DurationError, parse_duration
 from tests.conftest import START
+from wf.clock import Clock
+from wf.durations import DurationError, parse_duration
 
 
 class FakeWall:

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from emulator.durations import DAY
-from emulator.store import Store
 from tests.conftest import START, write_project
+from wf.durations import DAY
+from wf.store import Store
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="needs SIGKILL")
 

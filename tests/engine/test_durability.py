@@ -12,12 +12,12 @@ from pathlib import Path
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from emulator.clock import LEASE_S, Clock
-from emulator.engine import Engine
-from emulator.project import Project
-from emulator.server import create_app
-from emulator.store import Store
 from tests.conftest import START
+from wf.clock import LEASE_S, Clock
+from wf.engine import Engine
+from wf.project import Project
+from wf.server import create_app
+from wf.store import Store
 
 CALLER = """
 from workers import WorkflowEntrypoint

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.errors import WorkflowError
 from tests.conftest import describe
+from wf.errors import WorkflowError
 
 WAITER = """
 from workers import WorkflowEntrypoint

@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from emulator.errors import WorkflowError
 from tests.conftest import START, describe
+from wf.errors import WorkflowError
 
 FLOW = """
 import asyncio

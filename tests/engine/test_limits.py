@@ -121,7 +121,7 @@ async def test_step_do_used_without_parentheses(make_engine):
 async def test_params_must_be_serializable_and_small(make_engine):
     import pytest
 
-    from emulator.errors import WorkflowError
+    from wf.errors import WorkflowError
 
     engine = await make_engine(LIMITS)
     with pytest.raises(WorkflowError, match="1 MiB"):

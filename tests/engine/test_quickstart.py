@@ -1,11 +1,11 @@
 from pathlib import Path
 
-from emulator.bindings import Env
-from emulator.clock import Clock
-from emulator.config import load_config
-from emulator.engine import Engine
-from emulator.project import Project
 from tests.conftest import START
+from wf.bindings import Env
+from wf.clock import Clock
+from wf.config import load_config
+from wf.engine import Engine
+from wf.project import Project
 
 QUICKSTART = Path(__file__).resolve().parents[2] / "fixtures" / "quickstart"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from emulator.clock import Clock
-from emulator.store import Store
 from tests.conftest import START, describe
+from wf.clock import Clock
+from wf.store import Store
 
 COUNTING = """
 from pathlib import Path
@@ -85,8 +85,8 @@ DIVERGE_V2 = DIVERGE_V1.replace('"alpha"', '"beta"').replace("v1", "v2")
 
 
 async def test_replay_divergence_is_recorded_as_a_warning(make_engine, tmp_path):
-    from emulator.config import load_config
-    from emulator.project import Project
+    from wf.config import load_config
+    from wf.project import Project
 
     engine = await make_engine(DIVERGE_V1)
     engine.create("wf", {"id": "d"})

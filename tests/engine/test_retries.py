@@ -27,7 +27,7 @@ class MyWorkflow(WorkflowEntrypoint):
 
 
 def attempt_starts(engine, instance_id: str) -> list[float]:
-    from emulator.durations import parse_timestamp
+    from wf.durations import parse_timestamp
 
     step = describe(engine, "wf", instance_id)["steps"][0]
     return [parse_timestamp(a["start"]) for a in step["attempts"]]

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from emulator.cron import CronError, parse_cron
 from tests.conftest import START, describe
+from wf.cron import CronError, parse_cron
 
 HOUR = 3_600_000
 
@@ -69,8 +69,8 @@ async def test_schedules_start_instances_as_time_passes(make_engine):
 
 
 async def test_a_bad_schedule_is_a_config_error(tmp_path):
-    from emulator.config import ConfigError, load_config
     from tests.conftest import write_project
+    from wf.config import ConfigError, load_config
 
     write_project(tmp_path, SCHEDULED, {"wf": "MyWorkflow"}, schedules=["0 25 * * *"])
     with pytest.raises(ConfigError, match=r"workflows\[0\]\.schedules\[0\].*hour"):

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import pytest
 
-from emulator import binding_calls
-from emulator.errors import WorkflowError
 from tests.conftest import describe
+from wf import binding_calls
+from wf.errors import WorkflowError
 
 STEPS = """
 from workers import WorkflowEntrypoint

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from emulator.compat import Compat
-from emulator.config import ConfigError, load_config
-from emulator.server.dev import DevOptions, StartupError, load_dev_config
-from emulator.testing import Emulator
 from tests.conftest import START
+from wf.compat import Compat
+from wf.config import ConfigError, load_config
+from wf.server.dev import DevOptions, StartupError, load_dev_config
+from wf.testing import Emulator
 
 WORKFLOW = """
 from workers import WorkflowEntrypoint, WorkerEntrypoint, Response

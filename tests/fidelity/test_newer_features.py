@@ -17,14 +17,14 @@ from typing import Any
 
 import pytest
 
-from emulator.bindings import Env
-from emulator.clock import Clock
-from emulator.config import ConfigError, load_config
-from emulator.engine import Engine
-from emulator.errors import WorkflowError
-from emulator.project import Project
-from emulator.store import Store
 from tests.conftest import START
+from wf.bindings import Env
+from wf.clock import Clock
+from wf.config import ConfigError, load_config
+from wf.engine import Engine
+from wf.errors import WorkflowError
+from wf.project import Project
+from wf.store import Store
 
 DAY = 86_400_000.0
 

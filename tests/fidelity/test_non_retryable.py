@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.runtime.pyodide.ffi import JsException
 from tests.conftest import describe
+from wf.runtime.pyodide.ffi import JsException
 
 RAISES = """
 from workers import WorkflowEntrypoint

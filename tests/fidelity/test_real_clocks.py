@@ -7,9 +7,9 @@ import warnings
 
 import pytest
 
-from emulator import usertime
-from emulator.testing import Emulator
 from tests.conftest import START, write_project
+from wf import usertime
+from wf.testing import Emulator
 
 SOURCE = """
 import time

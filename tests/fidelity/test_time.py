@@ -17,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from emulator.testing import Emulator, WorkflowFailed
 from tests.conftest import START, describe, write_project
+from wf.testing import Emulator, WorkflowFailed
 
 HOUR = 3_600_000
 DAY = 24 * HOUR

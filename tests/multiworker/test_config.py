@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator.config import ConfigError, ServiceConfig, load_config
+from wf.config import ConfigError, ServiceConfig, load_config
 
 BASE = {
     "name": "front",

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from emulator.testing import Emulator
 from tests.conftest import START
 from tests.multiworker.projects import AUTH, write_auth, write_front
+from wf.testing import Emulator
 
 
 @pytest.fixture
@@ -183,7 +183,7 @@ async def test_reloading_a_worker_reads_its_config_again(emu: Emulator, tmp_path
 
 
 async def test_a_broken_other_worker_fails_the_emulator_with_its_error(tmp_path: Path) -> None:
-    from emulator.project import LoadError
+    from wf.project import LoadError
 
     write_front(tmp_path / "front")
     write_auth(tmp_path / "auth", AUTH + "\nraise RuntimeError('auth cannot start')\n")

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from emulator import serialization
-from emulator.history import HistoryError, load_histories, parse_history
-from emulator.vocabulary import InstanceStatus, StepKind, StepState
 from tests.replay.projects import cloudflare_history
+from wf import serialization
+from wf.history import HistoryError, load_histories, parse_history
+from wf.vocabulary import InstanceStatus, StepKind, StepState
 
 
 def load(data: Any) -> list[Any]:

@@ -6,10 +6,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from emulator.config import load_config
-from emulator.history import load_histories
-from emulator.project import Project
-from emulator.replaycheck import CLEAN, DIVERGED, ERROR, RAISED, ReplayReport, replay_history
 from tests.replay.projects import (
     CONFIG,
     ORIGINAL,
@@ -18,6 +14,10 @@ from tests.replay.projects import (
     variant,
     write_project,
 )
+from wf.config import load_config
+from wf.history import load_histories
+from wf.project import Project
+from wf.replaycheck import CLEAN, DIVERGED, ERROR, RAISED, ReplayReport, replay_history
 
 
 def check(

@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from emulator.durations import parse_timestamp, to_iso
-from emulator.history import FORMAT
 from tests.devserver import run_wf
 from tests.replay.projects import cloudflare_history, marks, variant, write_json, write_project
 from tests.server import conftest
+from wf.durations import parse_timestamp, to_iso
+from wf.history import FORMAT
 
 
 class Server(conftest.DevServer):

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from emulator.testing import Emulator
 from tests.conftest import START
+from wf.testing import Emulator
 
 RAW_APP = """
 import json

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from emulator.project import ensure_workers_package
-from emulator.testing import Emulator
 from tests.conftest import START
+from wf.project import ensure_workers_package
+from wf.testing import Emulator
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Loading and hot-reloading user code (emulator.project)."""
+"""Loading and hot-reloading user code (wf.project)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from emulator import project as project_module
-from emulator.project import LoadError, Project
+from wf import project as project_module
+from wf.project import LoadError, Project
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def isolated() -> Iterator[None]:
     yield
     sys.path[:] = saved_path
     for name in set(sys.modules) - saved_modules:
-        if name != "workers" and not name.startswith(("workers.", "emulator.")):
+        if name != "workers" and not name.startswith(("workers.", "wf.")):
             del sys.modules[name]
     project_module._ROOTS.intersection_update(saved_roots)
     for root in set(project_module._ADDED_PATHS) - saved_roots:
@@ -234,7 +234,7 @@ def test_foreign_workers_module_is_replaced(tmp_path: Path) -> None:
         from dataclasses import dataclass
         from pathlib import Path
         sys.modules["workers"] = types.ModuleType("workers")  # e.g. an installed stub
-        from emulator.project import Project
+        from wf.project import Project
 
         @dataclass
         class W:

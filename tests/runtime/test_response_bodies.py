@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from emulator.runtime import js
-from emulator.runtime.js._streams import DISTURBED, LOCKED, ReadableStream
-from emulator.runtime.pyodide.ffi import JsException, to_js
-from emulator.runtime.workers import JsDict, Request, Response
+from wf.runtime import js
+from wf.runtime.js._streams import DISTURBED, LOCKED, ReadableStream
+from wf.runtime.pyodide.ffi import JsException, to_js
+from wf.runtime.workers import JsDict, Request, Response
 
 
 @pytest.mark.parametrize(

@@ -14,14 +14,14 @@ from types import ModuleType
 
 import pytest
 
-from emulator.project import RUNTIME_PATH
+from wf.project import RUNTIME_PATH
 
 
 def _import_workers() -> ModuleType:
     # Importing adds the runtime dir to sys.path; undo that so this file leaves no trace.
     saved = list(sys.path)
     try:
-        import emulator.runtime.workers as workers
+        import wf.runtime.workers as workers
     finally:
         sys.path[:] = saved
     return workers
@@ -236,7 +236,7 @@ def test_entrypoints_store_ctx_and_env() -> None:
 
 def test_emulator_name_and_workers_name_are_one_package() -> None:
     assert sys.modules["workers"] is workers
-    from emulator.runtime.workers.workflows import NonRetryableError
+    from wf.runtime.workers.workflows import NonRetryableError
 
     assert NonRetryableError is sys.modules["workers.workflows"].NonRetryableError
     assert NonRetryableError is workers.NonRetryableError
@@ -250,7 +250,7 @@ def test_user_imports_in_a_fresh_interpreter() -> None:
         sys.path.insert(0, {str(RUNTIME_PATH)!r})
         from workers import WorkflowEntrypoint, WorkerEntrypoint, Response, Request
         from workers.workflows import NonRetryableError
-        import workers, emulator.runtime.workers as alias
+        import workers, wf.runtime.workers as alias
         assert alias is workers
         assert "aiohttp" not in sys.modules, "the workers package must not need aiohttp"
         from workers._env import _set_current_env

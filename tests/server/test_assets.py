@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
-from emulator.config import ConfigError, load_config
-from emulator.platform.assets import worker_first
-from emulator.testing import Emulator
 from tests.conftest import START
 from tests.devserver import DevServer
+from wf.config import ConfigError, load_config
+from wf.platform.assets import worker_first
+from wf.testing import Emulator
 
 SOURCE = """
 from workers import Response, WorkerEntrypoint, WorkflowEntrypoint

@@ -17,13 +17,13 @@ from typing import Any
 
 import pytest
 
-from emulator.config import ConfigError, load_config
-from emulator.platform.assets._headers import parse_headers
-from emulator.platform.assets._redirects import parse_redirects
-from emulator.testing import Emulator
 from tests.conftest import START
 from tests.devserver import DevServer
 from tests.server.test_assets import _http, write_project
+from wf.config import ConfigError, load_config
+from wf.platform.assets._headers import parse_headers
+from wf.platform.assets._redirects import parse_redirects
+from wf.testing import Emulator
 
 REDIRECTS = """
 # comments and blank lines are skipped
@@ -231,7 +231,7 @@ def test_header_lines_production_skips_are_reported_with_their_line() -> None:
 
 
 def test_absolute_header_rules_match_the_host_whatever_the_scheme_and_port() -> None:
-    from emulator.runtime.workers import Headers
+    from wf.runtime.workers import Headers
 
     rules = parse_headers("https://:sub.example.com/*\n  X-Sub: :sub\n/plain\n  X-Plain: 1\n")
     headers = Headers()

@@ -6,9 +6,9 @@ import io
 
 import pytest
 
-from emulator.console import AttributedStdout, DevConsole, format_event
-from emulator.engine import EngineEvent
-from emulator.step import current_step
+from wf.console import AttributedStdout, DevConsole, format_event
+from wf.engine import EngineEvent
+from wf.step import current_step
 
 AT = 1_767_225_600_000.0
 

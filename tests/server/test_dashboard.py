@@ -20,7 +20,7 @@ import pytest
 from tests.server.conftest import DevServer
 
 PAGES = ("/cdn-cgi/wf/", "/cdn-cgi/wf/dashboard")
-STATIC = Path(__file__).resolve().parents[2] / "emulator" / "server" / "static"
+STATIC = Path(__file__).resolve().parents[2] / "wf" / "server" / "static"
 TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(

@@ -11,8 +11,8 @@ import termios
 
 import pytest
 
-from emulator.server.hotkeys import HINT, Hotkeys
 from tests.server.conftest import DevServer
+from wf.server.hotkeys import HINT, Hotkeys
 
 
 class Tty:

@@ -10,14 +10,14 @@ from pathlib import Path
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from emulator.bindings import Env
-from emulator.clock import Clock
-from emulator.config import load_config
-from emulator.engine import Engine
-from emulator.project import Project
-from emulator.server import DevOptions, create_app, serve
 from tests.conftest import START
 from tests.server.conftest import FIXTURES
+from wf.bindings import Env
+from wf.clock import Clock
+from wf.config import load_config
+from wf.engine import Engine
+from wf.project import Project
+from wf.server import DevOptions, create_app, serve
 
 
 async def test_create_app_serves_an_engine(tmp_path: Path) -> None:
@@ -65,14 +65,14 @@ async def test_serve_runs_until_stopped(tmp_path: Path) -> None:
 
 
 def test_public_surface() -> None:
-    import emulator.server
+    import wf.server
 
-    assert sorted(emulator.server.__all__) == [
+    assert sorted(wf.server.__all__) == [
         "DevOptions",
         "DevSession",
         "create_app",
         "run",
         "serve",
     ]
-    for name in emulator.server.__all__:
-        assert getattr(emulator.server, name) is not None
+    for name in wf.server.__all__:
+        assert getattr(wf.server, name) is not None

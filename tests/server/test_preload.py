@@ -12,7 +12,7 @@ import pytest
 PROLOGUE = """
 import socket
 import ssl
-from emulator.server import preload
+from wf.server import preload
 
 preload.import_server()
 import aiohttp.connector as connector

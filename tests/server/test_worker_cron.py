@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 
-from emulator.config import ConfigError, load_config
-from emulator.testing import Emulator
 from tests.devserver import DevServer, run_wf
+from wf.config import ConfigError, load_config
+from wf.testing import Emulator
 
 NOON = "2026-09-01T12:00:00Z"
 NOON_MS = 1_788_264_000_000

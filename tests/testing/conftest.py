@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from emulator.testing import Emulator
 from tests.conftest import START, write_project
+from wf.testing import Emulator
 
 ROOT = Path(__file__).resolve().parents[2]
 APPROVALS = ROOT / "fixtures" / "approvals30"

@@ -1,14 +1,14 @@
-"""The public surface of emulator.testing, and how pytest finds the plugin."""
+"""The public surface of wf.testing, and how pytest finds the plugin."""
 
 from __future__ import annotations
 
 import importlib.metadata
 
-import emulator.testing
+import wf.testing
 
 
 def test_public_api_is_stated_in_all():
-    assert emulator.testing.__all__ == [
+    assert wf.testing.__all__ == [
         "Emulator",
         "InstanceIntrospector",
         "Modifier",
@@ -21,13 +21,13 @@ def test_public_api_is_stated_in_all():
         "WorkflowIntrospector",
         "WorkflowTestError",
     ]
-    for name in emulator.testing.__all__:
-        assert hasattr(emulator.testing, name)
+    for name in wf.testing.__all__:
+        assert hasattr(wf.testing, name)
 
 
 def test_public_functions_have_docstrings():
-    for name in emulator.testing.__all__:
-        value = getattr(emulator.testing, name)
+    for name in wf.testing.__all__:
+        value = getattr(wf.testing, name)
         for attr, member in vars(value).items() if isinstance(value, type) else []:
             if callable(member) and not attr.startswith("_"):
                 assert member.__doc__, f"{name}.{attr} has no docstring"
@@ -35,11 +35,11 @@ def test_public_functions_have_docstrings():
 
 def test_the_plugin_is_registered_as_a_pytest11_entry_point():
     points = importlib.metadata.entry_points(group="pytest11")
-    assert any(p.name == "wf" and p.value == "emulator.testing.plugin" for p in points)
+    assert any(p.name == "wf" and p.value == "wf.testing.plugin" for p in points)
 
 
 def test_errors_form_one_family():
-    from emulator.testing import (
+    from wf.testing import (
         ReplayDivergence,
         StepFailed,
         WaitTimeout,

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from emulator.testing import StepFailed
+from wf.testing import StepFailed
 
 pytestmark = pytest.mark.wf_project("fixtures/approvals30")
 

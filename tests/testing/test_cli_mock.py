@@ -11,11 +11,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from click.testing import CliRunner, Result
 
-from cli.main import main
-from cli.mock import parse_step
-from emulator.testing import Emulator
-from emulator.testing.http import setup_routes
 from tests.testing.conftest import PAYMENT
+from wf.cli.main import main
+from wf.cli.mock import parse_step
+from wf.testing import Emulator
+from wf.testing.http import setup_routes
 
 Wf = Callable[..., Awaitable[Result]]
 

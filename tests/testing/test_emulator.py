@@ -6,10 +6,10 @@ import asyncio
 
 import pytest
 
-from emulator.config import ConfigError
-from emulator.testing import Emulator, WorkflowFailed
 from tests.conftest import START, write_project
 from tests.testing.conftest import APPROVALS, PAYMENT, QUICKSTART
+from wf.config import ConfigError
+from wf.testing import Emulator, WorkflowFailed
 
 HOUR = 3_600_000
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from emulator.testing import Emulator
 from tests.conftest import START
+from wf.testing import Emulator
 
 SOURCE = """
 import json
@@ -177,7 +177,7 @@ async def test_a_mock_without_an_answer_says_what_to_call(emu: Emulator) -> None
 
 
 async def test_the_hook_is_removed_when_the_emulator_closes(tmp_path: Path) -> None:
-    from emulator.runtime.workers import _http
+    from wf.runtime.workers import _http
 
     async with Emulator(write_project(tmp_path), now=START):
         assert _http._outbound is not None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.testing import ReplayDivergence, WorkflowFailed
 from tests.testing.conftest import QUICKSTART
+from wf.testing import ReplayDivergence, WorkflowFailed
 
 # A step sets a variable of run() instead of returning the value: it works while the same
 # pass of run() goes on, and breaks once the instance is replayed after a hibernation.
@@ -98,7 +98,7 @@ async def test_an_unseen_divergence_fails_the_end_of_test_check(make_emulator):
 
 
 async def test_a_deterministic_workflow_passes_in_hibernation_mode(make_emulator):
-    from emulator.testing import Emulator
+    from wf.testing import Emulator
 
     async with Emulator(QUICKSTART, hibernate=True) as emu:
         inst = emu.introspect_instance("ONBOARDING", "ada")

@@ -9,11 +9,11 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from emulator.testing import Emulator
-from emulator.testing._hooks import hooks_for
-from emulator.testing.http import setup_routes
 from tests.conftest import START, describe
 from tests.testing.conftest import PAYMENT
+from wf.testing import Emulator
+from wf.testing._hooks import hooks_for
+from wf.testing.http import setup_routes
 
 BASE = "/cdn-cgi/wf/workflows/wf"
 
@@ -214,7 +214,7 @@ async def test_wait_errors(served):
 
 
 async def test_wf_dev_serves_the_routes_behind_its_loopback_guard(make_emulator):
-    from emulator.server.app import create_app
+    from wf.server.app import create_app
 
     emu = await make_emulator(PAYMENT)
     async with TestClient(TestServer(create_app(emu.engine))) as client:

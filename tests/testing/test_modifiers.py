@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.runtime.workers.workflows import NonRetryableError
-from emulator.testing import StepFailed, WorkflowFailed
 from tests.conftest import START
 from tests.testing.conftest import PAYMENT, calls
+from wf.runtime.workers.workflows import NonRetryableError
+from wf.testing import StepFailed, WorkflowFailed
 
 CHARGE = {"name": "charge"}
 RECEIPT = {"name": "receipt"}

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from emulator.testing import StepFailed, WaitTimeout, WorkflowFailed, WorkflowTestError
-from emulator.testing._hooks import hooks_for
 from tests.testing.conftest import PAYMENT
+from wf.testing import StepFailed, WaitTimeout, WorkflowFailed, WorkflowTestError
+from wf.testing._hooks import hooks_for
 
 FLOW = """
 from workers import WorkflowEntrypoint

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
-from cli.main import main
-from emulator.typegen import STUBS_DIR
+from wf.cli.main import main
+from wf.typegen import STUBS_DIR
 
 
 def wf_types(*args: str | Path) -> Result:

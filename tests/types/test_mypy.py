@@ -7,8 +7,8 @@ import re
 import shutil
 from pathlib import Path
 
-from emulator.typegen import STUBS_DIR
 from tests.types.running import mypy, wf_types
+from wf.typegen import STUBS_DIR
 
 
 def expected_errors(source: Path) -> dict[int, str]:

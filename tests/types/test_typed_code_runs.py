@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from emulator.testing import Emulator
 from tests.types.running import mypy, wf_types
+from wf.testing import Emulator
 
 CONFIG = {
     "name": "typed-run",

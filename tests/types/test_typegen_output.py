@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from emulator.typegen import STUBS_DIR
 from tests.types.running import mypy, wf_types
+from wf.typegen import STUBS_DIR
 
 ENV_OF_THE_FIXTURE = """\
 class Env(Protocol):

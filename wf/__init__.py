@@ -1,0 +1,3 @@
+"""wf: a local emulator of Cloudflare Workflows for Python."""
+
+__version__ = "0.1.0"

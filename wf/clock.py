@@ -1,0 +1,388 @@
+"""The clock: the only source of "now" and of timers in the emulator.
+
+Modes:
+- ``real``: virtual time runs with the wall clock (plus any offset added by ``advance``);
+- ``scale``: N virtual seconds pass per real second;
+- ``manual``: time moves only when told (``advance``, ``advance_to``, ``skip_to_next``);
+- ``auto``: like real, but whenever the engine is idle the clock jumps to the next timer.
+
+Advancing fires every timer it passes in due order, each at its own due time, and waits for
+the engine to settle after each, so a retry chain inside the window runs through and time
+never jumps past a timer that has not fired.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from wf.durations import (
+    MAX_TIME,
+    MIN_TIME,
+    DurationError,
+    parse_duration,
+    parse_timestamp,
+    to_iso,
+)
+from wf.usertime import real_time
+
+Mode = Literal["real", "scale", "manual", "auto"]
+MODES: tuple[Mode, ...] = ("real", "scale", "manual", "auto")
+MIN_SCALE = 0.001
+MAX_SCALE = 10_000_000.0  # 115 days per real second
+# In real and scale mode virtual time runs on by itself. The store holds a time a little
+# ahead of now (a lease of this many real seconds), renewed before now passes it, so a
+# reading the emulator has handed out is never ahead of what a restart resumes from.
+LEASE_S = 1.0
+
+
+def check_scale(scale: object) -> float:
+    """``scale`` as a float, or ValueError naming the allowed range."""
+    if (
+        isinstance(scale, bool)
+        or not isinstance(scale, int | float)
+        or not MIN_SCALE <= scale <= MAX_SCALE
+    ):
+        raise ValueError(
+            f"time scale must be a number from {MIN_SCALE:g} to {MAX_SCALE:,.0f}, got {scale!r}"
+        )
+    return float(scale)
+
+
+def check_time(ms: float) -> float:
+    """``ms`` when virtual time may be there, else DurationError naming the range."""
+    if not MIN_TIME <= ms <= MAX_TIME:
+        raise DurationError(
+            f"time cannot move to {to_iso(ms)}: virtual time stays between "
+            f"{to_iso(MIN_TIME)} and {to_iso(MAX_TIME)}"
+        )
+    return ms
+
+
+@dataclass(order=True)
+class Timer:
+    """A pending callback at a virtual time; ``cancel()`` removes it."""
+
+    due: float
+    seq: int
+    callback: Callable[[], None] = field(compare=False)
+    label: str = field(default="", compare=False)
+    cancelled: bool = field(default=False, compare=False)
+    clock: Clock | None = field(default=None, compare=False, repr=False)
+
+    def cancel(self) -> None:
+        if not self.cancelled:
+            self.cancelled = True
+            if self.clock is not None:
+                self.clock._timer_cancelled()
+
+
+class Clock:
+    """Virtual time in epoch milliseconds, with timers."""
+
+    def __init__(
+        self,
+        mode: Mode = "real",
+        *,
+        scale: float = 1.0,
+        now: float | None = None,
+        wall: Callable[[], float] = real_time,  # user code's time.time() may be virtual
+    ) -> None:
+        if mode not in MODES:
+            raise ValueError(f"unknown time mode {mode!r}: use one of {', '.join(MODES)}")
+        self._wall = wall
+        self.mode: Mode = mode
+        self.scale = check_scale(scale) if mode == "scale" else 1.0
+        start = self._wall_ms() if now is None else check_time(float(now))
+        # virtual = anchor_virtual + (wall - anchor_wall) * rate; rate 0 when manual.
+        self._anchor_virtual = start
+        self._anchor_wall = self._wall_ms()
+        self._last = start  # the latest reading: now() never answers less
+        self.lease = start  # the time the store vouches for (see LEASE_S)
+        self.on_lease: Callable[[], None] = lambda: None
+        self._heap: list[Timer] = []
+        self._cancelled = 0
+        self._seq = itertools.count()
+        self._handle: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.settle: Callable[[], Awaitable[None]] = _nothing
+        self.is_idle: Callable[[], bool] = lambda: True
+        self.on_change: Callable[[], None] = lambda: None
+        # Called with each timer just before its callback runs (``wf time`` reports what fired).
+        self.on_fire: Callable[[Timer], None] = lambda timer: None
+        self._auto_pending = False
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def _wall_ms(self) -> float:
+        return self._wall() * 1000.0
+
+    @property
+    def rate(self) -> float:
+        return 0.0 if self.mode == "manual" else self.scale
+
+    def now(self) -> float:
+        """Virtual now, epoch milliseconds; never less than an earlier reading."""
+        if self.mode == "manual":
+            return self._anchor_virtual
+        now = self._anchor_virtual + (self._wall_ms() - self._anchor_wall) * self.scale
+        if now <= self._last:  # the wall clock stepped back (NTP): hold still instead
+            return self._last
+        self._last = now
+        if now > self.lease:
+            self.lease = now + LEASE_S * 1000.0 * self.scale
+            self.on_lease()
+        return now
+
+    def next_due(self) -> float | None:
+        """Due time of the earliest pending timer."""
+        self._drop_cancelled()
+        return self._heap[0].due if self._heap else None
+
+    def pending(self) -> int:
+        """How many timers wait to fire."""
+        return len(self._heap) - self._cancelled
+
+    def timers(self) -> list[Timer]:
+        """The pending timers, earliest first."""
+        return sorted(t for t in self._heap if not t.cancelled)
+
+    def snapshot(self) -> dict[str, Any]:
+        """What the store keeps so a restart never moves time backwards."""
+        now = self.now()
+        return {
+            "mode": self.mode,
+            "scale": self.scale,
+            "now": now,
+            "wall": self._wall_ms(),
+            "lease": max(self.lease, now),
+        }
+
+    def restore(
+        self,
+        state: dict[str, Any] | None,
+        *,
+        mode: Mode | None = None,
+        scale: float | None = None,
+        at_least: float | None = None,
+    ) -> None:
+        """Continue from a snapshot; real and auto keep their offset from the wall clock.
+
+        ``mode`` and ``scale`` override the saved ones (a restart may choose another mode).
+        Time resumes at no earlier than the saved lease and ``at_least`` (the latest time
+        already stored anywhere), so it never runs backwards across a restart. A snapshot
+        with values out of range (written before they were checked) is ignored.
+        """
+        state = valid_snapshot(state or {})
+        saved_now = state.get("now", self.now())
+        self.mode = mode or state.get("mode", self.mode)
+        chosen = scale if scale is not None else state.get("scale", 1.0)
+        self.scale = chosen if self.mode == "scale" else 1.0
+        start = saved_now
+        if self.mode in ("real", "auto") and "now" in state:
+            offset = saved_now - state.get("wall", saved_now)
+            start = self._wall_ms() + offset
+        floor = max(saved_now, state.get("lease", saved_now), at_least or 0.0)
+        self._set_anchor(min(max(start, floor), MAX_TIME))
+        self._rearm()
+
+    # -- changing -----------------------------------------------------------------------------
+
+    def _set_anchor(self, virtual: float) -> None:
+        self._anchor_virtual = virtual
+        self._anchor_wall = self._wall_ms()
+        self._last = virtual
+
+    def _move_to(self, virtual: float) -> None:
+        if virtual > self.now():
+            self._set_anchor(virtual)
+
+    def set_mode(self, mode: Mode, scale: float | None = None) -> None:
+        """Switch mode (and scale) without moving virtual time."""
+        if mode not in MODES:
+            raise ValueError(f"unknown time mode {mode!r}: use one of {', '.join(MODES)}")
+        if scale is not None:
+            scale = check_scale(scale)
+        current = self.now()
+        self.mode = mode
+        self.scale = (scale if scale is not None else self.scale) if mode == "scale" else 1.0
+        self._set_anchor(current)
+        self._rearm()
+        self.on_change()
+
+    def reset_to(self, virtual: float) -> None:
+        """Put virtual time at ``virtual``, even backwards; the caller checks it against the
+        times already stored (nothing stored may end up in the future)."""
+        virtual = check_time(virtual)
+        self._set_anchor(virtual)
+        self.lease = virtual
+        self._rearm()
+        self.on_change()
+
+    def fire_early(self, timer: Timer) -> bool:
+        """Run one pending timer's callback now, ahead of its due time."""
+        if timer.cancelled or timer not in self._heap:
+            return False
+        timer.cancelled = True
+        self._timer_cancelled()
+        self.on_fire(timer)
+        timer.callback()
+        self._rearm()
+        return True
+
+    def call_at(self, due: float, callback: Callable[[], None], label: str = "") -> Timer:
+        """Run ``callback`` when virtual time reaches ``due``."""
+        timer = Timer(float(due), next(self._seq), callback, label, clock=self)
+        heapq.heappush(self._heap, timer)
+        if self._heap[0] is timer:
+            self._rearm()
+        return timer
+
+    def call_later(self, delay_ms: float, callback: Callable[[], None], label: str = "") -> Timer:
+        return self.call_at(self.now() + delay_ms, callback, label)
+
+    async def sleep(self, delay_ms: float) -> None:
+        """Wait for ``delay_ms`` of virtual time."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def wake() -> None:
+            if not future.done():
+                future.set_result(None)
+
+        timer = self.call_later(delay_ms, wake)
+        try:
+            await future
+        finally:
+            timer.cancel()
+
+    async def advance(self, by: str | float) -> float:
+        """Move time forward by a duration, firing every timer passed; returns the new now."""
+        return await self.advance_to(check_time(self.now() + parse_duration(by, lenient=True)))
+
+    async def advance_to(self, target: str | float) -> float:
+        """Move time forward to a timestamp, firing every timer passed, each at its due time."""
+        goal = check_time(parse_timestamp(target) if isinstance(target, str) else float(target))
+        await self.settle()
+        while True:
+            due = self.next_due()
+            if due is None or due > goal:
+                break
+            self._move_to(due)
+            self._fire_due()
+            await self.settle()
+        self._move_to(goal)
+        self._fire_due()
+        await self.settle()
+        self.on_change()
+        return self.now()
+
+    async def skip_to_next(self) -> float | None:
+        """Jump to the earliest timer and fire it; None when no timer is pending."""
+        await self.settle()
+        due = self.next_due()
+        if due is None:
+            return None
+        await self.advance_to(max(due, self.now()))
+        return due
+
+    async def run_until_idle(self, limit: int = 10_000) -> int:
+        """Fire timers in order until none is left (or ``limit`` jumps); returns the jumps."""
+        jumps = 0
+        while jumps < limit and await self.skip_to_next() is not None:
+            jumps += 1
+        return jumps
+
+    # -- firing -------------------------------------------------------------------------------
+
+    def _timer_cancelled(self) -> None:
+        # Step timeouts are cancelled far more often than they fire: compact the heap when
+        # cancelled entries dominate, so it never grows with dead timers.
+        self._cancelled += 1
+        if self._cancelled > 64 and self._cancelled * 2 > len(self._heap):
+            self._heap = [t for t in self._heap if not t.cancelled]
+            heapq.heapify(self._heap)
+            self._cancelled = 0
+
+    def _drop_cancelled(self) -> None:
+        while self._heap and self._heap[0].cancelled:
+            heapq.heappop(self._heap)
+            self._cancelled = max(0, self._cancelled - 1)
+
+    def _fire_due(self) -> None:
+        now = self.now()
+        while True:
+            self._drop_cancelled()
+            if not self._heap or self._heap[0].due > now:
+                break
+            timer = heapq.heappop(self._heap)
+            timer.cancelled = True  # fired: a later cancel() is a no-op
+            self.on_fire(timer)
+            timer.callback()
+        self._rearm()
+
+    def _rearm(self) -> None:
+        """Schedule a real-time wake-up for the earliest timer (not in manual mode)."""
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._loop = loop
+        due = self.next_due()
+        if due is None or self.mode == "manual":
+            return
+        delay = max(0.0, (due - self.now()) / self.rate / 1000.0)
+        self._handle = loop.call_later(min(delay, 3600.0), self._fire_due)
+
+    def notify_idle(self) -> None:
+        """Called by the engine when nothing is running; auto mode jumps to the next timer."""
+        if self.mode != "auto" or self._auto_pending:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._auto_pending = True
+        loop.call_soon(self._auto_jump)
+
+    def _auto_jump(self) -> None:
+        self._auto_pending = False
+        if self.mode != "auto" or not self.is_idle():
+            return
+        self.jump_to_next()
+
+    def jump_to_next(self) -> None:
+        """Move to the earliest timer and fire it (auto time, when nothing else can run)."""
+        due = self.next_due()
+        if due is None or due > MAX_TIME:
+            return
+        self._move_to(due)
+        self._fire_due()
+        self.on_change()
+
+
+async def _nothing() -> None:
+    return None
+
+
+def valid_snapshot(state: dict[str, Any]) -> dict[str, Any]:
+    """The usable entries of a saved snapshot: known mode, scale in range, times in range."""
+    valid: dict[str, Any] = {}
+    if state.get("mode") in MODES:
+        valid["mode"] = state["mode"]
+    with contextlib.suppress(ValueError):
+        valid["scale"] = check_scale(state.get("scale", 1.0))
+    for key in ("now", "lease", "wall"):
+        value = state.get(key)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        if MIN_TIME <= value <= MAX_TIME:
+            valid[key] = float(value)
+    return valid

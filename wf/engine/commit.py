@@ -1,0 +1,133 @@
+"""Group commit: the state changes of many instances share one SQLite commit.
+
+The rule the verbs keep: nothing is acknowledged before it is durable. ``record`` writes a
+row into the open transaction (durable at the next commit, at the latest at the end of this
+event-loop tick); ``record_at_tick_end`` writes it only if it is still wanted when the tick
+ends; ``durable`` returns once everything written so far is committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from wf.store import StepRow, Store
+
+__all__ = ["GroupCommit"]
+
+
+class GroupCommit:
+    """Commits the store's open transaction on behalf of every instance of one engine."""
+
+    def __init__(self, store: Store, running: Callable[[], int]) -> None:
+        self.store = store
+        self._running = running  # how many instances execute now (nobody to share with: 1)
+        self._scheduled = False
+        self._waiters: list[asyncio.Future[None]] = []
+        self._unsaved: dict[tuple[Any, ...], StepRow] = {}
+        self._inline = 0
+        # Counts writes and ended steps: ``Engine.settle`` waits until it stops moving.
+        self.progress = 0
+
+    def unsaved_steps(self, workflow: str, instance_id: str) -> list[StepRow]:
+        """Steps of an instance written at the end of this tick (their code still runs)."""
+        return [
+            r
+            for r in self._unsaved.values()
+            if r.workflow == workflow and r.instance == instance_id
+        ]
+
+    @property
+    def pending(self) -> bool:
+        """True while some write waits for a commit."""
+        return self.store.dirty or bool(self._unsaved)
+
+    def commit(self) -> None:
+        """Commit every pending write now."""
+        self._commit()
+
+    def soon(self, *, progress: bool = True) -> None:
+        """Commit at the end of this event-loop tick, together with other instances' writes."""
+        if progress:
+            self.progress += 1
+        if self._scheduled:
+            return
+        self._scheduled = True
+        try:
+            asyncio.get_running_loop().call_soon(self._commit)
+        except RuntimeError:
+            self._commit()
+
+    def _commit(self) -> None:
+        self._scheduled = False
+        for row in self._unsaved.values():  # steps whose code is still running
+            self.store.save_step(row)
+        self._unsaved.clear()
+        waiters, self._waiters = self._waiters, []
+        try:
+            self.store.commit()
+        except Exception as exc:
+            # Whoever waits to acknowledge a write hears that it failed, rather than hanging.
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_exception(exc)
+            raise
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def record_at_tick_end(self, row: StepRow) -> None:
+        """Write a step at the end of this tick, unless ``record`` comes first.
+
+        A step attempt's start only needs writing if its code is still running when the tick
+        ends; a step that finishes within the tick writes just its result.
+        """
+        self._unsaved[(row.workflow, row.instance, *row.key)] = row
+        self.soon()
+
+    def record(self, row: StepRow) -> None:
+        """Write a step into the open transaction now (superseding ``record_at_tick_end``).
+
+        Durable at the next commit: at the latest at the end of this tick.
+        """
+        self._unsaved.pop((row.workflow, row.instance, *row.key), None)
+        self.store.save_step(row)
+        self.soon()
+
+    async def answer_durable(self) -> None:
+        """Return once every write so far is committed, for an answer about to go out.
+
+        The same group commit as ``durable``, one loop round sooner: the end-of-tick commit is
+        already queued when the answer yields, so it runs before the answer resumes, and the
+        answer sees its transaction committed without a waiter's wake-up (a round more). A
+        write made after that commit (by others in that round) is not the answer's to wait for.
+        """
+        if not self.store.dirty and not self._unsaved:
+            return
+        # Unsaved steps are written at the next commit: in this transaction, or the next one.
+        mine = self.store.transactions if self.store.dirty else self.store.transactions + 1
+        self.soon(progress=False)
+        await asyncio.sleep(0)
+        if self.store.committed < mine:
+            await self.durable()
+
+    async def durable(self) -> None:
+        """Return once every write so far is committed.
+
+        Instances that reach this point in the same tick share one commit (group commit):
+        that is how many instances' steps get past SQLite's commit rate. With one instance
+        running there is nobody to share with, so it commits at once.
+        """
+        if not self.store.dirty and not self._unsaved:
+            return
+        if self._running() <= 1:
+            self._commit()
+            self._inline += 1
+            if self._inline % 16 == 0:
+                await asyncio.sleep(0)  # let the server and other tasks run now and then
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        self.soon()
+        await waiter
