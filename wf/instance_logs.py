@@ -2,8 +2,10 @@
 
 While an instance's ``run()`` or one attempt of a step executes, a ``Scope`` (a ContextVar)
 names it: workflow, instance, step label (``charge-1``; None in ``run()`` itself) and attempt.
-Two taps read it: ``sys.stdout`` is wrapped by a tee (each ``print()`` line is one entry of
-level ``log``, as ``console.log`` is in a Worker) and a handler on the root logger takes each
+Three taps read it: ``sys.stdout`` and ``sys.stderr`` are wrapped by tees (each ``print()``
+line is one entry of level ``log``, as ``console.log`` is in a Worker; each line written to
+stderr, ``print(..., file=sys.stderr)``, a warning, is one of level ``error``, as
+``console.error``) and a handler on the root logger takes each
 ``logging`` record (its level: ``debug``, ``info``, ``warn``, ``error``, ``critical``). Both
 pass the output on unchanged, so the console shows it as before.
 
@@ -102,7 +104,7 @@ class InstanceLogs:
         self.clock = clock
         self._commit_soon = commit_soon  # the engine's end-of-tick group commit
         self._next: dict[tuple[str, str], int] = {}
-        self._partial: dict[Scope, str] = {}  # print() text before its newline
+        self._partial: dict[tuple[Scope, str], str] = {}  # text before its newline, by level
         store.execute(_SCHEMA)
         # Entries of instances deleted while no engine ran go at start.
         store.execute(
@@ -141,20 +143,22 @@ class InstanceLogs:
             )
         self._commit_soon()
 
-    def write(self, scope: Scope, text: str) -> None:
-        """Text written to stdout by the scope's code: one entry per completed line."""
-        buffered = self._partial.pop(scope, "") + text
+    def write(self, scope: Scope, text: str, level: str = "log") -> None:
+        """Text written to stdout (``log``) or stderr (``error``) by the scope's code: one entry
+        per completed line."""
+        buffered = self._partial.pop((scope, level), "") + text
         *lines, rest = buffered.split("\n")
         for line in lines:
-            self.add(scope, "log", line)
+            self.add(scope, level, line)
         if rest:
-            self._partial[scope] = rest
+            self._partial[(scope, level)] = rest
 
     def flush(self, scope: Scope) -> None:
-        """The scope's code ended: its unfinished line is an entry too."""
-        rest = self._partial.pop(scope, None)
-        if rest:
-            self.add(scope, "log", rest)
+        """The scope's code ended: its unfinished lines are entries too."""
+        for level in ("log", "error"):
+            rest = self._partial.pop((scope, level), None)
+            if rest:
+                self.add(scope, level, rest)
 
     def forget(self, workflow: str, instance: str) -> None:
         """Drop an instance's entries (it was deleted)."""
@@ -213,7 +217,7 @@ def enter_step(step: str, attempt: int) -> contextvars.Token[Scope | None] | Non
     outer = _scope.get()
     if outer is None:
         return None
-    if type(sys.stdout) is not _Tee:
+    if type(sys.stdout) is not _Tee or type(sys.stderr) is not _Tee:
         _install()
     return _scope.set(Scope(outer.logs, outer.workflow, outer.instance, step, attempt))
 
@@ -234,16 +238,23 @@ _local = threading.local()  # a tee writing into another tee must not keep the t
 
 
 class _Tee(io.TextIOBase):
-    """``sys.stdout``, with the lines written inside a scope kept in its instance's log."""
+    """``sys.stdout`` or ``sys.stderr``, with the lines written inside a scope kept in its
+    instance's log at ``level``."""
 
-    def __init__(self, stream: Any) -> None:
+    def __init__(self, stream: Any, level: str) -> None:
         super().__init__()
         self._stream = stream
+        self._level = level
 
     def write(self, text: str) -> int:
         scope = _scope.get()
-        if scope is not None and not getattr(_local, "inside", False):
-            scope.logs.write(scope, text)
+        if (
+            scope is not None
+            and not getattr(_local, "inside", False)
+            # a logging handler's own output: the record is kept once, by _Handler
+            and sys._getframe(1).f_globals.get("__name__") != "logging"
+        ):
+            scope.logs.write(scope, text, self._level)
         _local.inside = True
         try:
             written: int = self._stream.write(text)
@@ -290,7 +301,11 @@ class _Handler(logging.Handler):
             # do it here, so the output is what it was without wf.
             last = logging.lastResort
             if last is not None and record.levelno >= last.level:
-                last.handle(record)
+                _local.inside = True  # it writes to stderr: the record is kept once, above
+                try:
+                    last.handle(record)
+                finally:
+                    _local.inside = False
 
 
 def _handled_elsewhere(record: logging.LogRecord) -> bool:
@@ -309,6 +324,8 @@ _HANDLER = _Handler()
 
 def _install() -> None:
     if sys.stdout is not None and type(sys.stdout) is not _Tee:
-        sys.stdout = _Tee(sys.stdout)
+        sys.stdout = _Tee(sys.stdout, "log")
+    if sys.stderr is not None and type(sys.stderr) is not _Tee:
+        sys.stderr = _Tee(sys.stderr, "error")
     if _HANDLER not in logging.root.handlers:
         logging.root.addHandler(_HANDLER)

@@ -142,3 +142,43 @@ async def test_logging_outside_workflow_code_is_not_kept_and_still_reaches_handl
         logging.getLogger("test").warning("from the test itself")
     assert "from the test itself" in caplog.text
     assert all("from the test" not in x.message for x in emu.logs("SHOP", "a"))
+
+
+async def test_stderr_is_kept_as_error_and_a_handler_s_output_is_not_kept_twice(
+    make_emulator: MakeEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = """
+import logging
+import sys
+from js import console
+from workers import WorkflowEntrypoint
+
+class MyWorkflow(WorkflowEntrypoint):
+    async def run(self, event, step):
+        @step.do()
+        async def talk():
+            print("to stdout")
+            print("to stderr", file=sys.stderr)
+            console.error("from console.error")
+            logger = logging.getLogger("mine")
+            logger.addHandler(logging.StreamHandler(sys.stderr))  # the user's own handler
+            logger.warning("handled once")
+            logger.handlers.clear()
+            print("partial", end="", file=sys.stderr)
+            return 1
+
+        await talk()
+"""
+    emu = await make_emulator(source)
+    await emu.env.SHOP.create(id="e")
+    await emu.introspect_instance("SHOP", "e").wait_for_status("complete")
+    lines = [(x.level, x.message) for x in emu.logs("SHOP", "e")]
+    assert lines == [
+        ("log", "to stdout"),
+        ("error", "to stderr"),
+        ("error", "from console.error"),
+        ("warn", "handled once"),
+        ("error", "partial"),
+    ]
+    err = capsys.readouterr().err  # and the output still goes where it went
+    assert "to stderr\n" in err and "handled once\n" in err and "from console.error" in err
