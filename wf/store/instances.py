@@ -13,6 +13,7 @@ from wf.store.rows import (
     InstanceRow,
     _instance_from_db,
     _instance_values,
+    status_and_time_filters,
 )
 from wf.store.schema import _FINAL_SQL
 from wf.store.steps import StepQueries
@@ -143,15 +144,7 @@ class InstanceQueries(StepQueries, EventQueries):
             escaped = id_contains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             where.append("id LIKE ? ESCAPE '\\'")
             args.append(f"%{escaped}%")
-        if status is not None:
-            where.append("status = ?")
-            args.append(status)
-        if since is not None:
-            where.append("created >= ?")
-            args.append(since)
-        if until is not None:
-            where.append("created <= ?")
-            args.append(until)
+        status_and_time_filters(where, args, status, since, until)
         clause = " AND ".join(where)
         total = self._db.execute(f"SELECT COUNT(*) FROM instances WHERE {clause}", args)
         rows = self._db.execute(

@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from wf.store.database import Database
-from wf.store.rows import _INSTANCE_COLUMNS, InstanceRow, _instance_from_db
+from wf.store.rows import (
+    _INSTANCE_COLUMNS,
+    InstanceRow,
+    _instance_from_db,
+    status_and_time_filters,
+)
 
 
 class PageQueries(Database):
@@ -31,15 +36,7 @@ class PageQueries(Database):
         """
         where: list[str] = ["workflow = ?"]
         args: list[Any] = [workflow]
-        if status is not None:
-            where.append("status = ?")
-            args.append(status)
-        if since is not None:
-            where.append("created >= ?")
-            args.append(since)
-        if until is not None:
-            where.append("created <= ?")
-            args.append(until)
+        status_and_time_filters(where, args, status, since, until)
         if after is not None:
             where.append("(created, seq) > (?, ?)" if ascending else "(created, seq) < (?, ?)")
             args.extend(after)

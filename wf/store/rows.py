@@ -133,3 +133,17 @@ def _step_from_db(row: tuple[Any, ...]) -> StepRow:
     step.state = StepState(step.state)
     step.attempts = json.loads(attempts) if attempts else []
     return step
+
+
+def status_and_time_filters(
+    where: list[str],
+    args: list[Any],
+    status: str | None,
+    since: float | None,
+    until: float | None,
+) -> None:
+    """Add ``status = ?`` and the creation-time bounds (epoch ms, inclusive) that are given."""
+    for clause, value in (("status = ?", status), ("created >= ?", since), ("created <= ?", until)):
+        if value is not None:
+            where.append(clause)
+            args.append(value)
