@@ -57,7 +57,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-# `emulator`: the package's name in the trees issue10_bench compares, and an alias of `wf`
+# `emulator`: the package's name in the trees redesign_bench compares, and an alias of `wf`
 # in newer ones, so this bench runs on both.
 warnings.filterwarnings("ignore", "the `emulator` package is now `wf`", DeprecationWarning)
 from emulator.clock import Clock  # noqa: E402
@@ -193,7 +193,7 @@ class Harness:
 
 
 def env_option() -> dict[str, Any]:
-    """``make_env=Env`` where the engine takes its env factory (trees since issue 10)."""
+    """``make_env=Env`` where the engine takes its env factory (trees since the core redesign)."""
     import inspect
 
     if "make_env" not in inspect.signature(Engine).parameters:

@@ -1,10 +1,10 @@
-"""Issue 10 before/after: the engine bench and the server bench on two trees, in one run.
+"""The core redesign, before/after: the engine bench and the server bench on two trees, in one run.
 
 Usage (from the repository root)::
 
-    .venv/bin/python bench/issue10_bench.py                 # --quick benches, 3 rounds
-    .venv/bin/python bench/issue10_bench.py --rounds 5 --full
-    .venv/bin/python bench/issue10_bench.py --before REV --after REV2
+    .venv/bin/python bench/redesign_bench.py                 # --quick benches, 3 rounds
+    .venv/bin/python bench/redesign_bench.py --rounds 5 --full
+    .venv/bin/python bench/redesign_bench.py --before REV --after REV2
 
 "before" is ``git archive`` of ``--before`` (default c4f7c54, the core before the engine
 package); "after" is ``--after REV`` or a copy of the working tree's ``emulator/`` and
