@@ -37,6 +37,7 @@ class TimerKind(StrEnum):
     QUEUE = "queue"  # a queue's delivery: a message's delay, a retry delay, a batch timeout
     WORKER_CRON = "worker cron"  # the next run of the Worker's scheduled() handler
     DO_ALARM = "DO alarm"  # a Durable Object's alarm
+    RETENTION = "retention"  # the earliest removal of a finished instance (a background timer)
 
 
 class _Fire:
@@ -79,17 +80,22 @@ class Timers:
         due: float,
         callback: Callable[[], None],
         label: str | None = None,
+        *,
+        background: bool = False,
     ) -> None:
         """Run ``callback`` when virtual time reaches ``due``; replaces this key's timer.
 
-        ``label`` names it on the clock (``wf time status`` reads it); the kind by default."""
+        ``label`` names it on the clock (``wf time status`` reads it); the kind by default.
+        ``background``: skips and auto time never jump to it (`Clock.call_at`)."""
         slot = (kind, key)
         old = self._timers.pop(slot, None)
         if old is not None:
             old.cancel()
 
         fire = _Fire(self._timers, slot, callback)
-        self._timers[slot] = self.clock.call_at(due, fire, label=label or kind)  # a str already
+        self._timers[slot] = self.clock.call_at(
+            due, fire, label=label or kind, background=background
+        )  # the kind is a str already
 
     def cancel(self, kind: TimerKind, key: Hashable) -> bool:
         """Cancel this key's timer; False when there was none."""

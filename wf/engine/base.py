@@ -114,8 +114,8 @@ class EngineBase:
         self.logs = InstanceLogs(self.store, self.clock, lambda: self._commit.soon(progress=False))
         self.tracebacks = Tracebacks(self.store, config.root)
         self._closed = False
-        # Earliest removal due of a finished instance (retention); purged lazily on access, not
-        # by a timer, so that `--time auto` does not jump days ahead to remove instances.
+        # Earliest removal due of a finished instance (retention): a TimerKind.RETENTION timer
+        # once started (expiry.py), and what reads check before purging.
         self._next_expiry = self.store.next_expiry()
         self._warned_default_retention = False
         self.version = str(uuid.uuid4())
