@@ -158,8 +158,8 @@ class Clock:
         return due
 
     def pending(self) -> int:
-        """How many timers wait to fire."""
-        return len(self._heap) - self._cancelled + len(self._background)
+        """How many timers wait to fire, background ones aside (as for ``next_due``)."""
+        return len(self._heap) - self._cancelled
 
     def timers(self) -> list[Timer]:
         """The pending timers, earliest first."""

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from wf import usertime
 from wf.clock import Clock
 from wf.engine.commit import GroupCommit
 from wf.engine.hooks import NO_HOOKS, EngineHooks
@@ -108,6 +109,8 @@ class EngineBase:
         self._runner_settings: dict[str, tuple[Config, RunnerSettings]] = {}
         # Every timer of the engine: instances' wake-ups, step timeouts, cron firings.
         self._timers = Timers(self.clock)
+        # User code's asyncio.sleep on this clock: TimerKind.USER_SLEEP timers of the engine.
+        usertime.use_timers(self.clock, self._timers)
         self._seq = self.store.next_seq()
         self._commit = GroupCommit(self.store, self._live.__len__)
         # What instances print and log, and their tracebacks: tables of their own in the store.
