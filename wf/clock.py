@@ -9,6 +9,10 @@ Modes:
 Advancing fires every timer it passes in due order, each at its own due time, and waits for
 the engine to settle after each, so a retry chain inside the window runs through and time
 never jumps past a timer that has not fired.
+
+A *background* timer (a retention removal) fires like any other when time reaches it, but
+is never a target: ``skip_to_next`` and auto time's jumps go to the next foreground timer, so
+they never move time days ahead just to remove finished instances.
 """
 
 from __future__ import annotations
@@ -74,12 +78,13 @@ class Timer:
     label: str = field(default="", compare=False)
     cancelled: bool = field(default=False, compare=False)
     clock: Clock | None = field(default=None, compare=False, repr=False)
+    background: bool = field(default=False, compare=False)
 
     def cancel(self) -> None:
         if not self.cancelled:
             self.cancelled = True
             if self.clock is not None:
-                self.clock._timer_cancelled()
+                self.clock._timer_cancelled(self.background)
 
 
 class Clock:
@@ -106,6 +111,7 @@ class Clock:
         self.lease = start  # the time the store vouches for (see LEASE_S)
         self.on_lease: Callable[[], None] = lambda: None
         self._heap: list[Timer] = []
+        self._background: list[Timer] = []  # a heap too; few (one retention timer)
         self._cancelled = 0
         self._seq = itertools.count()
         self._handle: asyncio.TimerHandle | None = None
@@ -144,13 +150,20 @@ class Clock:
         self._drop_cancelled()
         return self._heap[0].due if self._heap else None
 
+    def _next_any(self) -> float | None:
+        """Due time of the earliest pending timer, background ones included."""
+        due = self.next_due()
+        if self._background and (due is None or self._background[0].due < due):
+            return self._background[0].due
+        return due
+
     def pending(self) -> int:
-        """How many timers wait to fire."""
+        """How many timers wait to fire, background ones aside (as for ``next_due``)."""
         return len(self._heap) - self._cancelled
 
     def timers(self) -> list[Timer]:
         """The pending timers, earliest first."""
-        return sorted(t for t in self._heap if not t.cancelled)
+        return sorted(t for t in [*self._heap, *self._background] if not t.cancelled)
 
     def snapshot(self) -> dict[str, Any]:
         """What the store keeps so a restart never moves time backwards."""
@@ -226,18 +239,33 @@ class Clock:
 
     def fire_early(self, timer: Timer) -> bool:
         """Run one pending timer's callback now, ahead of its due time."""
-        if timer.cancelled or timer not in self._heap:
+        if timer.cancelled or timer not in (self._background if timer.background else self._heap):
             return False
         timer.cancelled = True
-        self._timer_cancelled()
+        self._timer_cancelled(timer.background)
         self.on_fire(timer)
         timer.callback()
         self._rearm()
         return True
 
-    def call_at(self, due: float, callback: Callable[[], None], label: str = "") -> Timer:
-        """Run ``callback`` when virtual time reaches ``due``."""
+    def call_at(
+        self,
+        due: float,
+        callback: Callable[[], None],
+        label: str = "",
+        *,
+        background: bool = False,
+    ) -> Timer:
+        """Run ``callback`` when virtual time reaches ``due``.
+
+        ``background``: it fires when time gets there, but skips and auto time never jump to
+        it (see the module's docstring)."""
         timer = Timer(float(due), next(self._seq), callback, label, clock=self)
+        if background:
+            timer.background = True
+            heapq.heappush(self._background, timer)
+            self._rearm()
+            return timer
         heapq.heappush(self._heap, timer)
         if self._heap[0] is timer:
             self._rearm()
@@ -269,7 +297,7 @@ class Clock:
         goal = check_time(parse_timestamp(target) if isinstance(target, str) else float(target))
         await self.settle()
         while True:
-            due = self.next_due()
+            due = self._next_any()
             if due is None or due > goal:
                 break
             self._move_to(due)
@@ -299,7 +327,11 @@ class Clock:
 
     # -- firing -------------------------------------------------------------------------------
 
-    def _timer_cancelled(self) -> None:
+    def _timer_cancelled(self, background: bool = False) -> None:
+        if background:  # few of them: drop it at once
+            self._background = [t for t in self._background if not t.cancelled]
+            heapq.heapify(self._background)
+            return
         # Step timeouts are cancelled far more often than they fire: compact the heap when
         # cancelled entries dominate, so it never grows with dead timers.
         self._cancelled += 1
@@ -317,9 +349,12 @@ class Clock:
         now = self.now()
         while True:
             self._drop_cancelled()
-            if not self._heap or self._heap[0].due > now:
+            heap = self._heap
+            if self._background and (not heap or self._background[0] < heap[0]):
+                heap = self._background  # the earlier of the two, so all fire in due order
+            if not heap or heap[0].due > now:
                 break
-            timer = heapq.heappop(self._heap)
+            timer = heapq.heappop(heap)
             timer.cancelled = True  # fired: a later cancel() is a no-op
             self.on_fire(timer)
             timer.callback()
@@ -335,7 +370,7 @@ class Clock:
         except RuntimeError:
             return
         self._loop = loop
-        due = self.next_due()
+        due = self._next_any()
         if due is None or self.mode == "manual":
             return
         delay = max(0.0, (due - self.now()) / self.rate / 1000.0)

@@ -17,11 +17,24 @@ import os
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import MappingProxyType, ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any
+
+from wf.user_imports import (
+    RUNTIME_PATH,
+    WORKERS,
+    FreshSourceLoader,
+    ensure_workers_package,
+    install_path_hook,
+    is_user_path,
+    module_paths,
+)
+from wf.user_imports import (
+    USER_ROOTS as _ROOTS,  # the name tests and older callers read
+)
+from wf.worker_code import LoadedCode, WorkerError, call_fetch, call_queue, call_scheduled
 
 if TYPE_CHECKING:
     from wf.config import Config
@@ -38,35 +51,9 @@ __all__ = [
     "ensure_workers_package",
 ]
 
-RUNTIME_PATH: Path = Path(__file__).resolve().parent / "runtime"
-_PACKAGE_DIR = Path(__file__).resolve().parent  # the emulator itself is never user code
-_WORKERS = "workers"
-# Directories inside a project that hold third-party or tool files, not the user's modules.
-_FOREIGN_DIRS = frozenset(
-    {"site-packages", "dist-packages", "node_modules", "python_modules", "venv", "__pycache__"}
-)
-
 # One load at a time, process-wide: loads edit the shared sys.modules and sys.path.
 _LOAD_LOCK = threading.RLock()
-_ROOTS: set[str] = set()  # resolved roots of every project loaded in this process
 _ADDED_PATHS: dict[str, list[str]] = {}  # root -> sys.path entries its loads added
-
-
-@dataclass(frozen=True, eq=False)  # identity: each load is its own generation
-class LoadedCode:
-    """The result of one successful load of the user's code."""
-
-    generation: int
-    modules: Mapping[str, ModuleType]
-    workflow_classes: Mapping[str, type]
-    worker: type | None
-    on_fetch: Callable[..., Any] | None
-    files: tuple[Path, ...]
-    # Module-level handlers of the older style: on_queue(batch, env), on_scheduled(event, env)
-    on_queue: Callable[..., Any] | None = None
-    on_scheduled: Callable[..., Any] | None = None
-    # durable_objects.bindings[].class_name -> the DurableObject subclass in the main module
-    durable_object_classes: Mapping[str, type] = field(default_factory=lambda: MappingProxyType({}))
 
 
 class LoadError(Exception):
@@ -88,76 +75,6 @@ class LoadError(Exception):
         self.path = path
         self.line = line
         self.traceback_text = traceback_text or message + "\n"
-
-
-def ensure_workers_package() -> ModuleType:
-    """Make `import workers` (and `wf.runtime.workers`) resolve to our runtime package."""
-    runtime = str(RUNTIME_PATH)
-    if runtime not in sys.path:
-        sys.path.insert(0, runtime)
-    current = sys.modules.get(_WORKERS)
-    if current is None or not _is_runtime_module(current):
-        # A different `workers` (say a workers-py stub in the venv) must not shadow ours.
-        for name in [n for n in list(sys.modules) if n == _WORKERS or n.startswith("workers.")]:
-            del sys.modules[name]
-        current = importlib.import_module(_WORKERS)
-    importlib.import_module("wf.runtime.workers")  # aliases the emulator-side name
-    # Our `pyodide` stand-in, never an installed pyodide-py, is what `pyodide.ffi` finds.
-    importlib.import_module("wf.runtime.pyodide")
-    return current
-
-
-def _is_runtime_module(module: ModuleType) -> bool:
-    file = getattr(module, "__file__", None)
-    return file is not None and Path(file).resolve().parent == RUNTIME_PATH / _WORKERS
-
-
-class _FreshSourceLoader(importlib.machinery.SourceFileLoader):
-    """Compiles user source on every import, never through a .pyc.
-
-    A .pyc is validated by whole-second mtime and size, so an edit saved within the same
-    second that keeps the size would reload stale code.
-    """
-
-    def path_stats(self, path: str) -> Mapping[str, Any]:
-        raise OSError("wf compiles user modules from source")  # get_code then skips caching
-
-
-_FILE_FINDER_HOOK = importlib.machinery.FileFinder.path_hook(
-    (importlib.machinery.ExtensionFileLoader, importlib.machinery.EXTENSION_SUFFIXES),
-    (_FreshSourceLoader, importlib.machinery.SOURCE_SUFFIXES),
-    (importlib.machinery.SourcelessFileLoader, importlib.machinery.BYTECODE_SUFFIXES),
-)
-
-
-def _user_path_hook(entry: str) -> Any:
-    """sys.path_hooks entry: our FileFinder for user directories, ImportError for the rest."""
-    path = os.path.realpath(entry or os.getcwd())
-    if not any(_is_user_path(path, root) for root in _ROOTS):
-        raise ImportError("not a wf user directory")
-    return _FILE_FINDER_HOOK(entry)
-
-
-def _install_path_hook() -> None:
-    if _user_path_hook not in sys.path_hooks:
-        sys.path_hooks.insert(0, _user_path_hook)
-
-
-def _is_user_path(path: str, root: str) -> bool:
-    """Whether a resolved path lies in the project `root`, outside venvs and the emulator."""
-    if path != root and not path.startswith(root + os.sep):
-        return False
-    if path == str(_PACKAGE_DIR) or path.startswith(str(_PACKAGE_DIR) + os.sep):
-        return False
-    relative = Path(path[len(root) :].lstrip(os.sep)).parts
-    return not any(part.startswith(".") or part in _FOREIGN_DIRS for part in relative)
-
-
-def _module_paths(module: ModuleType) -> list[str]:
-    file = getattr(module, "__file__", None)
-    if file:
-        return [file]
-    return [str(p) for p in getattr(module, "__path__", None) or []]  # namespace packages
 
 
 class Project:
@@ -190,7 +107,7 @@ class Project:
         with _LOAD_LOCK:
             ensure_workers_package()
             _ROOTS.add(self._root_key)
-            _install_path_hook()
+            install_path_hook()
             self._set_sys_path()
             previous = self._purge()
             importlib.invalidate_caches()
@@ -225,15 +142,15 @@ class Project:
         _ADDED_PATHS[self._root_key] = wanted
         for key in list(sys.path_importer_cache):
             # Finders cached before our hook was installed would use .pyc files.
-            if any(_is_user_path(os.path.realpath(key or "."), root) for root in _ROOTS):
+            if any(is_user_path(os.path.realpath(key or "."), root) for root in _ROOTS):
                 del sys.path_importer_cache[key]
 
     def _is_user_module(self, module: ModuleType, roots: Iterable[str]) -> bool:
         # No realpath here: it costs syscalls per module, and user modules come from the
         # resolved directories _set_sys_path puts on sys.path, so their paths are resolved.
         return any(
-            _is_user_path(os.path.normpath(path), root)
-            for path in _module_paths(module)
+            is_user_path(os.path.normpath(path), root)
+            for path in module_paths(module)
             for root in roots
         )
 
@@ -260,7 +177,7 @@ class Project:
     def _import_main(self) -> ModuleType:
         if not self.main.is_file():
             raise LoadError(f"{self._display(self.main)}: main module not found", path=self.main)
-        loader = _FreshSourceLoader(self.main_name, str(self.main))
+        loader = FreshSourceLoader(self.main_name, str(self.main))
         spec = importlib.util.spec_from_file_location(self.main_name, self.main, loader=loader)
         assert spec is not None
         module = importlib.util.module_from_spec(spec)
@@ -269,7 +186,7 @@ class Project:
         return module
 
     def _collect(self, main: ModuleType) -> LoadedCode:
-        workers = sys.modules[_WORKERS]
+        workers = sys.modules[WORKERS]
         base_workflow: type = workers.WorkflowEntrypoint
         base_worker: type = workers.WorkerEntrypoint
         main_display = self._display(self.main)
@@ -409,7 +326,7 @@ class Project:
         return LoadError(text, path=path or self.main, line=line, traceback_text=details)
 
     def _in_project(self, filename: str) -> bool:
-        return _is_user_path(os.path.realpath(filename), self._root_key)
+        return is_user_path(os.path.realpath(filename), self._root_key)
 
     def _display(self, path: Path | None) -> str:
         if path is None:
@@ -440,91 +357,3 @@ def _definition_line(value: Any) -> int | None:
         return inspect.getsourcelines(value)[1]
     except (OSError, TypeError):
         return None
-
-
-class WorkerError(TypeError):
-    """The Worker has no fetch handler, or its handler returned something not a Response."""
-
-
-async def call_fetch(code: LoadedCode, request: Any, env: Any, ctx: Any) -> Any:
-    """Run the Worker's fetch handler: ``Default(WorkerEntrypoint).fetch`` or ``on_fetch``.
-
-    Returns the handler's ``workers.Response``; its exceptions propagate to the caller.
-    """
-    from wf.runtime.workers import Response
-
-    if code.worker is not None:
-        handler = getattr(code.worker(ctx, env), "fetch", None)
-        if handler is None:
-            raise WorkerError(
-                "the Worker's Default class has no fetch method: "
-                "define async def fetch(self, request)"
-            )
-        result = handler(request)
-    elif code.on_fetch is not None:
-        result = code.on_fetch(*_on_fetch_args(code.on_fetch, request, env, ctx))
-    else:
-        raise WorkerError(
-            "the project has no Worker: define class Default(WorkerEntrypoint) with "
-            "async def fetch(self, request), or async def on_fetch(request, env)"
-        )
-    if inspect.isawaitable(result):
-        result = await result
-    if not isinstance(result, Response):
-        raise WorkerError(
-            f"the fetch handler must return a workers.Response, got {type(result).__name__}"
-        )
-    return result
-
-
-def _on_fetch_args(handler: Any, request: Any, env: Any, ctx: Any) -> tuple[Any, ...]:
-    """``on_fetch(request)``, ``on_fetch(request, env)`` or ``on_fetch(request, env, ctx)``."""
-    try:
-        parameters = list(inspect.signature(handler).parameters.values())
-    except (TypeError, ValueError):
-        return (request, env)
-    if any(p.kind is p.VAR_POSITIONAL for p in parameters):
-        return (request, env, ctx)
-    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    return (request, env, ctx)[: max(1, min(3, len(positional)))]
-
-
-async def call_queue(code: LoadedCode, batch: Any, env: Any, ctx: Any) -> None:
-    """Run the Worker's queue handler: ``Default.queue(self, batch)`` or ``on_queue``."""
-    await _call_event(code, "queue", code.on_queue, batch, env, ctx, "batch")
-
-
-async def call_scheduled(code: LoadedCode, controller: Any, env: Any, ctx: Any) -> None:
-    """Run the Worker's cron handler: ``Default.scheduled(self, controller)`` or
-    ``on_scheduled``."""
-    await _call_event(code, "scheduled", code.on_scheduled, controller, env, ctx, "controller")
-
-
-async def _call_event(
-    code: LoadedCode,
-    name: str,
-    module_handler: Callable[..., Any] | None,
-    argument: Any,
-    env: Any,
-    ctx: Any,
-    parameter: str,
-) -> None:
-    # A class entrypoint's handler gets only the event (env and ctx are on self), as workerd
-    # calls a WorkerEntrypoint's methods; a module-level one gets (event, env, ctx).
-    if code.worker is not None:
-        handler = getattr(code.worker(ctx, env), name, None)
-        if handler is None:
-            raise WorkerError(
-                f"the Worker's Default class has no {name} method: "
-                f"define async def {name}(self, {parameter})"
-            )
-        result = handler(argument)
-    elif module_handler is not None:
-        result = module_handler(*_on_fetch_args(module_handler, argument, env, ctx))
-    else:
-        raise WorkerError(
-            f"the project has no {name} handler: define class Default(WorkerEntrypoint) with "
-            f"async def {name}(self, {parameter})"
-        )
-    if inspect.isawaitable(result):
-        await result

@@ -20,10 +20,12 @@ Times are virtual epoch milliseconds (``clock.now()``).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Hashable
 from enum import StrEnum
 
 from wf.clock import Clock, Timer
+from wf.usertime import USER_SLEEP_LABEL
 
 __all__ = ["TimerKind", "Timers"]
 
@@ -37,6 +39,8 @@ class TimerKind(StrEnum):
     QUEUE = "queue"  # a queue's delivery: a message's delay, a retry delay, a batch timeout
     WORKER_CRON = "worker cron"  # the next run of the Worker's scheduled() handler
     DO_ALARM = "DO alarm"  # a Durable Object's alarm
+    USER_SLEEP = "asyncio.sleep"  # user code's asyncio.sleep in manual, scale and auto time
+    RETENTION = "retention"  # the earliest removal of a finished instance (a background timer)
 
 
 class _Fire:
@@ -63,14 +67,37 @@ class _Fire:
         self.callback()
 
 
+class _Sleep:
+    """A user ``asyncio.sleep``'s timer, as `wf.usertime` sees it: cancelled once gone."""
+
+    __slots__ = ("key", "timers")
+
+    def __init__(self, timers: Timers, key: int) -> None:
+        self.timers, self.key = timers, key
+
+    @property
+    def cancelled(self) -> bool:
+        return self.timers.due(TimerKind.USER_SLEEP, self.key) is None  # fired or cancelled
+
+    def cancel(self) -> None:
+        self.timers.cancel(TimerKind.USER_SLEEP, self.key)
+
+
 class Timers:
     """Keyed timers of every kind on one clock."""
 
-    __slots__ = ("_timers", "clock")
+    __slots__ = ("_sleeps", "_timers", "clock")
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
         self._timers: dict[tuple[TimerKind, Hashable], Timer] = {}
+        self._sleeps = itertools.count()  # a key per user sleep: each is its own timer
+
+    def user_sleep(self, delay_ms: float, wake: Callable[[], None]) -> _Sleep:
+        """A ``TimerKind.USER_SLEEP`` timer ``delay_ms`` from now (`wf.usertime.SleepTimers`)."""
+        key = next(self._sleeps)
+        self.set(TimerKind.USER_SLEEP, key, self.clock.now() + delay_ms, wake, USER_SLEEP_LABEL)
+        return _Sleep(self, key)
 
     def set(
         self,
@@ -79,17 +106,22 @@ class Timers:
         due: float,
         callback: Callable[[], None],
         label: str | None = None,
+        *,
+        background: bool = False,
     ) -> None:
         """Run ``callback`` when virtual time reaches ``due``; replaces this key's timer.
 
-        ``label`` names it on the clock (``wf time status`` reads it); the kind by default."""
+        ``label`` names it on the clock (``wf time status`` reads it); the kind by default.
+        ``background``: skips and auto time never jump to it (`Clock.call_at`)."""
         slot = (kind, key)
         old = self._timers.pop(slot, None)
         if old is not None:
             old.cancel()
 
         fire = _Fire(self._timers, slot, callback)
-        self._timers[slot] = self.clock.call_at(due, fire, label=label or kind)  # a str already
+        self._timers[slot] = self.clock.call_at(
+            due, fire, label=label or kind, background=background
+        )  # the kind is a str already
 
     def cancel(self, kind: TimerKind, key: Hashable) -> bool:
         """Cancel this key's timer; False when there was none."""

@@ -83,6 +83,26 @@ class Clock(Protocol):
     def jump_to_next(self) -> None: ...
 
 
+class SleepTimers(Protocol):
+    """Where user code's ``asyncio.sleep`` registers (``wf.timers.Timers`` is one).
+
+    Passed in by the engine (``use_timers``) rather than imported: the timers sit on the clock,
+    which reads the real time through this module, so importing them would close a cycle.
+    """
+
+    def user_sleep(self, delay_ms: float, wake: Callable[[], None]) -> Cancellable: ...
+
+
+# The timers a clock's user sleeps go to, kept on the clock as the load is (see _LOAD_ATTR).
+_TIMERS_ATTR = "_wf_sleep_timers"
+
+
+def use_timers(clock: Clock, timers: SleepTimers | None) -> None:
+    """User code's ``asyncio.sleep`` on ``clock`` registers with ``timers`` from now on (None:
+    on the clock directly, as for a clock no engine runs on)."""
+    setattr(clock, _TIMERS_ATTR, timers)
+
+
 # The clock of the user code running in this context; None outside user code.
 _active: contextvars.ContextVar[Clock | None] = contextvars.ContextVar(
     "wf_user_clock", default=None
@@ -172,6 +192,7 @@ class user_time:  # used as a function: ``with user_time(clock):``
 # -- asyncio.sleep on the clock ------------------------------------------------------------------
 
 _original_sleep = asyncio.sleep
+USER_SLEEP_LABEL = "asyncio.sleep in user code"  # what ``wf time status`` reads the kind from
 
 
 async def _user_sleep(delay: float, result: Any = None) -> Any:
@@ -189,7 +210,11 @@ async def _user_sleep(delay: float, result: Any = None) -> Any:
             future.set_result(None)
 
     load.sleeping += 1
-    timer = clock.call_later(delay * 1000.0, wake, label="asyncio.sleep in user code")
+    timers: SleepTimers | None = getattr(clock, _TIMERS_ATTR, None)
+    if timers is not None:
+        timer = timers.user_sleep(delay * 1000.0, wake)
+    else:
+        timer = clock.call_later(delay * 1000.0, wake, label=USER_SLEEP_LABEL)
     task = asyncio.current_task()
     if task is not None:
         _clock_waiters.add(task)

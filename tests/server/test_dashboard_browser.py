@@ -222,8 +222,10 @@ def test_dashboard_clicked_end_to_end(
     sleep_row.locator("button", has_text="Fire now").click()
     _flash(page, "Fired: sleep of orders/order-1")
     server.wait_status("orders", "order-1", "complete")
-    expect(page.locator("tr[data-timer]", has_text="orders/order-1")).to_have_count(0)
-    # Finished, it is next due for removal by retention.
+    order_1 = page.locator("tr[data-timer]", has_text="orders/order-1")
+    expect(order_1.filter(has_text="sleep")).to_have_count(0)
+    # Finished, it is next due for removal by retention: a pending timer and a removal row.
+    expect(order_1.filter(has_text="retention")).to_have_count(1)
     expect(page.locator("tr:not([data-timer])", has_text="orders/order-1")).to_have_count(1)
 
     # Skip to the next timer: order-2's retry delay was left when time advanced? No: the

@@ -122,7 +122,7 @@ def status(limit: int, client: Client, out: Output) -> None:
         out.table(
             _timer_rows(retention, state.get("now")),
             columns=("Due", "In", "Kind", "Instance"),
-            title="Next removals by retention (done when the state is next read)",
+            title="Next removals by retention",
             whole=("Instance",),
         )
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from wf import usertime
 from wf.clock import Clock
 from wf.engine.commit import GroupCommit
 from wf.engine.hooks import NO_HOOKS, EngineHooks
@@ -108,14 +109,16 @@ class EngineBase:
         self._runner_settings: dict[str, tuple[Config, RunnerSettings]] = {}
         # Every timer of the engine: instances' wake-ups, step timeouts, cron firings.
         self._timers = Timers(self.clock)
+        # User code's asyncio.sleep on this clock: TimerKind.USER_SLEEP timers of the engine.
+        usertime.use_timers(self.clock, self._timers)
         self._seq = self.store.next_seq()
         self._commit = GroupCommit(self.store, self._live.__len__)
         # What instances print and log, and their tracebacks: tables of their own in the store.
         self.logs = InstanceLogs(self.store, self.clock, lambda: self._commit.soon(progress=False))
         self.tracebacks = Tracebacks(self.store, config.root)
         self._closed = False
-        # Earliest removal due of a finished instance (retention); purged lazily on access, not
-        # by a timer, so that `--time auto` does not jump days ahead to remove instances.
+        # Earliest removal due of a finished instance (retention): a TimerKind.RETENTION timer
+        # once started (expiry.py), and what reads check before purging.
         self._next_expiry = self.store.next_expiry()
         self._warned_default_retention = False
         self.version = str(uuid.uuid4())

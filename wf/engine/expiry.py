@@ -1,21 +1,23 @@
 """Retention: when a finished instance is removed, on the virtual clock.
 
-Purged lazily on access, not by a clock timer, so that `--time auto` does not jump days
-ahead just to remove instances.
+The earliest removal due is one `TimerKind.RETENTION` timer, so removals happen on the clock
+(an ``advance`` past it, real time reaching it, an auto-time jump past it) and ``wf time
+status`` lists it. A background timer: skips and auto time never jump *to* it, which would
+remove every finished instance as soon as the engine is idle. Reads still purge what is
+overdue first, so no read sees an expired instance between a due time and its timer firing.
 """
 
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING
 
+from wf.engine.base import EngineBase
 from wf.retention import DEFAULT_RETENTION_MS, Retention
 from wf.store import InstanceRow
+from wf.timers import TimerKind
 from wf.vocabulary import EventKind
 
-if TYPE_CHECKING:
-    pass
-from wf.engine.base import EngineBase
+_RETENTION_KEY = "next"  # one timer: the earliest removal due
 
 
 class Expiry(EngineBase):
@@ -38,7 +40,44 @@ class Expiry(EngineBase):
         expires = (row.ended or self.clock.now()) + self.retention_of(row)[0]
         if self._next_expiry is None or expires < self._next_expiry:
             self._next_expiry = expires
+            self._arm_expiry()
         return expires
+
+    def _arm_expiry(self, *, after_purge: bool = False) -> None:
+        """Put the retention timer at the earliest removal due (or take it away: none due).
+
+        Only while running: before ``start`` the clock is not restored yet (``start`` arms it),
+        after ``close`` nothing fires. Right after a purge, a due already passed (an instance
+        still live, so skipped) is left to the next read rather than fired again at once.
+        """
+        if not self._time_installed or self._closed:
+            return
+        due = self._next_expiry
+        if due is None or (after_purge and due <= self.clock.now()):
+            self._timers.cancel(TimerKind.RETENTION, _RETENTION_KEY)
+        elif self._timers.due(TimerKind.RETENTION, _RETENTION_KEY) != due:
+            # In the background: a skip or auto time's jump never moves days ahead to
+            # remove instances; time passing the due (advance, real time, a jump) fires it.
+            self._timers.set(
+                TimerKind.RETENTION, _RETENTION_KEY, due, self._expiry_due, background=True
+            )
+
+    def remove_next_now(self) -> bool:
+        """Fire the retention timer early: the next finished instance due is removed now.
+
+        False when no finished instance is due for removal."""
+        for workflow, instance_id, _ in self.store.expiring_instances(1):
+            now = self.clock.now()
+            self.store.set_expiry(workflow, instance_id, now)
+            self._next_expiry = now
+            self.purge_expired()
+            return True
+        return False
+
+    def _expiry_due(self) -> None:
+        """The retention timer fired (or was fired early): purge what is due, re-arm."""
+        self.purge_expired()
+        self._arm_expiry(after_purge=True)
 
     def purge_expired(self) -> None:
         """Remove the finished instances whose retention has run out on the virtual clock."""
@@ -64,4 +103,5 @@ class Expiry(EngineBase):
                     stacklevel=2,
                 )
         self._next_expiry = self.store.next_expiry()
+        self._arm_expiry(after_purge=True)
         self.request_commit()

@@ -66,6 +66,7 @@ class Engine(Lifecycle):
         for key in self.store.waiting_with_events():
             self._wake(key)
         self._arm_schedules()
+        self._arm_expiry()
         self.commit()
         if not self._live:
             self.clock.notify_idle()

@@ -2,9 +2,9 @@
 
 - ``GET  /cdn-cgi/wf/time/timers?limit=N``: the pending timers in due order, each with its
   ``kind`` (``sleep``, ``retry delay``, ``event timeout``, ``step timeout``, ``cron``,
-  ``asyncio.sleep``, ``other``), the instance it wakes and its due time; then the next removals
-  by ``retention``, which are not clock timers (they happen when the state is next read, so
-  ``--time auto`` never jumps ahead to remove instances);
+  ``asyncio.sleep``, ``retention``, ``other``), the instance it wakes (or removes) and its due
+  time; then the next removals by ``retention``, each instance's (one clock timer stands for the
+  earliest; when it fires the next is armed);
 - ``POST /cdn-cgi/wf/time/timers/{id}/fire``: fire that one timer now;
 - ``POST /cdn-cgi/wf/time/reset``: virtual time back to the wall clock, but never before a time
   already stored (an instance, a step, an event), so time never runs backwards for what exists.
@@ -66,6 +66,12 @@ def describe(engine: Engine, timer: Timer) -> dict[str, Any]:
         target, _, step = label[len("step timeout ") :].partition(" ")
         workflow, _, instance = target.rpartition("/")
         entry.update(kind="step timeout", workflow=workflow, instance=instance, step=step)
+        return entry
+    if label == "retention":
+        # One timer for the earliest removal: name the instance it removes.
+        entry["kind"] = "retention"
+        for workflow, instance, _ in engine.store.expiring_instances(1):
+            entry.update(workflow=workflow, instance=instance)
         return entry
     if label.startswith("asyncio.sleep"):
         entry["kind"] = "asyncio.sleep"
@@ -162,6 +168,8 @@ async def fire_timer(request: web.Request) -> web.Response:
             # As `wf time skip NAME ID`: the instance's stored due moves to now, so it stays
             # woken after a restart.
             fired = engine.fire_now(workflow, instance)
+        elif entry["kind"] == "retention":
+            fired = engine.remove_next_now()  # the instance goes now, not at its due time
         else:
             fired = engine.clock.fire_early(timer)
         if fired:

@@ -712,7 +712,7 @@ function timersView() {
     dataTable("Pending timers, earliest first", ["Due", "In", "Kind", "Instance", "Step", "Actions"], rows),
     h("h3", {}, "Next removals by retention"),
     h("p", { class: "muted" }, "Finished instances are removed when their retention runs out on the "
-      + "virtual clock; the removal happens when the state is next read, not by a timer."),
+      + "virtual clock; the earliest is also a pending timer (🗑️ retention) above."),
     dataTable("Removals by retention, earliest first", ["Due", "Instance"], removals)];
   const load = async () => (await call("GET", `${CONTROL}/time/timers?limit=200`)).result;
 
