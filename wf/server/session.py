@@ -200,10 +200,14 @@ class DevSession:
 
             log = console.plain if console is not None else None
             queues.start(self.platform, self.events.queue, log=log, error_log=failed)
+        if self.group is not None:  # the other Workers' crons (their batches flow above)
+            self.group.start_events(console.plain if console is not None else None, failed)
 
     async def stop_events(self) -> None:
         """Stop deliveries and cron (batches in flight are redelivered at the next start)."""
         await self.cron.stop()
+        if self.group is not None:
+            await self.group.stop_events()
         if self.platform is not None:
             from wf.platform import queues
 
