@@ -71,3 +71,21 @@ def test_two_consumers_of_one_queue_do_not_start(tmp_path: Path) -> None:
         assert "jobs/wrangler.jsonc: queues.consumers:" in server.log
     finally:
         server.stop()
+
+
+def test_kill_9_loses_no_message_for_the_other_worker(tmp_path: Path) -> None:
+    shop = write_shop(tmp_path / "shop")
+    jobs = write_jobs(tmp_path / "jobs")
+    args = ("-c", str(shop), "-c", str(jobs), "--time", "manual")
+    server = SlowDevServer(tmp_path / "shop", *args).wait_ready()
+    try:
+        assert server.get("/send/kept").text == "queued kept"  # acknowledged: durable
+    finally:
+        server.kill()
+    again = SlowDevServer(tmp_path / "shop", *args, port=server.port).wait_ready()
+    try:
+        assert again.get("/kv/order:kept").text == "none"
+        again.advance("1 second")
+        assert again.get("/kv/order:kept").text == "jobs/jobs attempts=1"
+    finally:
+        again.stop()

@@ -117,3 +117,22 @@ def test_two_consumers_of_one_queue_refuse_to_start(tmp_path: Path) -> None:
         "(a queue has one consumer Worker)"
     )
     assert str(tmp_path / "jobs" / "wrangler.jsonc") in message
+
+
+async def test_the_other_workers_messages_and_cron_survive_a_restart(tmp_path: Path) -> None:
+    write_shop(tmp_path / "shop")
+    write_jobs(tmp_path / "jobs")
+    state = tmp_path / "state"
+    others = [tmp_path / "jobs"]
+    async with Emulator(tmp_path / "shop", others=others, now=START, persist_to=state) as emu:
+        await emu.clock.advance("5 minutes")
+        assert await kv(emu, "cron-count") == "1"
+        await emu.fetch("/send/late")  # pending: its batch waits 1 s
+    async with Emulator(tmp_path / "shop", others=others, persist_to=state) as emu:
+        assert await kv(emu, "order:late") == "none"
+        await emu.clock.advance("1 second")
+        assert await kv(emu, "order:late") == "jobs/jobs attempts=1"
+        # The 00:05 firing is not run again; the next one is 00:10.
+        assert await kv(emu, "cron-count") == "1"
+        await emu.clock.advance("5 minutes")
+        assert await kv(emu, "cron-count") == "2"
