@@ -119,6 +119,16 @@ class WorkerGroup:
                     )
                 owner[workflow.name] = config.name
 
+    def check_primary(self, config: Config) -> None:
+        """GroupError when the first Worker's new config clashes with the others' (a reload
+        must not take a workflow or a queue's consumer from another Worker)."""
+        previous, self.primary = self.primary, config
+        try:
+            self._check_workflows()
+            self._check_consumers()
+        finally:
+            self.primary = previous
+
     def _check_consumers(self) -> None:
         """One consumer per queue: miniflare refuses a second with these words."""
         owner: dict[str, str] = {}

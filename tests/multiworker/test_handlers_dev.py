@@ -5,6 +5,8 @@ only, module-level `env` is each Worker's own, and two consumers of one queue do
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -89,3 +91,22 @@ def test_kill_9_loses_no_message_for_the_other_worker(tmp_path: Path) -> None:
         assert again.get("/kv/order:kept").text == "jobs/jobs attempts=1"
     finally:
         again.stop()
+
+
+def test_a_reload_that_adds_a_second_consumer_keeps_the_old_config(
+    pair: SlowDevServer, tmp_path: Path
+) -> None:
+    server = pair
+    config = tmp_path / "shop" / "wrangler.jsonc"
+    before = config.read_text()
+    write_shop(tmp_path / "shop", consumes=True)
+    assert config.read_text() != before
+    stamp = time.time() + 2  # a new mtime even on a coarse file system
+    os.utime(config, (stamp, stamp))
+    server.wait_log(
+        "Error loading the Worker (the previous code keeps serving)",
+        'Multiple consumers defined for queue "orders": "shop" and "jobs"',
+    )
+    server.get("/send/still")
+    server.advance("1 second")
+    assert server.get("/kv/order:still").text == "jobs/jobs attempts=1"  # jobs still consumes
