@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.devserver import run_wf
 from tests.multiworker.handler_projects import write_jobs, write_shop
 from tests.server.conftest import DevServer
 
@@ -61,6 +62,17 @@ def test_the_other_workers_cron_runs_on_advance_and_not_by_hand(pair: SlowDevSer
 
 def test_module_level_env_is_each_workers_own(pair: SlowDevServer) -> None:
     assert pair.get("/who").json == {"shop": "shop", "jobs": {"module": "jobs", "call": "jobs"}}
+
+
+def test_the_workers_route_and_cli_show_what_each_consumes(pair: SlowDevServer) -> None:
+    listed = pair.get("/cdn-cgi/wf/workers").result
+    assert [(w["name"], w["consumes"], w["crons"]) for w in listed] == [
+        ("shop", [], []),
+        ("jobs", ["orders"], ["*/5 * * * *"]),
+    ]
+    shown = run_wf("workers", "list", port=pair.port)
+    assert shown.returncode == 0, shown.stderr
+    assert "orders" in shown.stdout and "*/5 * * * *" in shown.stdout
 
 
 def test_two_consumers_of_one_queue_do_not_start(tmp_path: Path) -> None:
