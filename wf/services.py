@@ -23,6 +23,7 @@ from wf.project import call_fetch
 from wf.runtime.pyodide.ffi import JsException
 from wf.runtime.workers import Request, Response, WorkerEntrypoint
 from wf.runtime.workers._context import ExecutionContext
+from wf.runtime.workers._env import scoped_env
 from wf.runtime.workers._rpc import check_rpc, python_from_rpc, python_to_rpc
 
 if TYPE_CHECKING:
@@ -91,6 +92,11 @@ class Service:
             # The dev registry answers a binding to a Worker that is not running with 503.
             text = not_connected(config.service, config.entrypoint)
             return Response(text, status=503, headers={"content-type": "text/plain"})
+        with scoped_env(target.env):  # `workers.env` in the target is its own env
+            return await self._fetch(target, request)
+
+    async def _fetch(self, target: ServiceTarget, request: Request) -> Response:
+        config: ServiceConfig = self._config
         ctx = ExecutionContext()
         if config.entrypoint is None:
             answer: Response = await call_fetch(target.code, request, target.env, ctx)
@@ -145,10 +151,11 @@ class Service:
                 "TypeError", f'The RPC receiver does not implement the method "{name}".'
             )
         try:
-            instance = cls(ExecutionContext(), target.env)
-            result = getattr(instance, name)(*[python_from_rpc(a) for a in js_args])
-            if inspect.isawaitable(result):
-                result = await result
+            with scoped_env(target.env):
+                instance = cls(ExecutionContext(), target.env)
+                result = getattr(instance, name)(*[python_from_rpc(a) for a in js_args])
+                if inspect.isawaitable(result):
+                    result = await result
             check_rpc(result)
             sent = python_to_rpc(result)
         except JsException as exc:

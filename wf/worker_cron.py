@@ -54,9 +54,11 @@ class Firing:
 class WorkerCron:
     """The ``triggers.crons`` timers of one Worker."""
 
-    def __init__(self, clock: Clock, store: Store) -> None:
+    def __init__(self, clock: Clock, store: Store, *, worker: str | None = None) -> None:
         self.clock = clock
         self.store = store
+        # Another Worker of the session keeps its last firings apart from the first's.
+        self._prefix = "worker-cron:" if worker is None else f"worker-cron:{worker}:"
         self.crons: tuple[str, ...] = ()
         self.run: Run | None = None
         self.log: Callable[[str], None] | None = None
@@ -103,7 +105,7 @@ class WorkerCron:
         self._wakeups.cancel_all()
         now = self.clock.now()
         for expression in self.crons:
-            last = self.store.get_meta(_meta_key(expression))
+            last = self.store.get_meta(self._prefix + expression)
             due = parse_cron(expression).next_after(max(float(last) if last else now, now))
             self._arm(expression, due)
 
@@ -113,7 +115,7 @@ class WorkerCron:
     def _due(self, expression: str, due: float) -> None:
         if expression not in self.crons or not self._started:
             return
-        self.store.set_meta(_meta_key(expression), repr(due))
+        self.store.set_meta(self._prefix + expression, repr(due))
         task = asyncio.ensure_future(self._fire_quietly(expression, due))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -146,7 +148,3 @@ class WorkerCron:
         elif self.log is not None:
             self.log(f'SCHEDULED "{cron}" ok')
         return firing
-
-
-def _meta_key(expression: str) -> str:
-    return f"worker-cron:{expression}"

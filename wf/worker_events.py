@@ -30,7 +30,11 @@ class WorkerEvents:
         code: Callable[[], LoadedCode | None],
         env: Callable[[], Any],
         clock: Clock,
+        *,
+        worker: str | None = None,
     ) -> None:
+        # How messages name it: "the Worker's" (the first), or "Worker auth's".
+        self._name = "the Worker's" if worker is None else f"Worker {worker}'s"
         self._code = code
         self._env = env
         self._clock = clock
@@ -44,16 +48,20 @@ class WorkerEvents:
         await self._run("scheduled", controller)
 
     async def _run(self, kind: str, argument: Any) -> None:
-        from wf.runtime.workers._env import _set_current_env
+        from wf.runtime.workers._env import scoped_env
 
         code = self._code()
         if code is None:
-            raise WorkerError("the Worker's code is not loaded")
+            raise WorkerError(f"{self._name} code is not loaded")
         env = self._env()
-        _set_current_env(env)
         ctx = ExecutionContext()
         call = call_queue if kind == "queue" else call_scheduled
-        with user_code(f"the Worker's {kind} handler"), user_time(self._clock):
+        # Scoped, not process-wide: several Workers' handlers may run at once.
+        with (
+            scoped_env(env),
+            user_code(f"{self._name} {kind} handler"),
+            user_time(self._clock),
+        ):
             await call(code, argument, env, ctx)
             while ctx._tasks:
                 await asyncio.gather(*list(ctx._tasks), return_exceptions=True)

@@ -6,6 +6,11 @@ in them (``workflows[].script_name``). Every Worker has its own code, env and va
 reloads on its own; they share one engine (Workflow names are unique per account) and one
 platform, so D1, KV, R2 and queues with the same id are the same data in every Worker, as
 wrangler's multi-Worker dev shares them.
+
+Each other Worker also runs its own non-HTTP handlers: the batches of the queues it consumes
+(``queues.consumers[]``; one consumer per queue in the session, as miniflare refuses two) and
+its ``triggers.crons``, with its own env. Its module-level ``from workers import env`` is its
+own env too: its modules load, and its handlers run, inside ``scoped_env``.
 """
 
 from __future__ import annotations
@@ -26,6 +31,11 @@ if TYPE_CHECKING:
     from wf.engine import Engine
     from wf.platform import Platform
     from wf.project import LoadedCode
+    from wf.worker_cron import WorkerCron
+    from wf.worker_events import WorkerEvents
+
+Log = Callable[[str], None]
+ErrorLog = Callable[[str, BaseException], None]
 
 __all__ = ["GroupError", "Worker", "WorkerGroup"]
 
@@ -45,6 +55,9 @@ class Worker:
     env: Env | None = None
     error: LoadError | ConfigError | None = None
     stamps: dict[Path, int | None] = field(default_factory=dict)
+    # Its queue and scheduled handlers, and its cron timers (made at its first load).
+    events: WorkerEvents | None = None
+    cron: WorkerCron | None = None
 
     @property
     def name(self) -> str:
@@ -85,8 +98,12 @@ class WorkerGroup:
                 )
             self.workers[config.name] = Worker(config, Project(config), env_name)
         self._check_workflows()
+        self._check_consumers()
         self.engine: Engine | None = None
         self.primary_code: Callable[[], LoadedCode | None] = lambda: None
+        self._events_started = False
+        self._log: Log | None = None
+        self._error_log: ErrorLog | None = None
 
     def _check_workflows(self) -> None:
         owner: dict[str, str] = {}
@@ -101,6 +118,30 @@ class WorkerGroup:
                         f"account (bind it with script_name: {owner[workflow.name]!r})"
                     )
                 owner[workflow.name] = config.name
+
+    def check_primary(self, config: Config) -> None:
+        """GroupError when the first Worker's new config clashes with the others' (a reload
+        must not take a workflow or a queue's consumer from another Worker)."""
+        previous, self.primary = self.primary, config
+        try:
+            self._check_workflows()
+            self._check_consumers()
+        finally:
+            self.primary = previous
+
+    def _check_consumers(self) -> None:
+        """One consumer per queue: miniflare refuses a second with these words."""
+        owner: dict[str, str] = {}
+        for config in (self.primary, *(w.config for w in self.workers.values())):
+            for consumer in config.queue_consumers:
+                found = owner.get(consumer.queue)
+                if found is not None and found != config.name:
+                    raise GroupError(
+                        f"{config.path}: queues.consumers: Multiple consumers defined for queue "
+                        f'"{consumer.queue}": "{found}" and "{config.name}" (a queue has one '
+                        "consumer Worker)"
+                    )
+                owner[consumer.queue] = config.name
 
     # -- what env carries ---------------------------------------------------------------------
 
@@ -160,6 +201,7 @@ class WorkerGroup:
             worker.config, worker.project = config, Project(config)
             try:
                 self._check_workflows()
+                self._check_consumers()
             except GroupError as exc:
                 worker.config, worker.project = previous, Project(previous)
                 worker.error = ConfigError(str(exc))
@@ -170,23 +212,74 @@ class WorkerGroup:
         return loaded
 
     def _load(self, worker: Worker) -> bool:
+        assert self.engine is not None, "attach(engine) before loading"
+        from wf.bindings import Env
+        from wf.runtime.workers._env import scoped_env
+
         self.remember(worker)
+        # The env exists before the code: module-level `from workers import env` reads it.
+        platform = self.platform.bindings(worker.config, primary=False)
+        env = Env(self.engine, {**platform, **self.services(worker.config)}, config=worker.config)
         try:
-            code = worker.project.load()
+            with scoped_env(env):
+                code = worker.project.load()
         except LoadError as exc:
             worker.error = exc
             return False
-        worker.code, worker.error = code, None
+        worker.code, worker.env, worker.error = code, env, None
         self.remember(worker, fresh=False)
-        assert self.engine is not None, "attach(engine) before loading"
-        from wf.bindings import Env
-
-        platform = self.platform.bindings(worker.config, primary=False)
-        worker.env = Env(
-            self.engine, {**platform, **self.services(worker.config)}, config=worker.config
-        )
-        self.platform.use_worker_code(worker.config, code, worker.env)
+        self.platform.use_worker_code(worker.config, code, env)
+        self._use_handlers(worker)
         return True
+
+    # -- the other Workers' queue consumers and cron triggers -----------------------------------
+
+    def _use_handlers(self, worker: Worker) -> None:
+        """Its consumers and crons, as its (re)loaded config declares them."""
+        from wf.platform import queues
+        from wf.worker_cron import WorkerCron
+        from wf.worker_events import WorkerEvents
+
+        assert self.engine is not None
+        if worker.events is None:
+            held = worker  # the handlers read its code and env at each call: reloads show
+            worker.events = WorkerEvents(
+                lambda: held.code, lambda: held.env, self.engine.clock, worker=worker.name
+            )
+            worker.cron = WorkerCron(self.engine.clock, self.engine.store, worker=worker.name)
+        assert worker.cron is not None
+        queues.worker_consumers(self.platform, worker.config, worker.events.queue)
+        worker.cron.configure(worker.config.crons)
+        if self._events_started:
+            self._start_cron(worker)
+
+    def start_events(self, log: Log | None = None, error_log: ErrorLog | None = None) -> None:
+        """Fire the other Workers' cron triggers (their queue batches flow once the host
+        starts the broker: ``queues.start``)."""
+        self._events_started = True
+        self._log, self._error_log = log, error_log
+        for worker in self.workers.values():
+            self._start_cron(worker)
+
+    def _start_cron(self, worker: Worker) -> None:
+        if worker.cron is None or worker.events is None:
+            return
+        log, error_log, name = self._log, self._error_log, worker.name
+        if log is not None:
+            worker.cron.log = lambda text: log(f"worker {name}: {text}")
+        if error_log is not None:
+            worker.cron.error_log = lambda text, exc: error_log(f"worker {name}: {text}", exc)
+        worker.cron.start(worker.events.scheduled)
+
+    async def stop_events(self) -> None:
+        self._events_started = False
+        for worker in self.workers.values():
+            if worker.cron is not None:
+                await worker.cron.stop()
+
+    def cron_of(self, name: str) -> WorkerCron | None:
+        worker = self.workers.get(name)
+        return None if worker is None else worker.cron
 
     def _publish(self) -> None:
         """Tell the engine where each other Worker's workflows run now."""
@@ -224,24 +317,15 @@ class WorkerGroup:
         return sorted(p for p in worker.watched_files() if _mtime(p) != worker.stamps.get(p))
 
     def describe(self) -> Iterable[str]:
-        """Start-up lines: each other Worker and what it declares that only the first runs."""
+        """Start-up lines: each other Worker, the queues it consumes and its crons."""
         for worker in self.workers.values():
             config = worker.config
             state = "loaded" if worker.code is not None else "failed to load"
             yield f"  worker {worker.name} ({Path(config.path).name}): {state}"
-            unrun = [
-                what
-                for what, present in (
-                    ("queues.consumers", config.queue_consumers),
-                    ("triggers.crons", config.crons),
-                )
-                if present
-            ]
-            if unrun:
-                yield (
-                    f"  worker {worker.name}: {', '.join(unrun)} of a Worker other than the "
-                    "first are not run by wf yet"
-                )
+            for consumer in config.queue_consumers:
+                yield f"  worker {worker.name}: consumes queue {consumer.queue}"
+            for cron in config.crons:
+                yield f'  worker {worker.name}: cron "{cron}"'
 
 
 def _mtime(path: Path) -> int | None:

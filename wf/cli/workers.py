@@ -37,7 +37,8 @@ def _services(worker: dict[str, Any]) -> str:
 @workers.command("list")
 @client_command
 def list_workers(client: Client, out: Output) -> None:
-    """Every Worker: whether its code loaded, its service bindings (--json: its config too)."""
+    """Every Worker: whether its code loaded, its service bindings, the queues it consumes and
+    its crons (--json: its config too)."""
     found = client.control("GET", "/workers")
     out.result(found)
     rows = [
@@ -46,6 +47,8 @@ def list_workers(client: Client, out: Output) -> None:
             "State": _state(worker),
             "Generation": str(worker.get("generation", 0)),
             "Services": _services(worker),
+            "Consumes": ", ".join(worker.get("consumes", [])) or "-",
+            "Crons": ", ".join(worker.get("crons", [])) or "-",
         }
         for worker in found
     ]

@@ -24,6 +24,7 @@ from wf.errors import (
 )
 from wf.runtime.workers import JsDict
 from wf.runtime.workers._context import ExecutionContext
+from wf.runtime.workers._env import scoped_env
 from wf.statuses import FINAL_STATUSES
 from wf.step import WorkflowStep, current_step
 from wf.store import InstanceRow
@@ -155,7 +156,11 @@ class Passes(Schedules):
         token = current_step.set((row.workflow, row.id, None))
         logged = instance_logs.enter_run(self.logs, row.workflow, row.id)
         try:
-            with user_code(f"workflow {row.workflow}/{row.id}"), usertime.user_time(self.clock):
+            with (
+                user_code(f"workflow {row.workflow}/{row.id}"),
+                usertime.user_time(self.clock),
+                scoped_env(env),  # a workflow of another Worker sees that Worker's env
+            ):
                 entry = cls(ExecutionContext(), env)
                 result = entry.run(event, step)
                 if inspect.isawaitable(result):

@@ -283,7 +283,9 @@ async def queues_list(request: web.Request) -> web.Response:
     config = session.engine.config
     platform = session.platform
     found = queues.current(platform) if platform is not None else None
-    consumers = {c.queue: c for c in config.queue_consumers}
+    # The session's other Workers consume some queues too (the broker knows every consumer).
+    consumers = {**(found.consumers if found is not None else {})}
+    consumers.update((c.queue, c) for c in config.queue_consumers)
     result = []
     for name in queues.queue_names(config, found):
         consumer = consumers.get(name)

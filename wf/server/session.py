@@ -19,6 +19,7 @@ from wf.config import ConfigError, load_config
 from wf.dev_vars import candidate_files
 from wf.project import LoadError, Project
 from wf.server import preload
+from wf.worker_group import GroupError
 
 if TYPE_CHECKING:
     from wf.console import DevConsole
@@ -200,10 +201,14 @@ class DevSession:
 
             log = console.plain if console is not None else None
             queues.start(self.platform, self.events.queue, log=log, error_log=failed)
+        if self.group is not None:  # the other Workers' crons (their batches flow above)
+            self.group.start_events(console.plain if console is not None else None, failed)
 
     async def stop_events(self) -> None:
         """Stop deliveries and cron (batches in flight are redelivered at the next start)."""
         await self.cron.stop()
+        if self.group is not None:
+            await self.group.stop_events()
         if self.platform is not None:
             from wf.platform import queues
 
@@ -224,6 +229,8 @@ class DevSession:
                 try:
                     config = load_config(self.config_path, self.env_name)
                     config.check_runnable()
+                    if self.group is not None:
+                        self.group.check_primary(config)
                 except ConfigError as exc:
                     self._failed(
                         CodeError(
@@ -232,6 +239,9 @@ class DevSession:
                             exc.line,
                         )
                     )
+                    return False
+                except GroupError as exc:
+                    self._failed(CodeError(str(exc), str(self.config_path)))
                     return False
                 project = Project(config)
             self._set_workers_env()

@@ -1,8 +1,9 @@
 """The Workers of the session (``wf dev -c a -c b``) over HTTP.
 
 - ``GET /cdn-cgi/wf/workers``: every Worker, the first one first: ``name``, ``config``,
-  ``primary``, ``loaded``, ``generation``, ``error`` (``{"message", "file", "line"}``) and its
-  service bindings with whether each target is loaded (``connected``).
+  ``primary``, ``loaded``, ``generation``, ``error`` (``{"message", "file", "line"}``), its
+  service bindings with whether each target is loaded (``connected``), the queues it
+  consumes (``consumes``) and its cron triggers (``crons``).
 - ``POST /cdn-cgi/wf/workers/{name}/reload``: load that Worker's code and config again now, as
   the file watcher does on a change (the first Worker: as ``/cdn-cgi/wf/code/reload``).
 """
@@ -54,6 +55,15 @@ def _primary_json(session: DevSession) -> dict[str, Any]:
         "generation": session.generation,
         "error": session.error.to_json() if session.error else None,
         "services": _services(session, config),
+        **_handlers(config),
+    }
+
+
+def _handlers(config: Config) -> dict[str, Any]:
+    """What runs the Worker besides HTTP: its queues' batches and its crons."""
+    return {
+        "consumes": [c.queue for c in config.queue_consumers],
+        "crons": list(config.crons),
     }
 
 
@@ -74,6 +84,7 @@ def _worker_json(session: DevSession, worker: Worker) -> dict[str, Any]:
         "generation": worker.code.generation if worker.code is not None else 0,
         "error": error_json,
         "services": _services(session, worker.config),
+        **_handlers(worker.config),
     }
 
 

@@ -239,6 +239,7 @@ class Emulator:
             await self._engine.start()
             queues.start(self._platform, self._events.queue)
             self._cron.start(self._events.scheduled)
+            self._group.start_events()
         return self
 
     async def close(self) -> None:
@@ -253,6 +254,7 @@ class Emulator:
             await asyncio.gather(*self._stopping.values(), return_exceptions=True)
             await queues.stop(self._platform)
             await self._cron.stop()
+            await self._group.stop_events()
             await self._engine.close()
         self._engine.store.close()
         self._platform.close()

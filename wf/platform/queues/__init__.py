@@ -40,6 +40,7 @@ __all__ = [
     "queue_names",
     "start",
     "stop",
+    "worker_consumers",
 ]
 
 
@@ -83,6 +84,14 @@ def producers(platform: Platform, config: Config) -> dict[str, Any]:
     }
 
 
+def worker_consumers(platform: Platform, config: Config, deliver: Deliver) -> None:
+    """Another Worker of the session consumes its ``queues.consumers[]`` through ``deliver``
+    (its own ``queue`` handler and env), at its load and each reload."""
+    if not config.queue_consumers and not _has_broker(platform):
+        return
+    broker(platform).configure(config, worker=config.name, deliver=deliver)
+
+
 def _has_broker(platform: Platform) -> bool:
     return ("queues", "broker") in platform.resources
 
@@ -95,6 +104,8 @@ def queue_names(config: Config, found: QueueBroker | None = None) -> list[str]:
     names.update(c.dead_letter_queue for c in config.queue_consumers if c.dead_letter_queue)
     if found is not None:
         names.update(found.store.counts(found.clock.now()))
+        names.update(found.consumers)  # the session's other Workers consume these
+        names.update(c.dead_letter_queue for c in found.consumers.values() if c.dead_letter_queue)
     return sorted(names)
 
 

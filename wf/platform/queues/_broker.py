@@ -61,6 +61,12 @@ class QueueBroker:
         self.consumers: dict[str, QueueConsumerConfig] = {}
         self.runtime_sdk = True
         self.deliver: Deliver | None = None
+        # Several Workers in a session: each declares its consumers; a queue has one consumer
+        # (the session refuses two at start-up), whose Worker runs its batches. None: the first.
+        self.owners: dict[str, str | None] = {}
+        self._declared: dict[str | None, dict[str, QueueConsumerConfig]] = {}
+        self._sdk: dict[str | None, bool] = {}
+        self._delivers: dict[str, Deliver] = {}
         self.log: Callable[[str], None] | None = None
         self.error_log: Callable[[str, BaseException], None] | None = None
         self.listeners: list[Callable[[Delivery], None]] = []
@@ -81,10 +87,23 @@ class QueueBroker:
         if self.log is not None:
             self.log(f"wf: {text}")
 
-    def configure(self, config: Config) -> None:
-        """Use this config's consumers (at load and after each reload)."""
-        known = set(self.consumers)
-        self.consumers = {c.queue: c for c in config.queue_consumers if c.type == "worker"}
+    def configure(
+        self, config: Config, *, worker: str | None = None, deliver: Deliver | None = None
+    ) -> None:
+        """Use this config's consumers (at load and after each reload).
+
+        ``worker``: another Worker of the session, whose batches go through ``deliver`` (its
+        own handler and env); the first Worker's go through the host's (``start``)."""
+        known = {q for q, owner in self.owners.items() if owner == worker}
+        self._declared[worker] = {c.queue: c for c in config.queue_consumers if c.type == "worker"}
+        self._sdk[worker] = config.runtime_sdk
+        if worker is not None and deliver is not None:
+            self._delivers[worker] = deliver
+        self.consumers, self.owners = {}, {}
+        for owner, declared in self._declared.items():  # the first Worker's come first
+            for queue, consumer in declared.items():
+                if queue not in self.consumers:
+                    self.consumers[queue], self.owners[queue] = consumer, owner
         for consumer in config.queue_consumers:
             if consumer.type == "http_pull":
                 self.notice(
@@ -92,13 +111,15 @@ class QueueBroker:
                     f"queue {consumer.queue} has an http_pull consumer: wf keeps its messages "
                     "(see them with wf queues messages) but does not emulate pulling them",
                 )
-        self.runtime_sdk = config.runtime_sdk
+        if worker is None:
+            self.runtime_sdk = config.runtime_sdk
         if self._started:
             for key in ("batch", "visible"):  # a handler's time limit keeps running
                 for queue in known:
                     self._wakeups.cancel((key, queue))
-            for queue in self.consumers:
-                self.kick(queue)
+            for queue, owner in self.owners.items():
+                if owner == worker:
+                    self.kick(queue)
 
     def start(self, deliver: Deliver) -> None:
         """Begin delivering through ``deliver`` (the host runs the Worker's handler)."""
@@ -144,7 +165,7 @@ class QueueBroker:
         auto time may jump on to the next timer when nothing was started.
         """
         consumer = self.consumers.get(queue)
-        if not self._started or consumer is None or self.deliver is None:
+        if not self._started or consumer is None or self._deliver_for(queue) is None:
             return
         now = self.clock.now()
         running = self._inflight.setdefault(queue, set())
@@ -177,6 +198,11 @@ class QueueBroker:
         if idle and not self.busy():
             self.clock.notify_idle()
 
+    def _deliver_for(self, queue: str) -> Deliver | None:
+        """What runs the batches of ``queue``: its consumer Worker's handler."""
+        owner = self.owners.get(queue)
+        return self.deliver if owner is None else self._delivers.get(owner)
+
     def _finished(self, queue: str, task: asyncio.Task[None]) -> None:
         self._inflight.get(queue, set()).discard(task)
         if self._started:
@@ -190,11 +216,14 @@ class QueueBroker:
 
         queue = consumer.queue
         batch = MessageBatch(queue, rows)
-        handed: Any = BindingWrapper(batch) if self.runtime_sdk else JsHostObject(batch, "batch")
+        owner = self.owners.get(queue)
+        wrapped = self._sdk.get(owner, self.runtime_sdk)
+        handed: Any = BindingWrapper(batch) if wrapped else JsHostObject(batch, "batch")
         started = time.monotonic()
         error: BaseException | None = None
-        assert self.deliver is not None
-        task = asyncio.ensure_future(self.deliver(handed))
+        deliver = self._deliver_for(queue)
+        assert deliver is not None
+        task = asyncio.ensure_future(deliver(handed))
         key = ("limit", id(task))
         self._wakeups.at(key, self.clock.now() + HANDLER_LIMIT_MS, lambda: _cancel(task))
         try:
