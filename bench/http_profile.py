@@ -32,16 +32,34 @@ import durability_bench as bench
 START_SIGNAL = signal.SIGRTMIN + 1
 STOP_SIGNAL = signal.SIGRTMIN + 2
 SERVER = """\
-import cProfile, signal, sys
+import cProfile, gc, json, signal, sys, time
 out = sys.argv.pop(1)
 profile = cProfile.Profile()
+gc_seen = {"collections": [0, 0, 0], "ms": [0.0, 0.0, 0.0], "collected": 0, "on": False}
+gc_started = [0.0]
+def on_gc(phase, info):
+    if not gc_seen["on"]:
+        return
+    if phase == "start":
+        gc_started[0] = time.perf_counter()
+    else:
+        gen = info["generation"]
+        gc_seen["collections"][gen] += 1
+        gc_seen["ms"][gen] += (time.perf_counter() - gc_started[0]) * 1000
+        gc_seen["collected"] += info["collected"]
+gc.callbacks.append(on_gc)
 def start(*_):
     profile.disable()
     profile.clear()  # what ran before (start, warm-up) is not measured
-    profile.enable()
+    gc_seen["on"] = True
+    if out != "-":
+        profile.enable()
 def stop(*_):
     profile.disable()
-    profile.dump_stats(out)
+    gc_seen["on"] = False
+    print("GC " + json.dumps(gc_seen), file=sys.stderr, flush=True)
+    if out != "-":
+        profile.dump_stats(out)
 START_SIGNAL = signal.SIGRTMIN + 1  # not SIGUSR1: the step watchdog takes that one
 STOP_SIGNAL = signal.SIGRTMIN + 2
 def leave(*_):
@@ -136,7 +154,8 @@ def main() -> int:
         work = Path(tmp)
         project = bench.write_project(work / "project")
         port = bench.free_port()
-        out = "" if args.no_profile else str(Path(args.out).resolve())
+        # "-": the phases are marked (for the GC figures) but not profiled
+        out = "-" if args.no_profile else str(Path(args.out).resolve())
         log = (work / "server.log").open("wb")
         process = subprocess.Popen(
             [
@@ -176,7 +195,14 @@ def main() -> int:
                 process.wait()
             log.close()
         print(json.dumps(figures, indent=2))
-        if out:
+        gc_lines = [
+            line
+            for line in (work / "server.log").read_text(errors="replace").splitlines()
+            if line.startswith("GC ")
+        ]
+        if gc_lines:
+            print("server's garbage collector during the phases:", gc_lines[-1][3:])
+        if out != "-":
             print(f"profile: {out} (python -m pstats {out})")
     return 0
 

@@ -124,6 +124,17 @@ class GroupCommit:
         if self.store.committed < mine:
             await self.durable()
 
+    async def behind_answers(self) -> None:
+        """Let the answers about the writes pending now go out first (a new pass calls this).
+
+        A create or an event wakes its instance's pass in the same loop round as the answer
+        that waits for the commit of that write, and the pass's task is queued first: every
+        answer then also waited for the passes its round woke (with 50 requests in flight, up
+        to 50 of them). One round's delay puts the pass behind the commit and the answers.
+        """
+        if self.store.dirty or self._unsaved:
+            await _next_round()
+
     async def durable(self) -> None:
         """Return once every write so far is committed.
 
