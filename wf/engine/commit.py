@@ -39,6 +39,7 @@ class GroupCommit:
         self._waiters: list[asyncio.Future[None]] = []
         self._unsaved: dict[tuple[Any, ...], StepRow] = {}
         self._inline = 0
+        self._answers = 0  # answers (HTTP) waiting in answer_durable now
         # Counts writes and ended steps: ``Engine.settle`` waits until it stops moving.
         self.progress = 0
 
@@ -120,19 +121,24 @@ class GroupCommit:
         # Unsaved steps are written at the next commit: in this transaction, or the next one.
         mine = self.store.transactions if self.store.dirty else self.store.transactions + 1
         self.soon(progress=False)
-        await _next_round()
-        if self.store.committed < mine:
-            await self.durable()
+        self._answers += 1
+        try:
+            await _next_round()
+            if self.store.committed < mine:
+                await self.durable()
+        finally:
+            self._answers -= 1
 
     async def behind_answers(self) -> None:
-        """Let the answers about the writes pending now go out first (a new pass calls this).
+        """Let the HTTP answers waiting for a commit go out first (a new pass calls this).
 
-        A create or an event wakes its instance's pass in the same loop round as the answer
-        that waits for the commit of that write, and the pass's task is queued first: every
-        answer then also waited for the passes its round woke (with 50 requests in flight, up
-        to 50 of them). One round's delay puts the pass behind the commit and the answers.
+        A create or an event wakes its instance's pass in the loop round whose answers then
+        wait for the commit, and the pass's task is queued before them: every answer also
+        waited for the passes its round woke (with 50 requests in flight, up to 50 of them).
+        One round's delay puts the pass behind those answers. Calls from user code (the
+        Workflow binding) wait with ``durable``, not as answers: nothing changes for them.
         """
-        if self.store.dirty or self._unsaved:
+        if self._answers:
             await _next_round()
 
     async def durable(self) -> None:
