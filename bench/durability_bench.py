@@ -441,11 +441,11 @@ def describe_after(after: str | None) -> str:
     if after is not None:
         return git("rev-parse", "--short", after)
     head = git("rev-parse", "--short", "HEAD")
-    dirty = git("status", "--porcelain", "--", "emulator", "cli")
+    dirty = git("status", "--porcelain", "--", "wf", "emulator", "cli")
     if not dirty:
         return f"{head} (working tree, clean)"
     changed = len(dirty.splitlines())
-    return f"{head} + the working tree's uncommitted changes to {changed} files in emulator/, cli/"
+    return f"{head} + the working tree's uncommitted changes to {changed} files in wf/"
 
 
 # -- report ---------------------------------------------------------------------------------------

@@ -71,6 +71,39 @@ def _encode(value: Any, path: str) -> Any:
     raise NotSerializable(f"{path}: {type(value).__name__} cannot be sent over RPC")
 
 
+class _Unencodable(Exception):
+    """``_encode_quick`` met something only ``_encode`` can describe (with its path)."""
+
+
+def _encode_quick(value: Any) -> Any:
+    """``_encode`` without the path of each item: every param, payload and result goes
+    through here, and building a path string per item cost more than the encoding itself.
+    Raises ``_Unencodable`` where ``_encode`` would raise, so that it can name the path.
+    """
+    if value is None or isinstance(value, bool | str | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else {_NUMBER_TAG: _js_number(value)}
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                if isinstance(key, bool | int | float) or key is None:
+                    key = _key(key, "")
+                else:
+                    raise _Unencodable
+            out[key] = _encode_quick(item)
+        return out
+    if isinstance(value, list | tuple):
+        return [_encode_quick(item) for item in value]
+    if isinstance(value, set | frozenset):
+        return {_SET_TAG: [_encode_quick(item) for item in value]}
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return {_DATE_TAG: moment.timestamp() * 1000}
+    raise _Unencodable
+
+
 def step_result(value: Any, external_sdk: bool) -> Any:
     """A step's result as the SDK hands it to the engine; NotSerializable where storing fails.
 
@@ -117,7 +150,11 @@ def json_type(value: Any) -> str:
 
 def dumps(value: Any, what: str = "value") -> str:
     """Encode a value for storage; NotSerializable names the offending part."""
-    return _ENCODER.encode(_encode(value, what))
+    try:
+        encoded = _encode_quick(value)
+    except _Unencodable:
+        encoded = _encode(value, what)  # raises NotSerializable naming the offending part
+    return _ENCODER.encode(encoded)
 
 
 def size_of(text: str) -> int:

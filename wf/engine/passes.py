@@ -80,6 +80,7 @@ class Passes(Schedules):
     async def _drive(self, live: LiveInstance) -> None:
         key = (live.row.workflow, live.row.id)
         try:
+            await self._commit.behind_answers()
             while True:
                 live.rewake = False
                 await self._pass(live)
