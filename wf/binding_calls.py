@@ -53,6 +53,8 @@ def options_argument(
     `reads` lists the keys the method reads; other keys, and every argument after the first,
     are dropped with a warning that says so.
     """
+    if not args and all(map(reads.__contains__, kwargs)):
+        return dict(kwargs)  # the common call: keywords the method reads, nothing to warn of
     given = js_arguments(args, kwargs)
     if len(given) > 1:
         dropped = ", ".join(_show(value) for value in given[1:])

@@ -155,6 +155,8 @@ class InstanceLogs:
 
     def flush(self, scope: Scope) -> None:
         """The scope's code ended: its unfinished lines are entries too."""
+        if not self._partial:
+            return
         for level in ("log", "error"):
             rest = self._partial.pop((scope, level), None)
             if rest:

@@ -38,7 +38,7 @@ import warnings
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -109,9 +109,13 @@ _active: contextvars.ContextVar[Clock | None] = contextvars.ContextVar(
 )
 
 
+_EPOCH = datetime(1970, 1, 1)
+
+
 def from_js_date(ms: float) -> datetime:
     """A JS Date (epoch ms) as the Python SDK hands it over: naive, in UTC (Workers' zone)."""
-    return datetime.fromtimestamp(ms / 1000, tz=UTC).replace(tzinfo=None)
+    # Epoch plus a timedelta: the naive UTC datetime without a time zone's conversion.
+    return _EPOCH + timedelta(milliseconds=ms)
 
 
 def real_time() -> float:

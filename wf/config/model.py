@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -209,12 +210,13 @@ class Config:
     compat_errors: tuple[str, ...] = ()
     compat_warnings: tuple[str, ...] = ()
 
-    @property
+    # Cached: every pass reads these, and resolving a flag walks the compatibility table.
+    @functools.cached_property
     def compat(self) -> Compat:
         """The behaviours the compatibility date and flags select (see wf.compat)."""
         return Compat(self.compatibility_date, self.compatibility_flags)
 
-    @property
+    @functools.cached_property
     def implicit_dependencies(self) -> bool:
         """True: `step.do` takes the implicit-dependencies signature (spec 2.3 A); False: legacy.
 
@@ -227,7 +229,7 @@ class Config:
         """
         return self.compat.implicit_dependencies
 
-    @property
+    @functools.cached_property
     def runtime_sdk(self) -> bool:
         """True: the current SDK's wrappers (JS names, python_from_rpc results); False: raw JsProxy.
 

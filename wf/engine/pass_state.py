@@ -81,8 +81,7 @@ class PassState:
         self.wake_at: float | None = None
         self.warnings: list[str] = []
         self._ops = 0
-        self._ops_idle = asyncio.Event()
-        self._ops_idle.set()
+        self._ops_idle: asyncio.Event | None = None  # made when drain() has to wait
 
     # -- bookkeeping --------------------------------------------------------------------------
 
@@ -126,15 +125,18 @@ class PassState:
     async def drain(self) -> None:
         """Wait until no step call of this pass is still working, then refuse new ones."""
         while self._ops:
+            if self._ops_idle is None:
+                self._ops_idle = asyncio.Event()
             self._ops_idle.clear()
             await self._ops_idle.wait()
         self.closed = True
 
     def _op_started(self) -> None:
         self._ops += 1
-        self._ops_idle.clear()
+        if self._ops_idle is not None:
+            self._ops_idle.clear()
 
     def _op_finished(self) -> None:
         self._ops -= 1
-        if self._ops == 0:
+        if self._ops == 0 and self._ops_idle is not None:
             self._ops_idle.set()

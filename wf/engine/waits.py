@@ -100,6 +100,7 @@ class Waits(PassState):
             return serialization.loads(row.output)
         if row is not None and row.state == _STATE_ERRORED:
             raise rebuild_error(json.loads(row.error or "{}"))
+        recorded = row
         if row is None:
             if not is_valid_id(event_type):
                 raise WorkflowFatalError(f'Step "{name}": invalid event type {event_type!r}')
@@ -114,7 +115,8 @@ class Waits(PassState):
             row.config = json.dumps({"type": event_type, "timeout": ms})
             self.journal.record(row)
             self.emit(_EVENT_WAITING_EVENT, self.row, step=f"{name}-{count}", type=event_type)
-        wanted = replay.waits_for(row) or event_type
+        # A recorded wait keeps the type it was called with (the code may now pass another).
+        wanted = event_type if recorded is None else replay.waits_for(row) or event_type
         event = self.journal.take_event(wanted)
         if event is not None:
             value = {

@@ -13,7 +13,19 @@ from typing import Any
 
 from wf.store.rows import _all_columns
 from wf.store.schema import _MIGRATIONS, SCHEMA_VERSION
-from wf.vocabulary import StepKind
+from wf.vocabulary import EventKind, InstanceStatus, StepKind, StepState, Trigger
+
+# sqlite3 binds only exact int, float and str without a lookup: any other value (None, bool,
+# bytes, a str subclass such as the vocabulary's enums) is looked up for `__adapt__` and
+# `__conform__` on every bind, each miss raising and formatting an AttributeError. A create
+# binds ~30 of them (mostly NULL columns): registered adapters, all C callables, skip that.
+# Each keeps what sqlite3 would bind anyway, so the stored values are unchanged.
+_NO_VALUE: dict[object, None] = {}
+sqlite3.register_adapter(type(None), _NO_VALUE.get)  # any argument -> None: NULL
+sqlite3.register_adapter(bool, int)
+sqlite3.register_adapter(bytes, bytes)
+for _enum in (EventKind, InstanceStatus, StepKind, StepState, Trigger):
+    sqlite3.register_adapter(_enum, str)
 
 
 class Database:

@@ -120,17 +120,23 @@ def _instance_values(row: InstanceRow) -> tuple[Any, ...]:
     )
 
 
+# The members by their stored text: a dict lookup costs a tenth of calling the enum.
+_STATUSES: dict[str, InstanceStatus] = {s.value: s for s in InstanceStatus}
+_KINDS: dict[str, StepKind] = {k.value: k for k in StepKind}
+_STATES: dict[str, StepState] = {s.value: s for s in StepState}
+
+
 def _instance_from_db(row: tuple[Any, ...]) -> InstanceRow:
     instance = InstanceRow(*row)
-    instance.status = InstanceStatus(instance.status)
+    instance.status = _STATUSES.get(instance.status) or InstanceStatus(instance.status)
     return instance
 
 
 def _step_from_db(row: tuple[Any, ...]) -> StepRow:
     *head, attempts = row
     step = StepRow(*head)
-    step.kind = StepKind(step.kind)
-    step.state = StepState(step.state)
+    step.kind = _KINDS.get(step.kind) or StepKind(step.kind)
+    step.state = _STATES.get(step.state) or StepState(step.state)
     step.attempts = json.loads(attempts) if attempts else []
     return step
 

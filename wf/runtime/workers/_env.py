@@ -8,8 +8,6 @@ so asyncio tasks started inside keep seeing it and the other Workers are not dis
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -42,11 +40,19 @@ def _get_current_env() -> Any:
     return _current_env
 
 
-@contextmanager
-def scoped_env(env: Any) -> Iterator[None]:
-    """`workers.env` is ``env`` inside the block (and in the tasks it starts)."""
-    token = _scoped.set(env)
-    try:
-        yield
-    finally:
-        _scoped.reset(token)
+class scoped_env:
+    """`workers.env` is ``env`` inside the block (and in the tasks it starts).
+
+    A slotted class rather than a generator: every pass of every instance enters one.
+    """
+
+    __slots__ = ("_env", "_token")
+
+    def __init__(self, env: Any) -> None:
+        self._env = env
+
+    def __enter__(self) -> None:
+        self._token = _scoped.set(self._env)
+
+    def __exit__(self, *exc: object) -> None:
+        _scoped.reset(self._token)
