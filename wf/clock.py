@@ -18,54 +18,36 @@ they never move time days ahead just to remove finished instances.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import heapq
 import itertools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
+from wf.clock_input import MODES, Mode, check_scale, check_time, valid_snapshot
 from wf.durations import (
     MAX_TIME,
-    MIN_TIME,
-    DurationError,
     parse_duration,
     parse_timestamp,
-    to_iso,
 )
 from wf.usertime import real_time
 
-Mode = Literal["real", "scale", "manual", "auto"]
-MODES: tuple[Mode, ...] = ("real", "scale", "manual", "auto")
-MIN_SCALE = 0.001
-MAX_SCALE = 10_000_000.0  # 115 days per real second
+# The input checks live in wf.clock_input; their names stay importable from here.
+__all__ = [
+    "LEASE_S",
+    "MODES",
+    "Clock",
+    "Mode",
+    "Timer",
+    "check_scale",
+    "check_time",
+    "valid_snapshot",
+]
+
 # In real and scale mode virtual time runs on by itself. The store holds a time a little
 # ahead of now (a lease of this many real seconds), renewed before now passes it, so a
 # reading the emulator has handed out is never ahead of what a restart resumes from.
 LEASE_S = 1.0
-
-
-def check_scale(scale: object) -> float:
-    """``scale`` as a float, or ValueError naming the allowed range."""
-    if (
-        isinstance(scale, bool)
-        or not isinstance(scale, int | float)
-        or not MIN_SCALE <= scale <= MAX_SCALE
-    ):
-        raise ValueError(
-            f"time scale must be a number from {MIN_SCALE:g} to {MAX_SCALE:,.0f}, got {scale!r}"
-        )
-    return float(scale)
-
-
-def check_time(ms: float) -> float:
-    """``ms`` when virtual time may be there, else DurationError naming the range."""
-    if not MIN_TIME <= ms <= MAX_TIME:
-        raise DurationError(
-            f"time cannot move to {to_iso(ms)}: virtual time stays between "
-            f"{to_iso(MIN_TIME)} and {to_iso(MAX_TIME)}"
-        )
-    return ms
 
 
 @dataclass(order=True)
@@ -405,19 +387,3 @@ class Clock:
 
 async def _nothing() -> None:
     return None
-
-
-def valid_snapshot(state: dict[str, Any]) -> dict[str, Any]:
-    """The usable entries of a saved snapshot: known mode, scale in range, times in range."""
-    valid: dict[str, Any] = {}
-    if state.get("mode") in MODES:
-        valid["mode"] = state["mode"]
-    with contextlib.suppress(ValueError):
-        valid["scale"] = check_scale(state.get("scale", 1.0))
-    for key in ("now", "lease", "wall"):
-        value = state.get(key)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            continue
-        if MIN_TIME <= value <= MAX_TIME:
-            valid[key] = float(value)
-    return valid

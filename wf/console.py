@@ -13,9 +13,12 @@ loop iteration into one write saved under 1 us a line.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import io
 import os
+import re
 import sys
 import threading
 from datetime import UTC, datetime
@@ -68,6 +71,13 @@ _SGR = {  # the ANSI codes of the words in _STYLES
 _RESET = "\x1b[0m"
 # Control characters that would move the cursor or ring the bell (as rich strips them).
 _CONTROL = str.maketrans("", "", "\a\b\v\f\r")
+_HAS_CONTROL = re.compile("[\a\b\v\f\r]").search
+
+
+def _printable(text: str) -> str:
+    """``text`` without those characters. Looked for first: ``translate`` with a deletion
+    table walks every character in Python objects, and almost no line has one."""
+    return text.translate(_CONTROL) if _HAS_CONTROL(text) else text
 
 
 @functools.cache
@@ -165,8 +175,13 @@ class DevConsole:
         color: bool | None = None,
         level: str = "log",
         workflows: frozenset[str] = frozenset(),
+        batch: bool = False,
     ) -> None:
         self.stream = stream if stream is not None else sys.stdout
+        # batch: lines written on the event loop go out together at the end of its tick (one
+        # write and flush instead of one per line: a create prints three); elsewhere at once.
+        self._batch = batch
+        self._pending: list[str] = []
         self.color = _wants_color(self.stream) if color is None else color
         if level not in LEVELS:
             raise ValueError(f"log level {level!r} is not one of {', '.join(LEVELS)}")
@@ -199,7 +214,7 @@ class DevConsole:
             return
         stamp = self._span(self._stamp(event.at), "dim")
         who = self._span(f"{event.workflow}/{event.instance}", "bold")
-        text = self._span(format_event(event).translate(_CONTROL), _STYLES.get(event.kind, ""))
+        text = self._span(_printable(format_event(event)), _STYLES.get(event.kind, ""))
         trace = event.info.get("traceback")
         if trace:  # a failed attempt or run(): the user's frames, as a Worker error prints them
             text += "\n" + self._paint(str(trace).rstrip("\n"), "red").rstrip("\n")
@@ -231,7 +246,7 @@ class DevConsole:
             return
         style = "red" if status >= 500 else "yellow" if status >= 400 else ""
         line = f"{method} {path} {self._span(f'{status} {reason}', style)} ({ms:.0f}ms)"
-        self._write(line.translate(_CONTROL) + "\n")
+        self._write(_printable(line) + "\n")
 
     def success(self, message: str) -> None:
         self.info(message, "green")
@@ -257,11 +272,11 @@ class DevConsole:
         """One line printed by user code, attributed to ``label`` ("workflow/instance step")."""
         if not self.shows("log", label.split("/", 1)[0]):
             return
-        self._write(f"{self._span(f'[{label}]', 'magenta')} {line.translate(_CONTROL)}\n")
+        self._write(f"{self._span(f'[{label}]', 'magenta')} {_printable(line)}\n")
 
     def _paint(self, text: str, style: str) -> str:
         """``text`` with each of its lines in ``style``, and a final newline."""
-        lines = text.translate(_CONTROL).split("\n")
+        lines = _printable(text).split("\n")
         return "".join(self._span(line, style) + "\n" for line in lines)
 
     def _span(self, text: str, style: str) -> str:
@@ -271,9 +286,36 @@ class DevConsole:
         return f"{_sgr(style)}{text}{_RESET}"
 
     def _write(self, text: str) -> None:
+        loop = None
+        if self._batch:
+            with contextlib.suppress(RuntimeError):
+                loop = asyncio.get_running_loop()
         with self._lock:
+            if loop is None:
+                self._pending.append(text)
+                self._flush_pending()
+                return
+            self._pending.append(text)
+            if len(self._pending) > 1:
+                return  # the end of this tick writes it with the others
+        loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        """Write out the lines held for the end of the tick."""
+        with self._lock:
+            self._flush_pending()
+
+    def _flush_pending(self) -> None:
+        if self._pending:
+            text = "".join(self._pending)
+            self._pending.clear()
             self.stream.write(text)
             self.stream.flush()
+
+    def raw(self, text: str) -> int:
+        """Text for the stream as it is (print() outside workflow code), in order with lines."""
+        self._write(text)
+        return len(text)
 
 
 def _label(context: tuple[str, str, str | None]) -> str:
@@ -310,9 +352,7 @@ class AttributedStdout(io.TextIOBase):
     def write(self, text: str) -> int:
         context = current_step.get()
         if context is None:
-            written = self.stream.write(text)
-            self.stream.flush()  # piped output must not sit in a buffer
-            return written
+            return self.console.raw(text)  # in order with the console's lines
         buffered = self._pending.pop(context, "") + text
         *lines, rest = buffered.split("\n")
         for line in lines:
@@ -325,4 +365,4 @@ class AttributedStdout(io.TextIOBase):
         for context, rest in list(self._pending.items()):
             del self._pending[context]
             self.console.output(_label(context), rest)
-        self.stream.flush()
+        self.console.flush()

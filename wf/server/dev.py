@@ -211,6 +211,7 @@ async def serve(
         color=options.color,
         level=options.log_level,
         workflows=frozenset(options.log_workflows),
+        batch=True,
     )
     try:
         session = build_session(options, console)

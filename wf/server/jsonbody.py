@@ -21,6 +21,10 @@ _FLOAT_MAX = sys.float_info.max
 # Surrogates can only come from \uD800-\uDFFF escapes: decoded UTF-8 never holds one.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$-]*")
+# Text in which no number can be out of range and no NaN or Infinity can stand: without an
+# exponent, a number of fewer than 200 digits is finite. Anything else (also inside strings,
+# harmlessly) takes the hooked decoder, which notes each refused literal.
+_MAYBE_REFUSED = re.compile(r"NaN|Infinity|\d[eE]|\d{200}").search
 
 
 class BadJson(ValueError):
@@ -77,7 +81,10 @@ def parse_json(text: str, root: str = "") -> Any:
     """
     refused: list[str] = []
     try:
-        value = json.JSONDecoder(**_number_hooks(refused)).decode(text)
+        if _MAYBE_REFUSED(text) is None:
+            value = json.loads(text)  # no literal the hooks could refuse: the C scanner alone
+        else:
+            value = json.JSONDecoder(**_number_hooks(refused)).decode(text)
     except RecursionError:
         raise BadJson(f"{_label(root)}: nests deeper than {MAX_DEPTH} levels") from None
     # The walk costs a visit per container: skip it when nothing can be wrong.
