@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 
 import pytest
@@ -180,3 +181,32 @@ def test_wf_dev_logs_worker_requests_and_quiet_keeps_only_problems(
     assert quiet.get("/").status == 200
     assert "Ready on" in quiet.log
     assert "onboarding/q" not in quiet.log and "GET / " not in quiet.log
+
+
+async def test_batched_lines_go_out_together_at_the_end_of_the_tick_in_order() -> None:
+    out = io.StringIO()
+    console = DevConsole(out, color=False, batch=True)
+    stdout = AttributedStdout(console, out)
+    console.plain("first")
+    stdout.write("a print outside workflow code\n")
+    console.on_event(event("queued", trigger="api"))
+    assert out.getvalue() == ""  # held until the loop's tick ends
+    await asyncio.sleep(0)
+    lines = out.getvalue().splitlines()
+    assert lines[:2] == ["first", "a print outside workflow code"]
+    assert lines[2].endswith("wf/i1 queued (trigger: api)")
+    assert len(lines) == 3
+
+
+def test_batched_console_writes_at_once_without_a_running_loop() -> None:
+    out = io.StringIO()
+    console = DevConsole(out, color=False, batch=True)
+    console.plain("no loop here")
+    assert out.getvalue() == "no loop here\n"
+
+
+async def test_control_characters_are_removed_from_event_lines() -> None:
+    out = io.StringIO()
+    console = DevConsole(out, color=False)
+    console.output("wf/i1 s", "ding\a and back\r")
+    assert out.getvalue().rstrip("\n").endswith("ding and back")
