@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from wf.store.checkpoint import Checkpointer
 from wf.store.rows import _all_columns
 from wf.store.schema import _MIGRATIONS, SCHEMA_VERSION
 from wf.vocabulary import EventKind, InstanceStatus, StepKind, StepState, Trigger
@@ -39,6 +40,11 @@ class Database:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=OFF")
+        # Checkpoints run on a thread, not inside the COMMIT an acknowledgement waits for.
+        self._checkpoints: Checkpointer | None = None
+        if self.path != ":memory:":
+            self._db.execute("PRAGMA wal_autocheckpoint=0")
+            self._checkpoints = Checkpointer(self.path)
         self._in_tx = False
         # Transactions are numbered: whoever wrote in transaction n knows its writes are on disk
         # once ``committed >= n``, without waiting for a wake-up from the commit.
@@ -76,12 +82,16 @@ class Database:
             self._db.execute("COMMIT")
             self._in_tx = False
             self.committed = self.transactions
+            if self._checkpoints is not None:
+                self._checkpoints.committed(self._db)
 
     def close(self) -> None:
         """Commit and close the database (closing twice is harmless)."""
         if self._closed:
             return
         self.commit()
+        if self._checkpoints is not None:
+            self._checkpoints.close()
         self._db.close()
         self._closed = True
 
