@@ -21,7 +21,6 @@ import asyncio
 import heapq
 import itertools
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from wf.clock_input import MODES, Mode, check_scale, check_time, valid_snapshot
@@ -50,23 +49,40 @@ __all__ = [
 LEASE_S = 1.0
 
 
-@dataclass(order=True)
 class Timer:
-    """A pending callback at a virtual time; ``cancel()`` removes it."""
+    """A pending callback at a virtual time; ``cancel()`` removes it.
 
-    due: float
-    seq: int
-    callback: Callable[[], None] = field(compare=False)
-    label: str = field(default="", compare=False)
-    cancelled: bool = field(default=False, compare=False)
-    clock: Clock | None = field(default=None, compare=False, repr=False)
-    background: bool = field(default=False, compare=False)
+    A slotted class rather than a dataclass: a step attempt makes one (its timeout), and
+    the dataclass's ``__init__`` with defaults cost a fifth of setting the timer."""
+
+    __slots__ = ("background", "callback", "cancelled", "clock", "due", "label", "seq")
+
+    def __init__(
+        self,
+        due: float,
+        seq: int,
+        callback: Callable[[], None],
+        label: str = "",
+        clock: Clock | None = None,
+        background: bool = False,
+    ) -> None:
+        self.due, self.seq, self.callback, self.label = due, seq, callback, label
+        self.clock, self.background, self.cancelled = clock, background, False
+
+    def __lt__(self, other: Timer) -> bool:  # earliest first; created first among equals
+        return (self.due, self.seq) < (other.due, other.seq)
+
+    def __repr__(self) -> str:
+        return f"Timer(due={self.due!r}, seq={self.seq}, label={self.label!r})"
 
     def cancel(self) -> None:
         if not self.cancelled:
             self.cancelled = True
             if self.clock is not None:
                 self.clock._timer_cancelled(self.background)
+
+
+_Entry = tuple[float, int, Timer]  # a heap entry: (due, seq, timer)
 
 
 class Clock:
@@ -92,8 +108,9 @@ class Clock:
         self._last = start  # the latest reading: now() never answers less
         self.lease = start  # the time the store vouches for (see LEASE_S)
         self.on_lease: Callable[[], None] = lambda: None
-        self._heap: list[Timer] = []
-        self._background: list[Timer] = []  # a heap too; few (one retention timer)
+        # Heaps of (due, seq, timer): tuples compare in C, a dataclass's __lt__ in Python.
+        self._heap: list[_Entry] = []
+        self._background: list[_Entry] = []  # few (one retention timer)
         self._cancelled = 0
         self._seq = itertools.count()
         self._handle: asyncio.TimerHandle | None = None
@@ -130,13 +147,13 @@ class Clock:
     def next_due(self) -> float | None:
         """Due time of the earliest pending timer."""
         self._drop_cancelled()
-        return self._heap[0].due if self._heap else None
+        return self._heap[0][0] if self._heap else None
 
     def _next_any(self) -> float | None:
         """Due time of the earliest pending timer, background ones included."""
         due = self.next_due()
-        if self._background and (due is None or self._background[0].due < due):
-            return self._background[0].due
+        if self._background and (due is None or self._background[0][0] < due):
+            return self._background[0][0]
         return due
 
     def pending(self) -> int:
@@ -145,7 +162,7 @@ class Clock:
 
     def timers(self) -> list[Timer]:
         """The pending timers, earliest first."""
-        return sorted(t for t in [*self._heap, *self._background] if not t.cancelled)
+        return sorted(t for _, _, t in [*self._heap, *self._background] if not t.cancelled)
 
     def snapshot(self) -> dict[str, Any]:
         """What the store keeps so a restart never moves time backwards."""
@@ -221,7 +238,8 @@ class Clock:
 
     def fire_early(self, timer: Timer) -> bool:
         """Run one pending timer's callback now, ahead of its due time."""
-        if timer.cancelled or timer not in (self._background if timer.background else self._heap):
+        heap = self._background if timer.background else self._heap
+        if timer.cancelled or (timer.due, timer.seq, timer) not in heap:
             return False
         timer.cancelled = True
         self._timer_cancelled(timer.background)
@@ -242,14 +260,14 @@ class Clock:
 
         ``background``: it fires when time gets there, but skips and auto time never jump to
         it (see the module's docstring)."""
-        timer = Timer(float(due), next(self._seq), callback, label, clock=self)
+        due, seq = float(due), next(self._seq)
+        timer = Timer(due, seq, callback, label, self, background)
         if background:
-            timer.background = True
-            heapq.heappush(self._background, timer)
+            heapq.heappush(self._background, (due, seq, timer))
             self._rearm()
             return timer
-        heapq.heappush(self._heap, timer)
-        if self._heap[0] is timer:
+        heapq.heappush(self._heap, (due, seq, timer))
+        if self._heap[0][2] is timer:
             self._rearm()
         return timer
 
@@ -311,19 +329,19 @@ class Clock:
 
     def _timer_cancelled(self, background: bool = False) -> None:
         if background:  # few of them: drop it at once
-            self._background = [t for t in self._background if not t.cancelled]
+            self._background = [e for e in self._background if not e[2].cancelled]
             heapq.heapify(self._background)
             return
         # Step timeouts are cancelled far more often than they fire: compact the heap when
         # cancelled entries dominate, so it never grows with dead timers.
         self._cancelled += 1
         if self._cancelled > 64 and self._cancelled * 2 > len(self._heap):
-            self._heap = [t for t in self._heap if not t.cancelled]
+            self._heap = [e for e in self._heap if not e[2].cancelled]
             heapq.heapify(self._heap)
             self._cancelled = 0
 
     def _drop_cancelled(self) -> None:
-        while self._heap and self._heap[0].cancelled:
+        while self._heap and self._heap[0][2].cancelled:
             heapq.heappop(self._heap)
             self._cancelled = max(0, self._cancelled - 1)
 
@@ -334,9 +352,9 @@ class Clock:
             heap = self._heap
             if self._background and (not heap or self._background[0] < heap[0]):
                 heap = self._background  # the earlier of the two, so all fire in due order
-            if not heap or heap[0].due > now:
+            if not heap or heap[0][0] > now:
                 break
-            timer = heapq.heappop(heap)
+            timer = heapq.heappop(heap)[2]
             timer.cancelled = True  # fired: a later cancel() is a no-op
             self.on_fire(timer)
             timer.callback()

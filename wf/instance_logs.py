@@ -60,15 +60,24 @@ CREATE TABLE IF NOT EXISTS wf_logs (
 """
 
 
-@dataclass(frozen=True, slots=True)
 class Scope:
-    """The instance (and step attempt) whose code runs now; output goes to ``logs``."""
+    """The instance (and step attempt) whose code runs now; output goes to ``logs``.
 
-    logs: InstanceLogs
-    workflow: str
-    instance: str
-    step: str | None = None
-    attempt: int | None = None
+    A plain slotted class: one is made per step attempt, and a frozen dataclass's
+    ``__init__`` (an ``object.__setattr__`` per field) cost more than the rest of entering."""
+
+    __slots__ = ("attempt", "instance", "logs", "step", "workflow")
+
+    def __init__(
+        self,
+        logs: InstanceLogs,
+        workflow: str,
+        instance: str,
+        step: str | None = None,
+        attempt: int | None = None,
+    ) -> None:
+        self.logs, self.workflow, self.instance = logs, workflow, instance
+        self.step, self.attempt = step, attempt
 
 
 _scope: contextvars.ContextVar[Scope | None] = contextvars.ContextVar("wf_log_scope", default=None)
