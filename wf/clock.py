@@ -135,7 +135,7 @@ class Clock:
         """Virtual now, epoch milliseconds; never less than an earlier reading."""
         if self.mode == "manual":
             return self._anchor_virtual
-        now = self._anchor_virtual + (self._wall_ms() - self._anchor_wall) * self.scale
+        now = self._anchor_virtual + (self._wall() * 1000.0 - self._anchor_wall) * self.scale
         if now <= self._last:  # the wall clock stepped back (NTP): hold still instead
             return self._last
         self._last = now

@@ -106,20 +106,22 @@ class StepRunner(Waits):
         if isinstance(cached, replay.CachedError):
             raise rebuild_error(cached.error)
         resolved, delay_fn = resolve_config(name, config)
+        step = f"{name}-{count}"  # the step's label, formatted once for every use below
         if row is None:
             # saved with its first attempt, just below
             row = self._new_row(_KIND_DO, name, count, config=config_json(resolved))
-            self.emit(_EVENT_STEP_START, self.row, step=f"{name}-{count}")
+            self.emit(_EVENT_STEP_START, self.row, step=step)
         else:
             stored = json.loads(row.config) if row.config else resolved
             resolved = stored  # the config of the first execution wins, as in production
-        return await self._attempts(row, name, count, resolved, delay_fn, callback)
+        return await self._attempts(row, name, count, step, resolved, delay_fn, callback)
 
     async def _attempts(
         self,
         row: StepRow,
         name: str,
         count: int,
+        step: str,
         config: dict[str, Any],
         delay_fn: Callable[..., Any] | None,
         callback: Callable[[JsDict], Awaitable[Any]],
@@ -146,7 +148,7 @@ class StepRunner(Waits):
             row.attempts.append(entry)
             self.journal.record_at_tick_end(row)
             try:
-                value = await self._attempt(name, count, attempt, config, callback)
+                value = await self._attempt(name, count, step, attempt, config, callback)
                 text = serialization.encode_within(
                     serialization.step_result(value, self.settings.runtime_sdk),
                     f'step "{name}" result',
@@ -164,7 +166,7 @@ class StepRunner(Waits):
             entry.update(end=self.clock.now(), success=True)
             row.state, row.ended, row.output = _STATE_COMPLETE, self.clock.now(), text
             self.journal.record(row)
-            self.emit(_EVENT_STEP_SUCCESS, self.row, step=f"{name}-{count}", attempt=attempt)
+            self.emit(_EVENT_STEP_SUCCESS, self.row, step=step, attempt=attempt)
             if self.settings.evict_after_steps:
                 raise self._hibernate(self.clock.now(), "evict")
             return serialization.loads(text)
@@ -295,6 +297,7 @@ class StepRunner(Waits):
         self,
         name: str,
         count: int,
+        step: str,
         attempt: int,
         config: dict[str, Any],
         callback: Callable[[JsDict], Awaitable[Any]],
@@ -316,14 +319,14 @@ class StepRunner(Waits):
             timed_out = True
             task.cancel()
 
-        slot = (self.workflow, self.instance_id, f"{name}-{count}", attempt)
-        label = f"step timeout {self.workflow}/{self.instance_id} {name}-{count}"
+        slot = (self.workflow, self.instance_id, step, attempt)
+        label = f"step timeout {self.workflow}/{self.instance_id} {step}"
         self.timers.set(_TIMER_STEP_TIMEOUT, slot, self.clock.now() + timeout_ms, expire, label)
-        token = current_step.set((self.workflow, self.instance_id, f"{name}-{count}"))
-        logged = instance_logs.enter_step(f"{name}-{count}", attempt)
+        token = current_step.set((self.workflow, self.instance_id, step))
+        logged = instance_logs.enter_step(step, attempt)
         self.live.executing += 1
         try:
-            with user_code(f'step "{name}-{count}" of {self.workflow}/{self.instance_id}'):
+            with user_code(f'step "{step}" of {self.workflow}/{self.instance_id}'):
                 value = await _call(callback, ctx)
                 if self.settings.runtime_sdk:
                     # The SDK's python_to_rpc runs inside the callback: its refusal is the
