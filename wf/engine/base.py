@@ -160,7 +160,13 @@ class EngineBase:
     def _save(self, row: InstanceRow) -> None:
         row.modified = self.clock.now()
         self.store.save_instance(row)
+        self._commit.instance_written(row.workflow, row.id)
         self.request_commit()
+
+    def _save_at_tick_end(self, row: InstanceRow) -> None:
+        """Write the row when the tick ends, unless a ``_save`` of it comes first."""
+        row.modified = self.clock.now()
+        self._commit.instance_at_tick_end(row)
 
     # -- observation ----------------------------------------------------------------------------
 

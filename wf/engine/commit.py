@@ -13,7 +13,7 @@ import types
 from collections.abc import Callable, Generator
 from typing import Any
 
-from wf.store import StepRow, Store
+from wf.store import InstanceRow, StepRow, Store
 
 __all__ = ["GroupCommit"]
 
@@ -38,6 +38,7 @@ class GroupCommit:
         self._scheduled = False
         self._waiters: list[asyncio.Future[None]] = []
         self._unsaved: dict[tuple[Any, ...], StepRow] = {}
+        self._unsaved_instances: dict[tuple[str, str], InstanceRow] = {}
         self._inline = 0
         self._answers = 0  # answers (HTTP) waiting in answer_durable now
         # Counts writes and ended steps: ``Engine.settle`` waits until it stops moving.
@@ -54,7 +55,7 @@ class GroupCommit:
     @property
     def pending(self) -> bool:
         """True while some write waits for a commit."""
-        return self.store.dirty or bool(self._unsaved)
+        return self.store.dirty or bool(self._unsaved) or bool(self._unsaved_instances)
 
     def commit(self) -> None:
         """Commit every pending write now."""
@@ -74,6 +75,10 @@ class GroupCommit:
 
     def _commit(self) -> None:
         self._scheduled = False
+        if self._unsaved_instances:  # passes still under way: they are running
+            for instance in self._unsaved_instances.values():
+                self.store.save_instance(instance)
+            self._unsaved_instances.clear()
         for row in self._unsaved.values():  # steps whose code is still running
             self.store.save_step(row)
         self._unsaved.clear()
@@ -99,6 +104,21 @@ class GroupCommit:
         self._unsaved[(row.workflow, row.instance, *row.key)] = row
         self.soon()
 
+    def instance_at_tick_end(self, row: InstanceRow) -> None:
+        """Write an instance's row at the end of this tick, unless ``instance_written`` says
+        it was written by then.
+
+        A pass that starts marks its instance running; most passes also end (hibernate or
+        finish, which write the row) within that tick, and the first write is not needed.
+        """
+        self._unsaved_instances[(row.workflow, row.id)] = row
+        self.soon()
+
+    def instance_written(self, workflow: str, instance_id: str) -> None:
+        """The instance's row was written into the open transaction: nothing left to write."""
+        if self._unsaved_instances:
+            self._unsaved_instances.pop((workflow, instance_id), None)
+
     def record(self, row: StepRow) -> None:
         """Write a step into the open transaction now (superseding ``record_at_tick_end``).
 
@@ -116,9 +136,9 @@ class GroupCommit:
         answer sees its transaction committed without a waiter's wake-up (a round more). A
         write made after that commit (by others in that round) is not the answer's to wait for.
         """
-        if not self.store.dirty and not self._unsaved:
+        if not self.pending:
             return
-        # Unsaved steps are written at the next commit: in this transaction, or the next one.
+        # Unsaved rows are written at the next commit: in this transaction, or the next one.
         mine = self.store.transactions if self.store.dirty else self.store.transactions + 1
         self.soon(progress=False)
         self._answers += 1
@@ -148,7 +168,7 @@ class GroupCommit:
         that is how many instances' steps get past SQLite's commit rate. With one instance
         running there is nobody to share with, so it commits at once.
         """
-        if not self.store.dirty and not self._unsaved:
+        if not self.pending:
             return
         if self._running() <= 1:
             self._commit()

@@ -159,7 +159,7 @@ class Lifecycle(Passes):
             InstanceStatus.QUEUED,
             InstanceStatus.WAITING_FOR_PAUSE,
         ):
-            self._wake((workflow, instance_id))
+            self._wake((workflow, instance_id), row)  # just read (or live): no second read
 
     def fire_now(self, workflow: str, instance_id: str) -> bool:
         """End an instance's pending sleep, retry delay or event timeout now."""

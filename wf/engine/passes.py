@@ -148,7 +148,7 @@ class Passes(Schedules):
         if first:
             row.started = self.clock.now()
         row.status, row.wake_at, row.version = InstanceStatus.RUNNING, None, self.version
-        self._save(row)
+        self._save_at_tick_end(row)
         if first:
             self.emit(EventKind.STARTED, row)
         runner = self._runner(live)
@@ -269,6 +269,7 @@ class Passes(Schedules):
         # One UPDATE writes the final state and the retention expiry together.
         row.modified = row.ended
         self.store.save_instance(row, expires=self._expires(row))
+        self._commit.instance_written(row.workflow, row.id)
         kind = _EVENT_OF_STATUS.get(status) or EventKind(status)
         # run()'s own traceback, told apart from an earlier run's by the instance's end
         trace = None
