@@ -6,7 +6,9 @@ which sees only committed transactions, at the very moment the write is acknowle
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import sys
 from pathlib import Path
 
 from aiohttp import web
@@ -163,3 +165,51 @@ def test_a_snapshot_out_of_range_is_ignored() -> None:
     clock = Clock("manual", now=START)
     clock.restore({"mode": "scale", "scale": float("nan"), "now": 1e300, "lease": float("inf")})
     assert START <= clock.now() < START + 1000 and clock.mode == "scale" and clock.scale == 1.0
+
+
+SLOW_STEP = """
+import asyncio
+from workers import WorkflowEntrypoint
+
+GATE = asyncio.Event()
+
+class Slow(WorkflowEntrypoint):
+    async def run(self, event, step):
+        @step.do("slow")
+        async def slow():
+            await GATE.wait()
+            return 1
+        return await slow()
+
+class Quick(WorkflowEntrypoint):
+    async def run(self, event, step):
+        @step.do("one")
+        async def one():
+            return 1
+        return await one()
+"""
+
+
+async def test_a_pass_still_running_after_its_tick_is_stored_as_running(
+    make_engine, tmp_path: Path
+) -> None:
+    # A pass marks its instance running at the end of the tick it started in, not at once:
+    # one that also ends in that tick writes only its end (the quick instance below).
+    db = tmp_path / "state.sqlite3"
+    engine: Engine = await make_engine(
+        SLOW_STEP, {"slow": "Slow", "quick": "Quick"}, store=Store(db)
+    )
+    engine.create("slow", {"id": "s"})
+    engine.create("quick", {"id": "q"})
+    for _ in range(5):  # a few loop rounds: the slow step is under way, its tick has ended
+        await asyncio.sleep(0)
+    status = "SELECT workflow, status FROM instances ORDER BY workflow"
+    with sqlite3.connect(db) as other:
+        assert other.execute(status).fetchall() == [("quick", "complete"), ("slow", "running")]
+    assert engine.status("slow", "s")["status"] == "running"
+    cls = engine._class_for("slow")
+    assert cls is not None
+    sys.modules[cls.__module__].GATE.set()  # the step's code goes on
+    await engine.settle()
+    with sqlite3.connect(db) as other:
+        assert other.execute(status).fetchall() == [("quick", "complete"), ("slow", "complete")]
