@@ -26,6 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import durability_bench as trees_of
+from instructions_bench import callgrind_dumps
 
 CHILD = """\
 import asyncio, os, subprocess, sys, tempfile
@@ -95,33 +96,7 @@ LABELS = {
 
 def count(tree: Path, asleep: int, work: Path) -> dict[str, int]:
     """Instructions of each workload's counted run in one tree."""
-    out = Path(tempfile.mkdtemp(dir=work)) / "callgrind.out"
-    subprocess.run(
-        [
-            "valgrind",
-            "--tool=callgrind",
-            "--instr-atstart=no",
-            f"--callgrind-out-file={out}",
-            sys.executable,
-            "-P",
-            "-c",
-            CHILD,
-            str(Path(__file__).resolve().parent),
-            str(asleep),
-        ],
-        cwd=tree,
-        env=trees_of.tree_env(tree),
-        capture_output=True,
-        check=True,
-        timeout=1800,
-    )
-    figures = {}
-    for dump in sorted(out.parent.glob(f"{out.name}.*")):
-        lines = dump.read_text().splitlines()
-        trigger = next(x for x in lines if x.startswith("desc: Trigger:"))
-        name = trigger.rsplit(" ", 1)[-1]
-        figures[name] = int(next(x for x in lines if x.startswith("totals:")).split()[1])
-    return figures
+    return callgrind_dumps(tree, CHILD, [str(asleep)], work, timeout=1800)
 
 
 def main() -> int:

@@ -73,8 +73,12 @@ asyncio.run(main())
 """
 
 
-def count(tree: Path, project: Path, n: int, work: Path) -> tuple[float, float]:
-    """Instructions per create and per event of one tree."""
+def callgrind_dumps(
+    tree: Path, child: str, args: list[str], work: Path, timeout: float
+) -> dict[str, int]:
+    """Run ``child`` (``python -P -c``) on one tree under callgrind, counting only where it
+    switches counting on; the instructions of each dump it makes, by the dump's name
+    (``callgrind_control -d NAME``)."""
     out = Path(tempfile.mkdtemp(dir=work)) / "callgrind.out"
     subprocess.run(
         [
@@ -85,23 +89,28 @@ def count(tree: Path, project: Path, n: int, work: Path) -> tuple[float, float]:
             sys.executable,
             "-P",
             "-c",
-            CHILD,
+            child,
             str(Path(__file__).resolve().parent),
-            str(n),
-            str(project),
+            *args,
         ],
         cwd=tree,
         env=bench.tree_env(tree),
         capture_output=True,
         check=True,
-        timeout=900,
+        timeout=timeout,
     )
-    totals = []
-    for part in (1, 2):  # the dumps: creates, then events
-        text = Path(f"{out}.{part}").read_text()
-        line = next(x for x in text.splitlines() if x.startswith("totals:"))
-        totals.append(int(line.split()[1]) / n)
-    return totals[0], totals[1]
+    totals = {}
+    for dump in sorted(out.parent.glob(f"{out.name}.*")):
+        lines = dump.read_text().splitlines()
+        name = next(x for x in lines if x.startswith("desc: Trigger:")).rsplit(" ", 1)[-1]
+        totals[name] = int(next(x for x in lines if x.startswith("totals:")).split()[1])
+    return totals
+
+
+def count(tree: Path, project: Path, n: int, work: Path) -> tuple[float, float]:
+    """Instructions per create and per event of one tree."""
+    dumps = callgrind_dumps(tree, CHILD, [str(n), str(project)], work, timeout=900)
+    return dumps["create"] / n, dumps["send"] / n
 
 
 def main() -> int:
