@@ -53,21 +53,42 @@ class Timer:
     """A pending callback at a virtual time; ``cancel()`` removes it.
 
     A slotted class rather than a dataclass: a step attempt makes one (its timeout), and
-    the dataclass's ``__init__`` with defaults cost a fifth of setting the timer."""
+    the dataclass's ``__init__`` with defaults cost a fifth of setting the timer.
 
-    __slots__ = ("background", "callback", "cancelled", "clock", "due", "label", "seq")
+    ``registry``/``key``: a dict that holds this timer under ``key`` (`wf.timers`), which
+    forgets it as it fires. ``label`` may be given as a function of ``key``, formatted only
+    when read (``wf time status``), since most timers are cancelled unread."""
+
+    __slots__ = (
+        "_label",
+        "background",
+        "callback",
+        "cancelled",
+        "clock",
+        "due",
+        "key",
+        "registry",
+        "seq",
+    )
 
     def __init__(
         self,
         due: float,
         seq: int,
         callback: Callable[[], None],
-        label: str = "",
+        label: str | Callable[[Any], str] = "",
         clock: Clock | None = None,
         background: bool = False,
     ) -> None:
-        self.due, self.seq, self.callback, self.label = due, seq, callback, label
+        self.due, self.seq, self.callback, self._label = due, seq, callback, label
         self.clock, self.background, self.cancelled = clock, background, False
+        self.registry: dict[Any, Timer] | None = None
+        self.key: Any = None
+
+    @property
+    def label(self) -> str:
+        label = self._label
+        return label if isinstance(label, str) else label(self.key)
 
     def __lt__(self, other: Timer) -> bool:  # earliest first; created first among equals
         return (self.due, self.seq) < (other.due, other.seq)
@@ -78,8 +99,24 @@ class Timer:
     def cancel(self) -> None:
         if not self.cancelled:
             self.cancelled = True
-            if self.clock is not None:
-                self.clock._timer_cancelled(self.background)
+            clock = self.clock
+            if clock is None:
+                return
+            if self.background:
+                clock._drop_background()
+                return
+            # Step timeouts are cancelled far more often than they fire: compact the heap
+            # when cancelled entries dominate, so it never grows with dead timers.
+            clock._cancelled += 1
+            if clock._cancelled > 64 and clock._cancelled * 2 > len(clock._heap):
+                clock._compact()
+
+    def _fired(self) -> None:
+        """Mark it fired (a later ``cancel()`` is a no-op), forget it, then call back."""
+        self.cancelled = True
+        if self.registry is not None:
+            self.registry.pop(self.key, None)
+        self.callback()
 
 
 _Entry = tuple[float, int, Timer]  # a heap entry: (due, seq, timer)
@@ -241,10 +278,9 @@ class Clock:
         heap = self._background if timer.background else self._heap
         if timer.cancelled or (timer.due, timer.seq, timer) not in heap:
             return False
-        timer.cancelled = True
-        self._timer_cancelled(timer.background)
+        timer.cancel()  # taken off its heap
         self.on_fire(timer)
-        timer.callback()
+        timer._fired()
         self._rearm()
         return True
 
@@ -252,7 +288,7 @@ class Clock:
         self,
         due: float,
         callback: Callable[[], None],
-        label: str = "",
+        label: str | Callable[[Any], str] = "",
         *,
         background: bool = False,
     ) -> Timer:
@@ -327,18 +363,16 @@ class Clock:
 
     # -- firing -------------------------------------------------------------------------------
 
-    def _timer_cancelled(self, background: bool = False) -> None:
-        if background:  # few of them: drop it at once
-            self._background = [e for e in self._background if not e[2].cancelled]
-            heapq.heapify(self._background)
-            return
-        # Step timeouts are cancelled far more often than they fire: compact the heap when
-        # cancelled entries dominate, so it never grows with dead timers.
-        self._cancelled += 1
-        if self._cancelled > 64 and self._cancelled * 2 > len(self._heap):
-            self._heap = [e for e in self._heap if not e[2].cancelled]
-            heapq.heapify(self._heap)
-            self._cancelled = 0
+    def _drop_background(self) -> None:
+        """A background timer was cancelled; few of them: drop it at once."""
+        self._background = [e for e in self._background if not e[2].cancelled]
+        heapq.heapify(self._background)
+
+    def _compact(self) -> None:
+        """Drop the cancelled entries of the heap."""
+        self._heap = [e for e in self._heap if not e[2].cancelled]
+        heapq.heapify(self._heap)
+        self._cancelled = 0
 
     def _drop_cancelled(self) -> None:
         while self._heap and self._heap[0][2].cancelled:
@@ -355,9 +389,8 @@ class Clock:
             if not heap or heap[0][0] > now:
                 break
             timer = heapq.heappop(heap)[2]
-            timer.cancelled = True  # fired: a later cancel() is a no-op
             self.on_fire(timer)
-            timer.callback()
+            timer._fired()
         self._rearm()
 
     def _rearm(self) -> None:

@@ -43,30 +43,6 @@ class TimerKind(StrEnum):
     RETENTION = "retention"  # the earliest removal of a finished instance (a background timer)
 
 
-class _Fire:
-    """A timer's callback: forgets the timer, then calls back.
-
-    An object rather than a closure over the timer, so that a timer and its callback form
-    no reference cycle: a fired or cancelled timer is freed at once, not by the cyclic GC.
-    """
-
-    __slots__ = ("callback", "slot", "timers")
-
-    def __init__(
-        self,
-        timers: dict[tuple[TimerKind, Hashable], Timer],
-        slot: tuple[TimerKind, Hashable],
-        callback: Callable[[], None],
-    ) -> None:
-        self.timers, self.slot, self.callback = timers, slot, callback
-
-    def __call__(self) -> None:
-        timer = self.timers.get(self.slot)
-        if timer is not None and timer.callback is self:
-            del self.timers[self.slot]
-        self.callback()
-
-
 class _Sleep:
     """A user ``asyncio.sleep``'s timer, as `wf.usertime` sees it: cancelled once gone."""
 
@@ -105,23 +81,23 @@ class Timers:
         key: Hashable,
         due: float,
         callback: Callable[[], None],
-        label: str | None = None,
+        label: str | Callable[[tuple[TimerKind, Hashable]], str] | None = None,
         *,
         background: bool = False,
     ) -> None:
         """Run ``callback`` when virtual time reaches ``due``; replaces this key's timer.
 
         ``label`` names it on the clock (``wf time status`` reads it); the kind by default.
+        A function of the slot ``(kind, key)`` is called only when the label is read.
         ``background``: skips and auto time never jump to it (`Clock.call_at`)."""
         slot = (kind, key)
-        old = self._timers.pop(slot, None)
+        timers = self._timers
+        old = timers.pop(slot, None)
         if old is not None:
             old.cancel()
-
-        fire = _Fire(self._timers, slot, callback)
-        self._timers[slot] = self.clock.call_at(
-            due, fire, label=label or kind, background=background
-        )  # the kind is a str already
+        timer = self.clock.call_at(due, callback, label or kind, background=background)
+        timer.registry, timer.key = timers, slot  # forgotten here as it fires
+        timers[slot] = timer
 
     def cancel(self, kind: TimerKind, key: Hashable) -> bool:
         """Cancel this key's timer; False when there was none."""

@@ -75,6 +75,13 @@ def attempt_error(info: dict[str, Any], preserve_non_retryable: bool) -> dict[st
     }
 
 
+def _timeout_label(slot: tuple[Any, Any]) -> str:
+    """An attempt's timeout timer on the clock, as ``wf time status`` reads it (formatted only
+    then: most attempts end long before, and their timers go unread)."""
+    workflow, instance, step, _ = slot[1]
+    return f"step timeout {workflow}/{instance} {step}"
+
+
 class StepRunner(Waits):
     """Executes or replays the step calls of one pass of an instance's ``run()``."""
 
@@ -320,8 +327,9 @@ class StepRunner(Waits):
             task.cancel()
 
         slot = (self.workflow, self.instance_id, step, attempt)
-        label = f"step timeout {self.workflow}/{self.instance_id} {step}"
-        self.timers.set(_TIMER_STEP_TIMEOUT, slot, self.clock.now() + timeout_ms, expire, label)
+        self.timers.set(
+            _TIMER_STEP_TIMEOUT, slot, self.clock.now() + timeout_ms, expire, _timeout_label
+        )
         token = current_step.set((self.workflow, self.instance_id, step))
         logged = instance_logs.enter_step(step, attempt)
         self.live.executing += 1
