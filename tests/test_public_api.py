@@ -53,7 +53,8 @@ SURFACES = {
     "wf.engine.hooks": ["NO_HOOKS", "EngineHooks"],
     "wf.engine.journal": ["Journal"],
     "wf.engine.commit": ["GroupCommit"],
-    "wf.step": ["DEFAULT_EVENT_TIMEOUT", "StepCalls", "WorkflowStep", "current_step"],
+    "wf.step": ["DEFAULT_EVENT_TIMEOUT", "StepCalls", "WorkflowStep"],
+    "wf.scope": ["Scope", "current", "user_code"],
     "wf.timers": ["TimerKind", "Timers"],
     "wf.typegen": [
         "DEFAULT_FILENAME",

@@ -2,7 +2,7 @@
 
 ``DevConsole`` subscribes to ``engine.listeners``; ``AttributedStdout`` replaces ``sys.stdout``
 so that a ``print()`` inside workflow code comes out prefixed with its instance and step (read
-from the ContextVar ``wf.step.current_step``), while the server's own output goes to the
+from `wf.scope`), while the server's own output goes to the
 real stream untouched.
 
 A busy server prints thousands of lines a second, so a line is an f-string, with ANSI codes
@@ -24,8 +24,8 @@ import threading
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
+from wf import scope
 from wf.durations import format_duration, to_iso
-from wf.step import current_step
 
 if TYPE_CHECKING:
     from wf.clock import Clock
@@ -323,10 +323,18 @@ def _label(context: tuple[str, str, str | None]) -> str:
     return f"{workflow}/{instance} {step}" if step else f"{workflow}/{instance}"
 
 
+def _workflow_code() -> tuple[str, str, str | None] | None:
+    """(workflow, instance, step label) of the workflow code running now, else None."""
+    running = scope.current.get()
+    if running is None or running.workflow is None or running.instance is None:
+        return None
+    return running.workflow, running.instance, running.step
+
+
 class AttributedStdout(io.TextIOBase):
     """``sys.stdout`` for `wf dev`: prints from workflow code get their instance and step.
 
-    Outside workflow code (no ``current_step``) writes pass straight to the real stream.
+    Outside workflow code (no instance in `wf.scope`) writes pass straight to the real stream.
     Inside, text is collected per step until a newline, then printed as attributed lines.
     """
 
@@ -350,7 +358,7 @@ class AttributedStdout(io.TextIOBase):
         return self.stream.fileno()
 
     def write(self, text: str) -> int:
-        context = current_step.get()
+        context = _workflow_code()
         if context is None:
             return self.console.raw(text)  # in order with the console's lines
         buffered = self._pending.pop(context, "") + text

@@ -1,7 +1,8 @@
 """Logs per instance: what workflow code prints or logs, kept with where and when it ran.
 
-While an instance's ``run()`` or one attempt of a step executes, a ``Scope`` (a ContextVar)
-names it: workflow, instance, step label (``charge-1``; None in ``run()`` itself) and attempt.
+While an instance's ``run()`` or one attempt of a step executes, its `wf.scope.Scope` (a
+ContextVar) names it: workflow, instance, step label (``charge-1``; None in ``run()`` itself)
+and attempt, and holds the instance's logs.
 Three taps read it: ``sys.stdout`` and ``sys.stderr`` are wrapped by tees (each ``print()``
 line is one entry of level ``log``, as ``console.log`` is in a Worker; each line written to
 stderr, ``print(..., file=sys.stderr)``, a warning, is one of level ``error``, as
@@ -27,6 +28,7 @@ from typing import Any
 
 from wf.clock import Clock
 from wf.durations import to_iso
+from wf.scope import Scope, current
 from wf.store import Store
 
 __all__ = [
@@ -34,7 +36,6 @@ __all__ = [
     "MAX_LINE_CHARS",
     "InstanceLogs",
     "LogLine",
-    "Scope",
     "enter_run",
     "enter_step",
     "leave",
@@ -58,29 +59,6 @@ CREATE TABLE IF NOT EXISTS wf_logs (
     PRIMARY KEY (workflow, instance, seq)
 ) WITHOUT ROWID
 """
-
-
-class Scope:
-    """The instance (and step attempt) whose code runs now; output goes to ``logs``.
-
-    A plain slotted class: one is made per step attempt, and a frozen dataclass's
-    ``__init__`` (an ``object.__setattr__`` per field) cost more than the rest of entering."""
-
-    __slots__ = ("attempt", "instance", "logs", "step", "workflow")
-
-    def __init__(
-        self,
-        logs: InstanceLogs,
-        workflow: str,
-        instance: str,
-        step: str | None = None,
-        attempt: int | None = None,
-    ) -> None:
-        self.logs, self.workflow, self.instance = logs, workflow, instance
-        self.step, self.attempt = step, attempt
-
-
-_scope: contextvars.ContextVar[Scope | None] = contextvars.ContextVar("wf_log_scope", default=None)
 
 
 @dataclass(frozen=True)
@@ -139,7 +117,7 @@ class InstanceLogs:
         if len(message) > MAX_LINE_CHARS:
             cut = len(message) - MAX_LINE_CHARS
             message = f"{message[:MAX_LINE_CHARS]}… [{cut} more characters]"
-        key = (scope.workflow, scope.instance)
+        key = (str(scope.workflow), str(scope.instance))  # a scope with logs is an instance's
         seq = self._seq(key)
         self.store.execute(
             "INSERT OR REPLACE INTO wf_logs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -220,27 +198,27 @@ class InstanceLogs:
 def enter_run(logs: InstanceLogs, workflow: str, instance: str) -> contextvars.Token[Scope | None]:
     """``run()`` of an instance starts executing in this context."""
     _install()
-    return _scope.set(Scope(logs, workflow, instance))
+    return current.set(Scope(None, workflow, instance, logs=logs))
 
 
-def enter_step(step: str, attempt: int) -> contextvars.Token[Scope | None] | None:
-    """An attempt of a step starts executing, inside its instance's scope (None outside one)."""
-    outer = _scope.get()
-    if outer is None:
-        return None
-    if type(sys.stdout) is not _Tee or type(sys.stderr) is not _Tee:
+def enter_step(
+    workflow: str, instance: str, step: str, attempt: int
+) -> contextvars.Token[Scope | None]:
+    """An attempt of a step starts executing; its output goes to its instance's logs (those
+    of the ``run()`` around it, none outside one)."""
+    outer = current.get()
+    logs = None if outer is None else outer.logs
+    if logs is not None and (type(sys.stdout) is not _Tee or type(sys.stderr) is not _Tee):
         _install()
-    return _scope.set(Scope(outer.logs, outer.workflow, outer.instance, step, attempt))
+    return current.set(Scope(None, workflow, instance, step, attempt, logs))
 
 
-def leave(token: contextvars.Token[Scope | None] | None) -> None:
-    """The code of the scope ``token`` entered has ended."""
-    if token is None:
-        return
-    scope = _scope.get()
-    if scope is not None:
+def leave(token: contextvars.Token[Scope | None]) -> None:
+    """The code of the scope ``token`` entered has ended: its unfinished lines are entries."""
+    scope = current.get()
+    if scope is not None and scope.logs is not None and scope.logs._partial:
         scope.logs.flush(scope)
-    _scope.reset(token)
+    current.reset(token)
 
 
 # -- taps ------------------------------------------------------------------------------------------
@@ -258,9 +236,10 @@ class _Tee(io.TextIOBase):
         self._level = level
 
     def write(self, text: str) -> int:
-        scope = _scope.get()
+        scope = current.get()
         if (
             scope is not None
+            and scope.logs is not None
             and not getattr(_local, "inside", False)
             # a logging handler's own output: the record is kept once, by _Handler
             and sys._getframe(1).f_globals.get("__name__") != "logging"
@@ -297,8 +276,8 @@ class _Handler(logging.Handler):
     """On the root logger: keeps records of workflow code; the usual output is unchanged."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        scope = _scope.get()
-        if scope is not None:
+        scope = current.get()
+        if scope is not None and scope.logs is not None:
             try:
                 message = record.getMessage()
             except Exception:  # a bad format string: logging would report it too

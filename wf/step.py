@@ -8,7 +8,6 @@ answers it from the instance's history or executes it.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import inspect
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -16,15 +15,9 @@ from typing import Any, Protocol
 
 from wf.runtime.workers import JsDict
 
-__all__ = ["DEFAULT_EVENT_TIMEOUT", "StepCalls", "WorkflowStep", "current_step"]
+__all__ = ["DEFAULT_EVENT_TIMEOUT", "StepCalls", "WorkflowStep"]
 
 DEFAULT_EVENT_TIMEOUT = "24 hours"
-
-# (workflow, instance id, step label) of the code running now; the console attributes print().
-current_step: contextvars.ContextVar[tuple[str, str, str | None] | None] = contextvars.ContextVar(
-    "wf_current_step", default=None
-)
-
 
 class StepCalls(Protocol):
     """What ``WorkflowStep`` needs of a runner: the four step calls and a warning."""

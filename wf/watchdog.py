@@ -17,7 +17,6 @@ and tracing) the watchdog steps aside, and ``wf dev --debug`` turns it off.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import os
 import signal
 import sys
@@ -25,11 +24,9 @@ import threading
 import time
 from types import FrameType
 
-_SIGNAL = signal.SIGUSR1
+from wf import scope
 
-# What user code runs in this task (a step, the Worker): the signal handler runs in the context
-# of whatever the main thread was executing, so it reads the blocking code's own label.
-_running: contextvars.ContextVar[str | None] = contextvars.ContextVar("wf_user_code", default=None)
+_SIGNAL = signal.SIGUSR1
 
 
 class CpuLimitExceeded(Exception):
@@ -86,13 +83,15 @@ class Watchdog:
                 signal.pthread_kill(threading.main_thread().ident or 0, _SIGNAL)
 
     def _interrupt(self, signum: int, frame: FrameType | None) -> None:
-        label = _running.get()
-        if label is None:
+        # The handler runs in the context of whatever the main thread was executing, so it
+        # reads the blocking code's own scope (a step, the Worker).
+        running = scope.current.get()
+        if running is None:
             return  # the loop is held by wf itself, not by user code: nothing to stop
         if debugger_active():
             return  # a person is stepping through the code: the stall is theirs
         raise CpuLimitExceeded(
-            f"{label} blocked the event loop for more than {self.limit_ms:.0f} ms "
+            f"{running.label()} blocked the event loop for more than {self.limit_ms:.0f} ms "
             f"(limits.cpu_ms){where(frame)}: await asyncio.sleep() instead of time.sleep(), "
             "and await I/O"
         )
@@ -134,21 +133,3 @@ def where(frame: FrameType | None) -> str:
     if shown.startswith(".."):
         shown = path
     return f", stopped at {shown}:{chosen.f_lineno} in {chosen.f_code.co_name}"
-
-
-class user_code:  # used as a function: ``with user_code(label):``
-    """Mark the code run inside as user code, which the watchdog may interrupt.
-
-    A class rather than a generator-based context manager: it is entered on every pass.
-    """
-
-    __slots__ = ("_label", "_token")
-
-    def __init__(self, label: str) -> None:
-        self._label = label
-
-    def __enter__(self) -> None:
-        self._token = _running.set(self._label)
-
-    def __exit__(self, *exc_info: object) -> None:
-        _running.reset(self._token)

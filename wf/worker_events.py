@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from wf.engine import ExecutionContext
 from wf.project import WorkerError, call_queue, call_scheduled
+from wf.scope import user_code
 from wf.usertime import user_time
-from wf.watchdog import user_code
 
 if TYPE_CHECKING:
     from wf.clock import Clock

@@ -9,7 +9,7 @@ import pytest
 
 from wf.console import AttributedStdout, DevConsole, format_event
 from wf.engine import EngineEvent
-from wf.step import current_step
+from wf.scope import Scope, current
 
 AT = 1_767_225_600_000.0
 
@@ -61,18 +61,18 @@ def test_prints_are_attributed_to_their_step() -> None:
     out = io.StringIO()
     stdout = AttributedStdout(DevConsole(out), out)
     print("server line", file=stdout)
-    token = current_step.set(("wf", "i1", "charge-1"))
+    token = current.set(Scope(None, "wf", "i1", "charge-1"))
     try:
         print("partial", end="", file=stdout)
         print(" line", file=stdout)
         print("two\nlines", file=stdout)
     finally:
-        current_step.reset(token)
-    token = current_step.set(("wf", "i1", None))
+        current.reset(token)
+    token = current.set(Scope(None, "wf", "i1", None))
     try:
         print("in run()", file=stdout)
     finally:
-        current_step.reset(token)
+        current.reset(token)
     assert out.getvalue().splitlines() == [
         "server line",
         "[wf/i1 charge-1] partial line",
@@ -112,11 +112,11 @@ async def test_a_line_is_out_before_user_code_can_block_the_loop() -> None:
     console = DevConsole(out, color=False)
     stdout = AttributedStdout(console, out)
     console.on_event(event("step_start", step="s-1"))
-    token = current_step.set(("wf", "i1", "s-1"))
+    token = current.set(Scope(None, "wf", "i1", "s-1"))
     try:
         print("in\rstep", file=stdout)
     finally:
-        current_step.reset(token)
+        current.reset(token)
     assert out.getvalue().splitlines() == ["00:00:00 wf/i1 step s-1 started", "[wf/i1 s-1] instep"]
 
 

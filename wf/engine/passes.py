@@ -26,12 +26,11 @@ from wf.runtime.workers import JsDict
 from wf.runtime.workers._context import ExecutionContext
 from wf.runtime.workers._env import scoped_env
 from wf.statuses import FINAL_STATUSES
-from wf.step import WorkflowStep, current_step
+from wf.step import WorkflowStep
 from wf.store import InstanceRow
 from wf.timers import TimerKind
 from wf.tracebacks import RUN
 from wf.vocabulary import EventKind, InstanceStatus
-from wf.watchdog import user_code
 
 if TYPE_CHECKING:
     from wf.config import Config
@@ -154,11 +153,10 @@ class Passes(Schedules):
         runner = self._runner(live)
         step = WorkflowStep(runner, worker.implicit_dependencies)
         event = _event_of(row)
-        token = current_step.set((row.workflow, row.id, None))
-        logged = instance_logs.enter_run(self.logs, row.workflow, row.id)
+        # run()'s scope: the watchdog, the console and the instance's logs read it.
+        entered = instance_logs.enter_run(self.logs, row.workflow, row.id)
         try:
             with (
-                user_code(f"workflow {row.workflow}/{row.id}"),
                 usertime.user_time(self.clock),
                 scoped_env(env),  # a workflow of another Worker sees that Worker's env
             ):
@@ -190,8 +188,7 @@ class Passes(Schedules):
             await runner.drain()
             self._finish(row, InstanceStatus.ERRORED, error=self._instance_error(exc), exc=exc)
         finally:
-            instance_logs.leave(logged)
-            current_step.reset(token)
+            instance_logs.leave(entered)
 
     def _runner(self, live: LiveInstance) -> StepRunner:
         """The step runner of a new pass, over the instance's journal."""

@@ -42,11 +42,10 @@ from wf.errors import (
 )
 from wf.runtime.workers import JsDict
 from wf.runtime.workers._rpc import check_rpc
-from wf.step import _call, current_step
+from wf.step import _call
 from wf.store import StepRow
 from wf.timers import TimerKind
 from wf.vocabulary import EventKind, StepKind, StepState
-from wf.watchdog import user_code
 
 __all__ = ["Emit", "LiveInstance", "PassState", "RunnerSettings", "StepRunner"]
 
@@ -330,16 +329,15 @@ class StepRunner(Waits):
         self.timers.set(
             _TIMER_STEP_TIMEOUT, slot, self.clock.now() + timeout_ms, expire, _timeout_label
         )
-        token = current_step.set((self.workflow, self.instance_id, step))
-        logged = instance_logs.enter_step(step, attempt)
+        # The attempt's scope: the watchdog, the console and the instance's logs read it.
+        entered = instance_logs.enter_step(self.workflow, self.instance_id, step, attempt)
         self.live.executing += 1
         try:
-            with user_code(f'step "{step}" of {self.workflow}/{self.instance_id}'):
-                value = await _call(callback, ctx)
-                if self.settings.runtime_sdk:
-                    # The SDK's python_to_rpc runs inside the callback: its refusal is the
-                    # step's own TypeError, retried like any other.
-                    check_rpc(value)
+            value = await _call(callback, ctx)
+            if self.settings.runtime_sdk:
+                # The SDK's python_to_rpc runs inside the callback: its refusal is the
+                # step's own TypeError, retried like any other.
+                check_rpc(value)
         except asyncio.CancelledError:
             if timed_out and task.uncancel() == 0:
                 raise WorkflowTimeoutError(
@@ -360,8 +358,7 @@ class StepRunner(Waits):
                 raise WorkflowTimeoutError(f"Execution timed out after {int(timeout_ms)}ms")
             return value
         finally:
-            instance_logs.leave(logged)
-            current_step.reset(token)
+            instance_logs.leave(entered)
             self.timers.cancel(_TIMER_STEP_TIMEOUT, slot)
             self.live.executing -= 1
             self.journal.step_ended()

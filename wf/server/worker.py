@@ -19,12 +19,12 @@ from multidict import CIMultiDict
 from wf.engine import ExecutionContext
 from wf.project import WorkerError, call_fetch
 from wf.runtime.workers import Request, Response
+from wf.scope import user_code
 from wf.server.context import session_of
 from wf.server.envelope import ApiError
 from wf.server.listener import SlowBody, bad_body_message
 from wf.server.middleware import is_cdn_cgi
 from wf.usertime import user_time
-from wf.watchdog import user_code
 
 if TYPE_CHECKING:
     from wf.server.session import DevSession

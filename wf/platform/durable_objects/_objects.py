@@ -38,8 +38,8 @@ from wf.platform.durable_objects._schedule import AlarmTimers
 from wf.platform.durable_objects._storage import ObjectFile
 from wf.runtime.pyodide.ffi import JsException
 from wf.runtime.workers._rpc import check_rpc, python_from_rpc, python_to_rpc
+from wf.scope import user_code
 from wf.usertime import current_clock, user_time
-from wf.watchdog import user_code
 
 if TYPE_CHECKING:
     from wf.clock import Clock
