@@ -8,9 +8,12 @@ Usage (from the repository root; needs valgrind)::
 The engine bench's timed figures swing 1.5x from one run to the next on a shared machine;
 the count of machine instructions a workload executes does not. Each tree runs
 bench/engine_bench.py's workloads (this tree's bench code, that tree's packages) in a child
-under ``valgrind --tool=callgrind --instr-atstart=no``; each workload runs once uncounted (a
-warm-up on the same engine, as the engine bench's first run is) and once counted
-(``callgrind_control -i on`` ... ``-i off``, then a dump). The asleep figure creates N
+under ``valgrind --tool=callgrind --instr-atstart=no``; each workload runs twice uncounted
+(warm-ups on the same engine: the engine bench reports the median of many runs, so a path
+taken first in the second run, such as the 7-day sleep's first retention purge with its
+one-time warning and newly prepared SQL, is steady-state work there too), then ``--runs``
+times counted (``callgrind_control -i on`` ... ``-i off``, then a dump); the figure is the
+mean instructions of one counted run. The asleep figure creates N
 instances that sleep "1 day", then counts the one ``advance`` that wakes them all, to
 complete. Syscalls and waits (commits' writes, the real clock's timers) are not instructions;
 this measures the Python and SQLite work.
@@ -33,15 +36,17 @@ import asyncio, os, subprocess, sys, tempfile
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 import engine_bench as eb
-asleep_n = int(sys.argv[2])
+asleep_n, runs = int(sys.argv[2]), int(sys.argv[3])
 
 def counting(*args):
     subprocess.run(["callgrind_control", *args, str(os.getpid())], capture_output=True)
 
 async def counted(name, work):
-    await work()  # warm-up, uncounted
+    for _ in range(2):
+        await work()  # warm-ups, uncounted
     counting("-i", "on")
-    await work()
+    for _ in range(runs):
+        await work()
     counting("-i", "off")
     counting("-d", name)
 
@@ -94,9 +99,10 @@ LABELS = {
 }
 
 
-def count(tree: Path, asleep: int, work: Path) -> dict[str, int]:
-    """Instructions of each workload's counted run in one tree."""
-    return callgrind_dumps(tree, CHILD, [str(asleep)], work, timeout=1800)
+def count(tree: Path, asleep: int, runs: int, work: Path) -> dict[str, float]:
+    """Mean instructions of one counted run of each workload in one tree."""
+    dumps = callgrind_dumps(tree, CHILD, [str(asleep), str(runs)], work, timeout=3600)
+    return {name: total / (1 if name == "wake" else runs) for name, total in dumps.items()}
 
 
 def main() -> int:
@@ -104,20 +110,22 @@ def main() -> int:
     parser.add_argument("--before", default=trees_of.BEFORE)
     parser.add_argument("--after", help="a revision (default: the working tree)")
     parser.add_argument("--asleep", type=int, default=1_000, help="instances asleep at once")
+    parser.add_argument("--runs", type=int, default=3, help="counted runs of each workload")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="wf-engine-instructions-"))
     trees = trees_of.make_trees(work, args.before, args.after)
-    counts = {name: count(tree, args.asleep, work) for name, tree in trees.items()}
+    counts = {name: count(tree, args.asleep, args.runs, work) for name, tree in trees.items()}
     print(
-        f"instructions per workload (callgrind; before {args.before}, after "
-        f"{trees_of.describe_after(args.after)}; N = {args.asleep:,})"
+        f"instructions per workload run (callgrind, mean of {args.runs} after 2 warm-ups; "
+        f"before {args.before}, after {trees_of.describe_after(args.after)}; "
+        f"N = {args.asleep:,})"
     )
     for key, label in LABELS.items():
         before, after = counts["before"].get(key), counts["after"].get(key)
         if before is None or after is None:
             print(f"  {label:<60} missing in a tree's run")
             continue
-        print(f"  {label:<60} {before:>14,}  {after:>14,}  {after / before:.3f}x")
+        print(f"  {label:<60} {before:>14,.0f}  {after:>14,.0f}  {after / before:.3f}x")
     subprocess.run(["rm", "-rf", str(work)], check=False)
     return 0
 

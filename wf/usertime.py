@@ -34,9 +34,10 @@ import os
 import sys
 import threading
 import time
+import types
 import warnings
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -204,6 +205,20 @@ class user_time:  # used as a function: ``with user_time(clock):``
 # -- asyncio.sleep on the clock ------------------------------------------------------------------
 
 _original_sleep = asyncio.sleep
+# Read before `install` wraps it (to warn user code that it keeps real time): wf's own code
+# measures real time with this, and does not pay for the check.
+real_monotonic = time.monotonic
+
+
+@types.coroutine
+def next_round() -> Generator[None, None, None]:
+    """Let the loop run one round: ``asyncio.sleep(0)`` for wf's own code.
+
+    ``asyncio.sleep`` is user time's while the emulator runs (it puts user code's sleeps on
+    the virtual clock); a bare yield is what ``sleep(0)`` does underneath, without that check.
+    """
+    yield
+
 USER_SLEEP_LABEL = "asyncio.sleep in user code"  # what ``wf time status`` reads the kind from
 
 

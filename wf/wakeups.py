@@ -81,7 +81,7 @@ def settle_with(clock: Clock, busy: Callable[[], list[asyncio.Task[None]]]) -> N
             if not tasks:
                 return
             if all(t.done() for t in tasks):
-                await asyncio.sleep(0)
+                await usertime.next_round()
                 continue
             quiet_until = loop.time() + 1.0
             while tasks and loop.time() < quiet_until:

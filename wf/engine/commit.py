@@ -9,24 +9,17 @@ ends; ``durable`` returns once everything written so far is committed.
 from __future__ import annotations
 
 import asyncio
-import types
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from typing import Any
 
 from wf.store import InstanceRow, StepRow, Store
+from wf.usertime import next_round
 
-__all__ = ["GroupCommit"]
+__all__ = ["LATER_S", "GroupCommit"]
 
-
-@types.coroutine
-def _next_round() -> Generator[None, None, None]:
-    """Let the loop run one round: ``asyncio.sleep(0)`` without its cost.
-
-    ``asyncio.sleep`` is user time's while `wf dev` runs (it puts user code's sleeps on the
-    virtual clock), so each answer's wait went through that check first; a bare yield is
-    what ``sleep(0)`` does underneath.
-    """
-    yield
+# Writes nobody waits for (a retention purge) commit with the next commit, or this many real
+# seconds later at the latest.
+LATER_S = 0.05
 
 
 class GroupCommit:
@@ -36,6 +29,7 @@ class GroupCommit:
         self.store = store
         self._running = running  # how many instances execute now (nobody to share with: 1)
         self._scheduled = False
+        self._later: asyncio.TimerHandle | None = None
         self._waiters: list[asyncio.Future[None]] = []
         self._unsaved: dict[tuple[Any, ...], StepRow] = {}
         self._unsaved_instances: dict[tuple[str, str], InstanceRow] = {}
@@ -73,8 +67,25 @@ class GroupCommit:
         except RuntimeError:
             self._commit()
 
+    def later(self) -> None:
+        """Commit with the next commit, or ``LATER_S`` from now at the latest.
+
+        For writes nobody waits on, whose loss in a crash is redone at the next start (a
+        retention purge): they share the commit of the work that comes next (the instance
+        woken at the same virtual time) instead of paying for one of their own.
+        """
+        if self._later is not None or self._scheduled:
+            return
+        try:
+            self._later = asyncio.get_running_loop().call_later(LATER_S, self._commit)
+        except RuntimeError:
+            self._commit()
+
     def _commit(self) -> None:
         self._scheduled = False
+        if self._later is not None:
+            self._later.cancel()
+            self._later = None
         if self._unsaved_instances:  # passes still under way: they are running
             for instance in self._unsaved_instances.values():
                 self.store.save_instance(instance)
@@ -143,7 +154,7 @@ class GroupCommit:
         self.soon(progress=False)
         self._answers += 1
         try:
-            await _next_round()
+            await next_round()
             if self.store.committed < mine:
                 await self.durable()
         finally:
@@ -159,7 +170,7 @@ class GroupCommit:
         Workflow binding) wait with ``durable``, not as answers: nothing changes for them.
         """
         if self._answers:
-            await _next_round()
+            await next_round()
 
     async def durable(self) -> None:
         """Return once every write so far is committed.
@@ -174,7 +185,7 @@ class GroupCommit:
             self._commit()
             self._inline += 1
             if self._inline % 16 == 0:
-                await _next_round()  # let the server and other tasks run now and then
+                await next_round()  # let the server and other tasks run now and then
             return
         waiter = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)

@@ -83,10 +83,9 @@ class Expiry(EngineBase):
         """Remove the finished instances whose retention has run out on the virtual clock."""
         if self._next_expiry is None or self._next_expiry > self.clock.now():
             return
-        for workflow, instance_id in self.store.expired_instances(self.clock.now()):
-            key = (workflow, instance_id)
-            row = self.store.get_instance(workflow, instance_id)
-            if row is None or key in self._live:
+        for row in self.store.expired_instances(self.clock.now()):
+            workflow, instance_id = row.workflow, row.id
+            if (workflow, instance_id) in self._live:
                 continue
             _, defaulted = self.retention_of(row)
             self.store.delete_instance(workflow, instance_id)
@@ -104,4 +103,4 @@ class Expiry(EngineBase):
                 )
         self._next_expiry = self.store.next_expiry()
         self._arm_expiry(after_purge=True)
-        self.request_commit()
+        self._commit.later()  # nothing waits on a purge; redone at start if lost

@@ -87,7 +87,7 @@ class Passes(Schedules):
                     break
                 if live.row.status == InstanceStatus.PAUSED:
                     break
-                await asyncio.sleep(0)  # a replay loop must not starve the event loop
+                await usertime.next_round()  # a replay loop must not starve the event loop
         finally:
             self._live.pop(key, None)
             # Break the pass's cycles (live <-> runner, live <-> task) so that refcounting

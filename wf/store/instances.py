@@ -189,14 +189,14 @@ class InstanceQueries(StepQueries, EventQueries):
         ).fetchone()
         return None if row[0] is None else float(row[0])
 
-    def expired_instances(self, now: float) -> list[tuple[str, str]]:
-        """Finished instances whose retention has run out by ``now``."""
+    def expired_instances(self, now: float) -> list[InstanceRow]:
+        """Finished instances whose retention has run out by ``now``, earliest first."""
         rows = self._db.execute(
-            "SELECT workflow, id FROM instances WHERE expires IS NOT NULL AND expires <= ? "
-            f"AND status IN ({_FINAL_SQL}) ORDER BY expires",
+            f"SELECT {_INSTANCE_COLUMNS} FROM instances WHERE expires IS NOT NULL "
+            f"AND expires <= ? AND status IN ({_FINAL_SQL}) ORDER BY expires",
             (now,),
         )
-        return [(str(w), str(i)) for w, i in rows]
+        return [_instance_from_db(row) for row in rows]
 
     def delete_instance(self, workflow: str, instance_id: str) -> None:
         self._write("DELETE FROM instances WHERE workflow = ? AND id = ?", (workflow, instance_id))
