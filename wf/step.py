@@ -69,9 +69,21 @@ class WorkflowStep:
         self._runner = runner
         self._implicit = implicit_dependencies
         self.step_closures: dict[str, Callable[[], Awaitable[Any]]] = {}
-        # keyed by the step's wrapper, as production's memo is: a redefined step runs anew
-        self._memo: dict[Callable[[], Awaitable[Any]], Any] = {}
-        self._in_flight: dict[Callable[[], Awaitable[Any]], asyncio.Future[Any]] = {}
+        # keyed per step function, as production's memo is (by the wrapper): a redefined
+        # step runs anew
+        self._memo: dict[object, Any] = {}
+        self._in_flight: dict[object, asyncio.Future[Any]] = {}
+
+    def release(self) -> None:
+        """The pass is over: drop the step functions and results it holds.
+
+        Each step function's closure holds this object, which holds the function: a cycle
+        per step, with the user's closures, the runner and the instance's rows behind it.
+        Left to the cyclic GC, a pass's objects outlive their pass into the oldest
+        generation, whose full collections then grow with them."""
+        self.step_closures.clear()
+        self._memo.clear()
+        self._in_flight.clear()
 
     def do(self, *args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Any]:
         """Decorate a function as a step; call the result (``await my_step()``) to run it.
@@ -123,12 +135,16 @@ class WorkflowStep:
     ) -> Callable[[Callable[..., Any]], Any]:
         def decorator(func: Callable[..., Any]) -> Callable[[], Awaitable[Any]]:
             step_name = func.__name__ if name is None else name
+            # The memo's key for this step function: the wrapper itself, named inside its own
+            # body, would make its closure a cycle that keeps the whole pass alive.
+            key = object()
 
             async def wrapper() -> Any:
                 deps = self._dependencies(func, depends, implicit)
-                return await self._invoke(step_name, wrapper, func, deps, concurrent, config)
+                return await self._invoke(step_name, key, func, deps, concurrent, config)
 
             wrapper._step_name = step_name  # type: ignore[attr-defined]
+            wrapper._step_key = key  # type: ignore[attr-defined]
             self.step_closures[step_name] = wrapper
             return wrapper
 
@@ -177,7 +193,7 @@ class WorkflowStep:
     async def _invoke(
         self,
         step_name: Any,
-        key: Callable[[], Awaitable[Any]],
+        key: object,
         func: Callable[..., Any],
         deps: list[Any],
         concurrent: bool,
@@ -216,10 +232,11 @@ class WorkflowStep:
     async def _resolve(self, dep: Any) -> Any:
         if dep is _CTX:
             return _CTX
-        if dep in self._memo:
-            return self._memo[dep]
-        if dep in self._in_flight:
-            return await asyncio.shield(self._in_flight[dep])
+        key = dep._step_key
+        if key in self._memo:
+            return self._memo[key]
+        if key in self._in_flight:
+            return await asyncio.shield(self._in_flight[key])
         return await dep()
 
     async def sleep(self, *args: Any, **kwargs: Any) -> None:

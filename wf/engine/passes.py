@@ -189,6 +189,7 @@ class Passes(Schedules):
             self._finish(row, InstanceStatus.ERRORED, error=self._instance_error(exc), exc=exc)
         finally:
             instance_logs.leave(entered)
+            step.release()  # its step functions and it form cycles: free them now
 
     def _runner(self, live: LiveInstance) -> StepRunner:
         """The step runner of a new pass, over the instance's journal."""
