@@ -23,6 +23,7 @@ import itertools
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from wf import usertime
 from wf.clock_input import MODES, Mode, check_scale, check_time, valid_snapshot
 from wf.durations import (
     MAX_TIME,
@@ -172,7 +173,10 @@ class Clock:
         """Virtual now, epoch milliseconds; never less than an earlier reading."""
         if self.mode == "manual":
             return self._anchor_virtual
-        now = self._anchor_virtual + (self._wall() * 1000.0 - self._anchor_wall) * self.scale
+        wall = self._wall
+        # The default wall read without real_time's frame (this runs on every reading).
+        seconds = usertime.wall_clock() if wall is real_time else wall()
+        now = self._anchor_virtual + (seconds * 1000.0 - self._anchor_wall) * self.scale
         if now <= self._last:  # the wall clock stepped back (NTP): hold still instead
             return self._last
         self._last = now

@@ -127,9 +127,14 @@ except ImportError:  # another build of time-machine: its public escape hatch
     _unpatched_time = time_machine.escape_hatch.time.time
 
 
+# The wall clock in epoch seconds as one C function, rebound as time travel starts and stops:
+# the real clock reads it on every ``now()``, without a Python frame of ours in between.
+wall_clock: Callable[[], float] = time.time
+
+
 def real_time() -> float:
     """The wall clock in epoch seconds, even where ``time.time()`` reads a virtual clock."""
-    return _unpatched_time() if _installs else time.time()
+    return wall_clock()
 
 
 def current_clock() -> Clock | None:
@@ -358,13 +363,14 @@ _saved_tz: str | None = None
 
 def install() -> None:
     """Give user code virtual time and UTC (counted: each install needs one ``uninstall``)."""
-    global _installs, _travel, _saved_tz
+    global _installs, _travel, _saved_tz, wall_clock
     with _lock:
         _installs += 1
         if _installs > 1:
             return
         travel = time_machine.travel(0)
         traveller = travel.start()
+        wall_clock = _unpatched_time
         traveller.time_ns = _Traveller().time_ns  # type: ignore[method-assign]
         _travel = travel
         asyncio.sleep = asyncio.tasks.sleep = _user_sleep
@@ -376,7 +382,7 @@ def install() -> None:
 
 def uninstall() -> None:
     """Undo one ``install``; the last one restores real time, asyncio.sleep and the zone."""
-    global _installs, _travel
+    global _installs, _travel, wall_clock
     with _lock:
         if _installs == 0:
             return
@@ -385,6 +391,7 @@ def uninstall() -> None:
             return
         asyncio.sleep = asyncio.tasks.sleep = _original_sleep
         _watch_real_clocks(False)
+        wall_clock = time.time
         if _travel is not None:
             _travel.stop()
             _travel = None

@@ -15,7 +15,7 @@ from typing import Any
 from wf.store import InstanceRow, StepRow, Store
 from wf.usertime import next_round
 
-__all__ = ["LATER_S", "GroupCommit"]
+__all__ = ["GroupCommit"]
 
 # Writes nobody waits for (a retention purge) commit with the next commit, or this many real
 # seconds later at the latest.
