@@ -42,6 +42,12 @@ NON_RETRYABLE_FATAL = (
 )
 
 
+def _wake_label(slot: tuple[Any, Any]) -> str:
+    """An instance's wake-up on the clock, ``workflow/id`` (formatted only when read)."""
+    workflow, instance_id = slot[1]
+    return f"{workflow}/{instance_id}"
+
+
 class Passes(Schedules):
     """Runs passes of instances' ``run()`` and records how each pass ends."""
 
@@ -54,7 +60,7 @@ class Passes(Schedules):
             asyncio.get_running_loop().call_soon(self._wake, key)
             return
         wake = functools.partial(self._wake, key)
-        self._timers.set(TimerKind.WAKE, key, due, wake, f"{key[0]}/{key[1]}")
+        self._timers.set(TimerKind.WAKE, key, due, wake, _wake_label)
 
     def _unschedule(self, key: tuple[str, str]) -> None:
         self._timers.cancel(TimerKind.WAKE, key)
