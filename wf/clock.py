@@ -23,14 +23,15 @@ import itertools
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from wf import usertime
+from wf import realtime
 from wf.clock_input import MODES, Mode, check_scale, check_time, valid_snapshot
+from wf.clock_timer import Timer
 from wf.durations import (
     MAX_TIME,
     parse_duration,
     parse_timestamp,
 )
-from wf.usertime import real_time
+from wf.realtime import real_time
 
 # The input checks live in wf.clock_input; their names stay importable from here.
 __all__ = [
@@ -48,76 +49,6 @@ __all__ = [
 # ahead of now (a lease of this many real seconds), renewed before now passes it, so a
 # reading the emulator has handed out is never ahead of what a restart resumes from.
 LEASE_S = 1.0
-
-
-class Timer:
-    """A pending callback at a virtual time; ``cancel()`` removes it.
-
-    A slotted class rather than a dataclass: a step attempt makes one (its timeout), and
-    the dataclass's ``__init__`` with defaults cost a fifth of setting the timer.
-
-    ``registry``/``key``: a dict that holds this timer under ``key`` (`wf.timers`), which
-    forgets it as it fires. ``label`` may be given as a function of ``key``, formatted only
-    when read (``wf time status``), since most timers are cancelled unread."""
-
-    __slots__ = (
-        "_label",
-        "background",
-        "callback",
-        "cancelled",
-        "clock",
-        "due",
-        "key",
-        "registry",
-        "seq",
-    )
-
-    def __init__(
-        self,
-        due: float,
-        seq: int,
-        callback: Callable[[], None],
-        label: str | Callable[[Any], str] = "",
-        clock: Clock | None = None,
-        background: bool = False,
-    ) -> None:
-        self.due, self.seq, self.callback, self._label = due, seq, callback, label
-        self.clock, self.background, self.cancelled = clock, background, False
-        self.registry: dict[Any, Timer] | None = None
-        self.key: Any = None
-
-    @property
-    def label(self) -> str:
-        label = self._label
-        return label if isinstance(label, str) else label(self.key)
-
-    def __lt__(self, other: Timer) -> bool:  # earliest first; created first among equals
-        return (self.due, self.seq) < (other.due, other.seq)
-
-    def __repr__(self) -> str:
-        return f"Timer(due={self.due!r}, seq={self.seq}, label={self.label!r})"
-
-    def cancel(self) -> None:
-        if not self.cancelled:
-            self.cancelled = True
-            clock = self.clock
-            if clock is None:
-                return
-            if self.background:
-                clock._drop_background()
-                return
-            # Step timeouts are cancelled far more often than they fire: compact the heap
-            # when cancelled entries dominate, so it never grows with dead timers.
-            clock._cancelled += 1
-            if clock._cancelled > 64 and clock._cancelled * 2 > len(clock._heap):
-                clock._compact()
-
-    def _fired(self) -> None:
-        """Mark it fired (a later ``cancel()`` is a no-op), forget it, then call back."""
-        self.cancelled = True
-        if self.registry is not None:
-            self.registry.pop(self.key, None)
-        self.callback()
 
 
 _Entry = tuple[float, int, Timer]  # a heap entry: (due, seq, timer)
@@ -175,7 +106,7 @@ class Clock:
             return self._anchor_virtual
         wall = self._wall
         # The default wall read without real_time's frame (this runs on every reading).
-        seconds = usertime.wall_clock() if wall is real_time else wall()
+        seconds = realtime.wall_clock() if wall is real_time else wall()
         now = self._anchor_virtual + (seconds * 1000.0 - self._anchor_wall) * self.scale
         if now <= self._last:  # the wall clock stepped back (NTP): hold still instead
             return self._last
@@ -284,7 +215,7 @@ class Clock:
             return False
         timer.cancel()  # taken off its heap
         self.on_fire(timer)
-        timer._fired()
+        timer.fire()
         self._rearm()
         return True
 
@@ -367,16 +298,19 @@ class Clock:
 
     # -- firing -------------------------------------------------------------------------------
 
-    def _drop_background(self) -> None:
-        """A background timer was cancelled; few of them: drop it at once."""
-        self._background = [e for e in self._background if not e[2].cancelled]
-        heapq.heapify(self._background)
-
-    def _compact(self) -> None:
-        """Drop the cancelled entries of the heap."""
-        self._heap = [e for e in self._heap if not e[2].cancelled]
-        heapq.heapify(self._heap)
-        self._cancelled = 0
+    def timer_cancelled(self, background: bool) -> None:
+        """One of this clock's timers was cancelled (`Timer.cancel`)."""
+        if background:  # few of them: drop it at once
+            self._background = [e for e in self._background if not e[2].cancelled]
+            heapq.heapify(self._background)
+            return
+        # Step timeouts are cancelled far more often than they fire: compact the heap when
+        # cancelled entries dominate, so it never grows with dead timers.
+        self._cancelled += 1
+        if self._cancelled > 64 and self._cancelled * 2 > len(self._heap):
+            self._heap = [e for e in self._heap if not e[2].cancelled]
+            heapq.heapify(self._heap)
+            self._cancelled = 0
 
     def _drop_cancelled(self) -> None:
         while self._heap and self._heap[0][2].cancelled:
@@ -394,7 +328,7 @@ class Clock:
                 break
             timer = heapq.heappop(heap)[2]
             self.on_fire(timer)
-            timer._fired()
+            timer.fire()
         self._rearm()
 
     def _rearm(self) -> None:

@@ -34,14 +34,15 @@ import os
 import sys
 import threading
 import time
-import types
 import warnings
 import weakref
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol
+
+from wf import realtime
 
 # time-machine imports pytest when it is installed, for a fixture wf never uses: about a fifth
 # of a second at every `wf dev` start. A None entry in sys.modules makes that import fail, so
@@ -119,24 +120,6 @@ def from_js_date(ms: float) -> datetime:
     return _EPOCH + timedelta(milliseconds=ms)
 
 
-# time-machine's own unpatched time(): the escape hatch calls it through two Python frames,
-# and the real clock reads the wall on every ``now()``.
-try:
-    from _time_machine import original_time as _unpatched_time  # type: ignore[import-not-found]
-except ImportError:  # another build of time-machine: its public escape hatch
-    _unpatched_time = time_machine.escape_hatch.time.time
-
-
-# The wall clock in epoch seconds as one C function, rebound as time travel starts and stops:
-# the real clock reads it on every ``now()``, without a Python frame of ours in between.
-wall_clock: Callable[[], float] = time.time
-
-
-def real_time() -> float:
-    """The wall clock in epoch seconds, even where ``time.time()`` reads a virtual clock."""
-    return wall_clock()
-
-
 def current_clock() -> Clock | None:
     """The clock of the user code running in this context, if any."""
     return _active.get()
@@ -210,20 +193,6 @@ class user_time:  # used as a function: ``with user_time(clock):``
 # -- asyncio.sleep on the clock ------------------------------------------------------------------
 
 _original_sleep = asyncio.sleep
-# Read before `install` wraps it (to warn user code that it keeps real time): wf's own code
-# measures real time with this, and does not pay for the check.
-real_monotonic = time.monotonic
-
-
-@types.coroutine
-def next_round() -> Generator[None, None, None]:
-    """Let the loop run one round: ``asyncio.sleep(0)`` for wf's own code.
-
-    ``asyncio.sleep`` is user time's while the emulator runs (it puts user code's sleeps on
-    the virtual clock); a bare yield is what ``sleep(0)`` does underneath, without that check.
-    """
-    yield
-
 USER_SLEEP_LABEL = "asyncio.sleep in user code"  # what ``wf time status`` reads the kind from
 
 
@@ -363,14 +332,14 @@ _saved_tz: str | None = None
 
 def install() -> None:
     """Give user code virtual time and UTC (counted: each install needs one ``uninstall``)."""
-    global _installs, _travel, _saved_tz, wall_clock
+    global _installs, _travel, _saved_tz
     with _lock:
         _installs += 1
         if _installs > 1:
             return
         travel = time_machine.travel(0)
         traveller = travel.start()
-        wall_clock = _unpatched_time
+        realtime.wall_clock = realtime.unpatched_time or time_machine.escape_hatch.time.time
         traveller.time_ns = _Traveller().time_ns  # type: ignore[method-assign]
         _travel = travel
         asyncio.sleep = asyncio.tasks.sleep = _user_sleep
@@ -382,7 +351,7 @@ def install() -> None:
 
 def uninstall() -> None:
     """Undo one ``install``; the last one restores real time, asyncio.sleep and the zone."""
-    global _installs, _travel, wall_clock
+    global _installs, _travel
     with _lock:
         if _installs == 0:
             return
@@ -391,7 +360,7 @@ def uninstall() -> None:
             return
         asyncio.sleep = asyncio.tasks.sleep = _original_sleep
         _watch_real_clocks(False)
-        wall_clock = time.time
+        realtime.wall_clock = time.time
         if _travel is not None:
             _travel.stop()
             _travel = None

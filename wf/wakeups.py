@@ -71,7 +71,7 @@ def settle_with(clock: Clock, busy: Callable[[], list[asyncio.Task[None]]]) -> N
     sources = [busy]
 
     async def settle() -> None:
-        from wf import usertime
+        from wf import realtime, usertime
 
         loop = asyncio.get_running_loop()
         while True:
@@ -81,7 +81,7 @@ def settle_with(clock: Clock, busy: Callable[[], list[asyncio.Task[None]]]) -> N
             if not tasks:
                 return
             if all(t.done() for t in tasks):
-                await usertime.next_round()
+                await realtime.next_round()
                 continue
             quiet_until = loop.time() + 1.0
             while tasks and loop.time() < quiet_until:

@@ -12,8 +12,8 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+from wf.realtime import next_round
 from wf.store import InstanceRow, StepRow, Store
-from wf.usertime import next_round
 
 __all__ = ["GroupCommit"]
 

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from wf import serialization, usertime
+from wf import realtime, serialization, usertime
 from wf.clock import valid_snapshot
 from wf.durations import to_iso
 from wf.engine.base import EngineEvent, WorkflowHome
@@ -296,22 +296,22 @@ class Engine(Lifecycle):
         counts as settled after ``settle_quiet`` seconds without progress, so that advancing
         the clock can still fire its timeout.
         """
-        quiet_since = usertime.real_monotonic()
+        quiet_since = realtime.real_monotonic()
         last = -1
         while True:
-            await usertime.next_round()
+            await realtime.next_round()
             tasks = [live.task for live in self._live.values() if live.task is not None]
             if not tasks:
-                await usertime.next_round()
+                await realtime.next_round()
                 if not self._live:
                     return
                 continue
             await asyncio.wait(tasks, timeout=0.02)
             if self._commit.progress != last:
-                last, quiet_since = self._commit.progress, usertime.real_monotonic()
+                last, quiet_since = self._commit.progress, realtime.real_monotonic()
                 continue
             stuck = all(live.executing > 0 for live in self._live.values())
-            if stuck and usertime.real_monotonic() - quiet_since >= self.settle_quiet:
+            if stuck and realtime.real_monotonic() - quiet_since >= self.settle_quiet:
                 return
             if usertime.only_clock_waits(self.clock):  # user code in asyncio.sleep: blocked
                 return

@@ -14,7 +14,7 @@ import inspect
 import json
 from typing import TYPE_CHECKING, Any
 
-from wf import instance_logs, serialization, usertime
+from wf import instance_logs, realtime, serialization, usertime
 from wf.engine.journal import Journal
 from wf.engine.runner import LiveInstance, RunnerSettings, StepRunner
 from wf.errors import (
@@ -93,7 +93,7 @@ class Passes(Schedules):
                     break
                 if live.row.status == InstanceStatus.PAUSED:
                     break
-                await usertime.next_round()  # a replay loop must not starve the event loop
+                await realtime.next_round()  # a replay loop must not starve the event loop
         finally:
             self._live.pop(key, None)
             # Break the pass's cycles (live <-> runner, live <-> task) so that refcounting

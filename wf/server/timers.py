@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from wf.durations import to_iso
+from wf.realtime import real_time
 from wf.server.context import session_of
 from wf.server.envelope import ApiError, ok
-from wf.usertime import real_time
 
 if TYPE_CHECKING:
     from wf.clock import Timer
