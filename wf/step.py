@@ -19,6 +19,7 @@ __all__ = ["DEFAULT_EVENT_TIMEOUT", "StepCalls", "WorkflowStep"]
 
 DEFAULT_EVENT_TIMEOUT = "24 hours"
 
+
 class StepCalls(Protocol):
     """What ``WorkflowStep`` needs of a runner: the four step calls and a warning."""
 
