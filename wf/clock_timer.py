@@ -70,6 +70,7 @@ class Timer:
     def fire(self) -> None:
         """Mark it fired (a later ``cancel()`` is a no-op), forget it, then call back."""
         self.cancelled = True
-        if self.registry is not None:
-            self.registry.pop(self.key, None)
+        registry = self.registry
+        if registry is not None and registry.get(self.key) is self:
+            del registry[self.key]
         self.callback()

@@ -36,9 +36,9 @@ __all__ = [
     "MAX_LINE_CHARS",
     "InstanceLogs",
     "LogLine",
-    "enter_run",
     "enter_step",
     "leave",
+    "run_scope",
 ]
 
 MAX_LINES = 1000
@@ -195,10 +195,27 @@ class InstanceLogs:
 # -- scopes --------------------------------------------------------------------------------------
 
 
-def enter_run(logs: InstanceLogs, workflow: str, instance: str) -> contextvars.Token[Scope | None]:
-    """``run()`` of an instance starts executing in this context."""
-    _install()
-    return current.set(Scope(None, workflow, instance, logs=logs))
+class run_scope:  # used as a function: ``with run_scope(logs, workflow, instance):``
+    """An instance's ``run()`` executes inside: the watchdog may stop it, the console
+    attributes its prints, and its output goes to ``logs``.
+
+    Only around ``run()`` itself, as `wf.scope.user_code` is around a Worker's handler: what
+    the engine does after it (draining, finishing the instance) is not user code."""
+
+    __slots__ = ("_scope", "_token")
+
+    def __init__(self, logs: InstanceLogs, workflow: str, instance: str) -> None:
+        self._scope = Scope(None, workflow, instance, logs=logs)
+
+    def __enter__(self) -> None:
+        _install()
+        self._token = current.set(self._scope)
+
+    def __exit__(self, *exc_info: object) -> None:
+        scope = self._scope
+        if scope.logs._partial:
+            scope.logs.flush(scope)  # its unfinished lines are entries too
+        current.reset(self._token)
 
 
 def enter_step(

@@ -159,10 +159,10 @@ class Passes(Schedules):
         runner = self._runner(live)
         step = WorkflowStep(runner, worker.implicit_dependencies)
         event = _event_of(row)
-        # run()'s scope: the watchdog, the console and the instance's logs read it.
-        entered = instance_logs.enter_run(self.logs, row.workflow, row.id)
         try:
             with (
+                # run()'s scope: the watchdog, the console and the instance's logs read it
+                instance_logs.run_scope(self.logs, row.workflow, row.id),
                 usertime.user_time(self.clock),
                 scoped_env(env),  # a workflow of another Worker sees that Worker's env
             ):
@@ -194,7 +194,6 @@ class Passes(Schedules):
             await runner.drain()
             self._finish(row, InstanceStatus.ERRORED, error=self._instance_error(exc), exc=exc)
         finally:
-            instance_logs.leave(entered)
             step.release()  # its step functions and it form cycles: free them now
 
     def _runner(self, live: LiveInstance) -> StepRunner:
