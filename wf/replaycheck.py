@@ -16,7 +16,7 @@ import asyncio
 import inspect
 import json
 import traceback
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from wf.errors import error_info
 from wf.history import History
 from wf.runtime.workers import JsDict
 from wf.runtime.workers._context import ExecutionContext
-from wf.step import WorkflowStep
+from wf.step import StepCallback, WorkflowStep
 from wf.store import StepRow
 from wf.vocabulary import InstanceStatus, StepKind, StepState
 
@@ -121,7 +121,7 @@ class _HistoryRunner:
         self.replayed += 1
 
     async def do(
-        self, name: Any, callback: Callable[[JsDict], Awaitable[Any]], config: Any = None
+        self, name: Any, callback: StepCallback, config: Any = None
     ) -> Any:
         row = self._enter(StepKind.DO, name)
         self._do_calls += 1  # production's limit counts cached calls too

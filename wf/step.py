@@ -15,9 +15,14 @@ from typing import Any, Protocol
 
 from wf.runtime.workers import JsDict
 
-__all__ = ["DEFAULT_EVENT_TIMEOUT", "StepCalls", "WorkflowStep"]
+__all__ = ["DEFAULT_EVENT_TIMEOUT", "StepCallback", "StepCalls", "WorkflowStep"]
 
 DEFAULT_EVENT_TIMEOUT = "24 hours"
+
+
+# What a step call hands the runner: its code, called with a function that builds the step's
+# ``ctx`` (only a step with a ``ctx`` parameter pays for building it).
+StepCallback = Callable[[Callable[[], JsDict]], Awaitable[Any]]
 
 
 class StepCalls(Protocol):
@@ -26,7 +31,7 @@ class StepCalls(Protocol):
     def warn(self, message: str) -> None: ...
 
     async def do(
-        self, name: Any, callback: Callable[[JsDict], Awaitable[Any]], config: Any = None
+        self, name: Any, callback: StepCallback, config: Any = None
     ) -> Any: ...
 
     async def sleep(self, name: Any, duration: Any) -> None: ...
@@ -54,13 +59,6 @@ def _step_parameters(func: Callable[..., Any]) -> list[str]:
 
 _SIGNATURES: dict[Any, list[str]] = {}
 _CTX = object()  # marks the slot where the step's ctx goes
-
-
-async def _call(callback: Callable[[JsDict], Any], ctx: JsDict) -> Any:
-    result = callback(ctx)
-    if inspect.isawaitable(result):
-        result = await result
-    return result
 
 
 class WorkflowStep:
@@ -200,16 +198,20 @@ class WorkflowStep:
         concurrent: bool,
         config: dict[str, Any] | None,
     ) -> Any:
-        if concurrent:
+        if not deps:
+            values: list[Any] = []
+        elif concurrent:
             values = list(await asyncio.gather(*(self._resolve(d) for d in deps)))
         else:
             values = [await self._resolve(d) for d in deps]
 
-        async def callback(ctx: JsDict) -> Any:
+        async def callback(ctx: Callable[[], JsDict]) -> Any:
             # Positional, ctx in its own slot: a keyword-only parameter fails the attempt,
             # as production calls the function the same way.
-            args = [ctx if value is _CTX else value for value in values]
-            return await _call(lambda _c: func(*args), ctx)
+            result = func(*[ctx() if value is _CTX else value for value in values])
+            if inspect.isawaitable(result):
+                result = await result
+            return result
 
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._in_flight[key] = future

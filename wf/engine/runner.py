@@ -12,7 +12,7 @@ import asyncio
 import copy
 import inspect
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from wf import instance_logs, serialization
@@ -42,7 +42,7 @@ from wf.errors import (
 )
 from wf.runtime.workers import JsDict
 from wf.runtime.workers._rpc import check_rpc
-from wf.step import _call
+from wf.step import StepCallback
 from wf.store import StepRow
 from wf.timers import TimerKind
 from wf.vocabulary import EventKind, StepKind, StepState
@@ -87,7 +87,7 @@ class StepRunner(Waits):
     # -- step.do ------------------------------------------------------------------------------
 
     async def do(
-        self, name: Any, callback: Callable[[JsDict], Awaitable[Any]], config: Any = None
+        self, name: Any, callback: StepCallback, config: Any = None
     ) -> Any:
         """Run (or replay) one ``step.do``."""
         self._op_started()
@@ -100,7 +100,7 @@ class StepRunner(Waits):
             self._op_finished()
 
     async def _do(
-        self, name: Any, callback: Callable[[JsDict], Awaitable[Any]], config: Any
+        self, name: Any, callback: StepCallback, config: Any
     ) -> Any:
         name = validate_step_name(name)
         count, row = self._enter(_KIND_DO, name)
@@ -130,9 +130,8 @@ class StepRunner(Waits):
         step: str,
         config: dict[str, Any],
         delay_fn: Callable[..., Any] | None,
-        callback: Callable[[JsDict], Awaitable[Any]],
+        callback: StepCallback,
     ) -> Any:
-        limit = replay.retry_limit(config)
         if row.attempts and row.attempts[-1].get("end") is None:
             # The process died during this attempt: record it, then run the step again.
             row.attempts[-1].update(end=self.clock.now(), success=False, error=replay.INTERRUPTED)
@@ -166,7 +165,9 @@ class StepRunner(Waits):
             except serialization.NotSerializable as exc:
                 raise self._not_serialisable(row, entry, name, count, exc) from None
             except Exception as exc:
-                retry = replay.should_retry(row.attempts, limit, is_non_retryable(exc))
+                retry = replay.should_retry(
+                    row.attempts, replay.retry_limit(config), is_non_retryable(exc)
+                )
                 await self._failed(row, entry, name, count, attempt, retry, config, delay_fn, exc)
                 continue  # no delay: the next attempt at once
             entry.update(end=self.clock.now(), success=True)
@@ -306,7 +307,7 @@ class StepRunner(Waits):
         step: str,
         attempt: int,
         config: dict[str, Any],
-        callback: Callable[[JsDict], Awaitable[Any]],
+        callback: StepCallback,
     ) -> Any:
         timeout_ms = replay.timeout_ms(config)
         mocked, value = self.hooks.before_attempt(
@@ -314,7 +315,10 @@ class StepRunner(Waits):
         )
         if mocked:
             return copy.deepcopy(value)
-        ctx = self._ctx(name, count, attempt, copy_config(config))
+
+        def ctx() -> JsDict:  # built only for a step function with a ctx parameter
+            return self._ctx(name, count, attempt, copy_config(config))
+
         # The step's code runs in this task; a timeout cancels the task, as asyncio.timeout does.
         task = asyncio.current_task()
         assert task is not None
@@ -333,7 +337,7 @@ class StepRunner(Waits):
         entered = instance_logs.enter_step(self.workflow, self.instance_id, step, attempt)
         self.live.executing += 1
         try:
-            value = await _call(callback, ctx)
+            value = await callback(ctx)
             if self.settings.runtime_sdk:
                 # The SDK's python_to_rpc runs inside the callback: its refusal is the
                 # step's own TypeError, retried like any other.
