@@ -53,7 +53,7 @@ SURFACES = {
     "wf.engine.hooks": ["NO_HOOKS", "EngineHooks"],
     "wf.engine.journal": ["Journal"],
     "wf.engine.commit": ["GroupCommit"],
-    "wf.step": ["DEFAULT_EVENT_TIMEOUT", "StepCalls", "WorkflowStep"],
+    "wf.step": ["DEFAULT_EVENT_TIMEOUT", "StepCallback", "StepCalls", "WorkflowStep"],
     "wf.scope": ["Scope", "current", "user_code"],
     "wf.timers": ["TimerKind", "Timers"],
     "wf.typegen": [

@@ -20,8 +20,8 @@ from wf.clock import Clock, Mode
 from wf.config import load_config
 from wf.engine import Engine
 from wf.project import Project
-from wf.store import Store
-from wf.vocabulary import EventKind
+from wf.store import InstanceRow, Store
+from wf.vocabulary import EventKind, InstanceStatus
 
 HOUR = 3_600_000.0
 
@@ -149,3 +149,61 @@ async def test_auto_time_removes_on_a_jump_past_the_expiry_but_never_jumps_to_it
     await finished(engine, "sleeper")
     assert engine.clock.now() >= START + 2 * HOUR
     assert removed == ["kept"]
+
+
+async def test_a_restarted_instance_is_not_due_for_removal_until_it_ends_again(
+    engines: Any,
+) -> None:
+    engine = await engines()
+    removed = purged(engine)
+    await engine.env.NAPS.create(
+        id="a", params={"naps": "2 hours"}, retention={"successRetention": "1 hour"}
+    )
+    await engine.settle()
+    await engine.clock.advance("150 minutes")  # ended at 2 h, due for removal at 3 h
+    assert engine.store.expiring_instances(5) == [("naps", "a", START + 3 * HOUR)]
+    await engine.restart("naps", "a")  # asleep again until 4 h 30
+    await engine.settle()
+    assert engine.status("naps", "a")["status"] == "waiting"
+    assert engine.store.expiring_instances(5) == []
+    assert [t for t in engine.clock.timers() if t.label == "retention"] == []
+    await engine.clock.advance("2 hours")  # 4 h 30: past the old due, ended again
+    assert removed == [] and engine.status("naps", "a")["status"] == "complete"
+    assert engine.store.expiring_instances(5) == [("naps", "a", START + 5.5 * HOUR)]
+    await engine.clock.advance("1 hour")
+    assert removed == ["a"]
+
+
+def _vm_steps(store: Store, read: Any) -> int:
+    """SQLite virtual-machine steps ``read`` takes: the work a query does, without a timer."""
+    steps = 0
+
+    def count() -> int:
+        nonlocal steps
+        steps += 1
+        return 0
+
+    store._db.set_progress_handler(count, 1)
+    try:
+        read()
+    finally:
+        store._db.set_progress_handler(None, 1)
+    return steps
+
+
+@pytest.mark.parametrize("kept", [100, 5_000])
+def test_finding_the_next_removal_does_not_walk_every_finished_instance(kept: int) -> None:
+    # Each removal asks for the expired instances and the next due: with thousands of finished
+    # instances kept for days, a walk of them all at each removal would stall the engine.
+    store = Store()
+    for n in range(kept + 1):
+        row = InstanceRow("w", f"i{n}", n, InstanceStatus.COMPLETE, "{}", "api", "v1", START)
+        store.insert_instance(row)
+        store.save_instance(row, expires=START + (1 if n == 0 else 10 + n) * HOUR)
+    assert store.next_expiry() == START + HOUR
+    expired, next_due = store.expired_instances(START + HOUR)
+    assert [r.id for r in expired] == ["i0"] and next_due == START + 11 * HOUR
+    work = _vm_steps(store, store.next_expiry) + _vm_steps(
+        store, lambda: store.expired_instances(START + HOUR)
+    )
+    assert work < 200, f"{work} SQLite steps with {kept} finished instances kept"

@@ -20,7 +20,7 @@ from wf.errors import (
 )
 from wf.instance_logs import InstanceLogs
 from wf.retention import Retention
-from wf.store import InstanceRow, Store
+from wf.store import ExpiredRow, InstanceRow, Store
 from wf.timers import Timers
 from wf.tracebacks import Tracebacks
 from wf.vocabulary import EventKind
@@ -170,7 +170,7 @@ class EngineBase:
 
     # -- observation ----------------------------------------------------------------------------
 
-    def emit(self, kind: EventKind, row: InstanceRow, **info: Any) -> None:
+    def emit(self, kind: EventKind, row: InstanceRow | ExpiredRow, **info: Any) -> None:
         """Tell every listener (console, dashboard, test harness) what happened."""
         if self.listeners:
             event = EngineEvent(kind, row.workflow, row.id, self.clock.now(), info)

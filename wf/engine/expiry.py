@@ -13,7 +13,7 @@ import warnings
 
 from wf.engine.base import EngineBase
 from wf.retention import DEFAULT_RETENTION_MS, Retention
-from wf.store import InstanceRow
+from wf.store import ExpiredRow, InstanceRow
 from wf.timers import TimerKind
 from wf.vocabulary import EventKind
 
@@ -23,7 +23,7 @@ _RETENTION_KEY = "next"  # one timer: the earliest removal due
 class Expiry(EngineBase):
     """Keeps finished instances for their retention, then removes them."""
 
-    def retention_of(self, row: InstanceRow) -> tuple[float, bool]:
+    def retention_of(self, row: InstanceRow | ExpiredRow) -> tuple[float, bool]:
         """How long ``row`` is kept once finished (ms), and whether that is wf's default."""
         config = self._workflows.get(row.workflow)
         if not row.retention and (config is None or config.default_retention is None):
@@ -83,15 +83,16 @@ class Expiry(EngineBase):
         """Remove the finished instances whose retention has run out on the virtual clock."""
         if self._next_expiry is None or self._next_expiry > self.clock.now():
             return
-        for row in self.store.expired_instances(self.clock.now()):
+        expired, next_due = self.store.expired_instances(self.clock.now())
+        for row in expired:
             workflow, instance_id = row.workflow, row.id
             if (workflow, instance_id) in self._live:
+                next_due = row.expires if next_due is None else min(next_due, row.expires)
                 continue
-            _, defaulted = self.retention_of(row)
             self.store.delete_instance(workflow, instance_id)
             self.hooks.instance_removed(workflow, instance_id)
             self.emit(EventKind.PURGED, row)
-            if defaulted and not self._warned_default_retention:
+            if not self._warned_default_retention and self.retention_of(row)[1]:
                 self._warned_default_retention = True
                 warnings.warn(
                     f"{workflow}/{instance_id} was removed after wf's default retention of 7 "
@@ -101,6 +102,6 @@ class Expiry(EngineBase):
                     RuntimeWarning,
                     stacklevel=2,
                 )
-        self._next_expiry = self.store.next_expiry()
+        self._next_expiry = next_due
         self._arm_expiry(after_purge=True)
         self._commit.later()  # nothing waits on a purge; redone at start if lost

@@ -109,6 +109,10 @@ class Lifecycle(Passes):
         row.output = row.error = row.warnings = None
         row.wake_at = row.paused_at = None
         self._save(row)
+        # Live again: kept until it ends, and no longer the removal the timer waits for.
+        self.store.set_expiry(workflow, instance_id, None)
+        self._next_expiry = self.store.next_expiry()
+        self._arm_expiry()
         self.emit(EventKind.RESTARTED, row, from_step=dict(from_step) if from_step else None)
         self._wake(key)
 

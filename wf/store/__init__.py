@@ -10,11 +10,11 @@ from __future__ import annotations
 from wf.store.events import EventQueries
 from wf.store.instances import InstanceQueries
 from wf.store.pages import PageQueries
-from wf.store.rows import EventRow, InstanceRow, StepRow
+from wf.store.rows import EventRow, ExpiredRow, InstanceRow, StepRow
 from wf.store.schema import SCHEMA_VERSION
 from wf.store.steps import StepQueries
 
-__all__ = ["SCHEMA_VERSION", "EventRow", "InstanceRow", "StepRow", "Store"]
+__all__ = ["SCHEMA_VERSION", "EventRow", "ExpiredRow", "InstanceRow", "StepRow", "Store"]
 
 
 class Store(InstanceQueries, PageQueries, StepQueries, EventQueries):

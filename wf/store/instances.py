@@ -10,6 +10,7 @@ from wf.store.rows import (
     _INSTANCE_COLUMNS,
     _SAVE_FINISHED,
     _SAVE_INSTANCE,
+    ExpiredRow,
     InstanceRow,
     _instance_from_db,
     _instance_values,
@@ -18,6 +19,10 @@ from wf.store.rows import (
 from wf.store.schema import _FINAL_SQL
 from wf.store.steps import StepQueries
 from wf.vocabulary import InstanceStatus
+
+# Removal-time queries read the partial index on ``expires``: left to itself, SQLite's planner
+# picks the status index and walks every finished instance (and sorts them) at each purge.
+_BY_EXPIRY = "INDEXED BY instances_by_expiry"
 
 
 class InstanceQueries(StepQueries, EventQueries):
@@ -184,19 +189,25 @@ class InstanceQueries(StepQueries, EventQueries):
     def next_expiry(self) -> float | None:
         """The earliest time a finished instance is due to be removed."""
         row = self._db.execute(
-            "SELECT MIN(expires) FROM instances WHERE expires IS NOT NULL "
-            f"AND status IN ({_FINAL_SQL})"
+            f"SELECT expires FROM instances {_BY_EXPIRY} WHERE expires IS NOT NULL "
+            f"AND status IN ({_FINAL_SQL}) ORDER BY expires LIMIT 1"
         ).fetchone()
-        return None if row[0] is None else float(row[0])
+        return None if row is None else float(row[0])
 
-    def expired_instances(self, now: float) -> list[InstanceRow]:
-        """Finished instances whose retention has run out by ``now``, earliest first."""
-        rows = self._db.execute(
-            f"SELECT {_INSTANCE_COLUMNS} FROM instances WHERE expires IS NOT NULL "
-            f"AND expires <= ? AND status IN ({_FINAL_SQL}) ORDER BY expires",
-            (now,),
-        )
-        return [_instance_from_db(row) for row in rows]
+    def expired_instances(self, now: float) -> tuple[list[ExpiredRow], float | None]:
+        """Finished instances whose retention has run out by ``now``, earliest first, and when
+        the next removal after them is due (None: no other finished instance).
+
+        One walk of the expiry index answers both, stopping at the first row not yet due."""
+        expired: list[ExpiredRow] = []
+        for row in self._db.execute(
+            f"SELECT workflow, id, status, retention, expires FROM instances {_BY_EXPIRY} "
+            f"WHERE expires IS NOT NULL AND status IN ({_FINAL_SQL}) ORDER BY expires"
+        ):
+            if row[4] > now:
+                return expired, float(row[4])
+            expired.append(ExpiredRow(*row))
+        return expired, None
 
     def delete_instance(self, workflow: str, instance_id: str) -> None:
         self._write("DELETE FROM instances WHERE workflow = ? AND id = ?", (workflow, instance_id))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from wf.vocabulary import InstanceStatus, StepKind, StepState
 
-__all__ = ["EventRow", "InstanceRow", "StepRow"]
+__all__ = ["EventRow", "ExpiredRow", "InstanceRow", "StepRow"]
 
 
 @dataclass
@@ -33,6 +33,16 @@ class InstanceRow:
     warnings: str | None = None
     schedule: str | None = None
     retention: str | None = None  # {"success", "error"} in ms, from create(retention=...)
+
+
+class ExpiredRow(NamedTuple):
+    """A finished instance whose retention has run out: what its removal reads of it."""
+
+    workflow: str
+    id: str
+    status: str
+    retention: str | None
+    expires: float
 
 
 @dataclass
