@@ -83,7 +83,6 @@ class Clock:
         self._cancelled = 0
         self._seq = itertools.count()
         self._handle: asyncio.TimerHandle | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
         self.settle: Callable[[], Awaitable[None]] = _nothing
         self.is_idle: Callable[[], bool] = lambda: True
         self.on_change: Callable[[], None] = lambda: None
@@ -336,13 +335,14 @@ class Clock:
         if self._handle is not None:
             self._handle.cancel()
             self._handle = None
+        if self.mode == "manual":
+            return
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return
-        self._loop = loop
         due = self._next_any()
-        if due is None or self.mode == "manual":
+        if due is None:
             return
         delay = max(0.0, (due - self.now()) / self.rate / 1000.0)
         self._handle = loop.call_later(min(delay, 3600.0), self._fire_due)

@@ -275,7 +275,7 @@ class EngineBase:
     ) -> InstanceRow:
         raise NotImplementedError
 
-    def purge_expired(self) -> None:
+    def purge_expired(self) -> bool:
         raise NotImplementedError
 
     async def settle(self) -> None:

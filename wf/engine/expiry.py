@@ -76,14 +76,17 @@ class Expiry(EngineBase):
 
     def _expiry_due(self) -> None:
         """The retention timer fired (or was fired early): purge what is due, re-arm."""
-        self.purge_expired()
-        self._arm_expiry(after_purge=True)
+        if not self.purge_expired():  # a purge re-arms it
+            self._arm_expiry(after_purge=True)
 
-    def purge_expired(self) -> None:
-        """Remove the finished instances whose retention has run out on the virtual clock."""
-        if self._next_expiry is None or self._next_expiry > self.clock.now():
-            return
-        expired, next_due = self.store.expired_instances(self.clock.now())
+    def purge_expired(self) -> bool:
+        """Remove the finished instances whose retention has run out on the virtual clock.
+
+        False when none was due (nothing read, the retention timer left as it was)."""
+        now = self.clock.now()
+        if self._next_expiry is None or self._next_expiry > now:
+            return False
+        expired, next_due = self.store.expired_instances(now)
         for row in expired:
             workflow, instance_id = row.workflow, row.id
             if (workflow, instance_id) in self._live:
@@ -105,3 +108,4 @@ class Expiry(EngineBase):
         self._next_expiry = next_due
         self._arm_expiry(after_purge=True)
         self._commit.later()  # nothing waits on a purge; redone at start if lost
+        return True

@@ -170,8 +170,9 @@ class StepRunner(Waits):
                 )
                 await self._failed(row, entry, name, count, attempt, retry, config, delay_fn, exc)
                 continue  # no delay: the next attempt at once
-            entry.update(end=self.clock.now(), success=True)
-            row.state, row.ended, row.output = _STATE_COMPLETE, self.clock.now(), text
+            ended = self.clock.now()
+            entry.update(end=ended, success=True)
+            row.state, row.ended, row.output = _STATE_COMPLETE, ended, text
             self.journal.record(row)
             self.emit(_EVENT_STEP_SUCCESS, self.row, step=step, attempt=attempt)
             if self.settings.evict_after_steps:
