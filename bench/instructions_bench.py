@@ -99,6 +99,12 @@ def callgrind_dumps(
         check=True,
         timeout=timeout,
     )
+    return dump_totals(out)
+
+
+def dump_totals(out: Path) -> dict[str, int]:
+    """The instructions of each dump callgrind wrote beside ``out`` (``out.1``, ``out.2``...),
+    by the name given to ``callgrind_control -d NAME``."""
     totals = {}
     for dump in sorted(out.parent.glob(f"{out.name}.*")):
         lines = dump.read_text().splitlines()
