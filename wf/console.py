@@ -14,7 +14,6 @@ loop iteration into one write saved under 1 us a line.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import io
 import os
@@ -36,6 +35,7 @@ __all__ = ["LEVELS", "AttributedStdout", "DevConsole", "format_event"]
 # `--log-level` as wrangler orders them ("log", console.log, is chattier than "info"): a line
 # shows when its level is at or after the chosen one.
 LEVELS = ("debug", "log", "info", "warn", "error", "none")
+_RANKS = {level: rank for rank, level in enumerate(LEVELS)}  # read for every line printed
 _EVENT_LEVELS = {"step_failure": "warn", "warning": "warn", "errored": "error"}
 
 _STYLES = {
@@ -205,7 +205,7 @@ class DevConsole:
 
     def shows(self, level: str, workflow: str | None = None) -> bool:
         """Whether a line of ``level`` (about ``workflow``, if any) is printed."""
-        if LEVELS.index(level) < self._rank:
+        if _RANKS[level] < self._rank:
             return False
         return workflow is None or not self.workflows or workflow in self.workflows
 
@@ -286,10 +286,9 @@ class DevConsole:
         return f"{_sgr(style)}{text}{_RESET}"
 
     def _write(self, text: str) -> None:
-        loop = None
-        if self._batch:
-            with contextlib.suppress(RuntimeError):
-                loop = asyncio.get_running_loop()
+        # Off the loop (a thread, start-up) a line is written at once. asyncio's own
+        # None-or-loop reader: no exception raised and caught for every line printed.
+        loop = asyncio._get_running_loop() if self._batch else None
         with self._lock:
             if loop is None:
                 self._pending.append(text)

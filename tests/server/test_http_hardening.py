@@ -270,6 +270,27 @@ def test_headers_sent_a_byte_at_a_time_are_cut_off(server) -> None:
     assert len(lines) == 1 and "request headers not complete" in lines[0], lines
 
 
+def test_a_keep_alive_connection_times_each_request_head_from_its_own_first_byte(server) -> None:
+    ping = b"GET /cdn-cgi/wf/time HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        client_port = sock.getsockname()[1]
+        for _ in range(3):  # idle between requests for longer than the headers timeout
+            sock.sendall(ping)
+            assert read_answer(sock, timeout=5).status == 200
+            time.sleep(TIMEOUT * 1.5)
+        sock.sendall(ping[:20])  # a head started late in the first request's timer...
+        time.sleep(TIMEOUT * 0.6)
+        sock.sendall(ping[20:])  # ...and finished inside its own timeout: answered
+        assert read_answer(sock, timeout=5).status == 200
+        started = time.monotonic()
+        sock.sendall(b"GET /cdn-cgi/wf/time HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # never ends
+        answer = read_answer(sock, timeout=5)
+    assert answer.status == 408, answer
+    assert TIMEOUT * 0.9 <= time.monotonic() - started < TIMEOUT + 2.5
+    lines = lines_about(server, client_port)
+    assert len(lines) == 1 and "request headers not complete" in lines[0], lines
+
+
 @pytest.mark.parametrize(("path", "json_api"), [(EXPLORER + INSTANCES, True), ("/request", False)])
 def test_a_body_that_stops_is_cut_off(server, path, json_api) -> None:
     before = snapshot(server)

@@ -133,6 +133,7 @@ class _Protocol(RequestHandler):
         "_body_deadline",
         "_body_handle",
         "_body_request",
+        "_headers_deadline",
         "_headers_handle",
         "_options",
         "_peer_name",
@@ -158,6 +159,10 @@ class _Protocol(RequestHandler):
         self._body_request = ""
         self._body_deadline = 0.0
         self._body_handle: asyncio.TimerHandle | None = None
+        # When the request head being received must be complete (None: none is), and the
+        # one timer that checks it: not one timer per request, as keep-alive connections
+        # carry request after request well inside the timeout.
+        self._headers_deadline: float | None = None
         self._headers_handle: asyncio.TimerHandle | None = None
         self._peer_name = "a client"
 
@@ -177,10 +182,12 @@ class _Protocol(RequestHandler):
         if not in_body and data:
             if len(self._recent) < _PEEK:
                 self._recent += data[: _PEEK - len(self._recent)]
-            if self._headers_handle is None:
-                self._headers_handle = self._loop.call_later(
-                    self._options.headers_timeout, self._headers_timed_out
-                )
+            if self._headers_deadline is None:
+                self._headers_deadline = self._loop.time() + self._options.headers_timeout
+                if self._headers_handle is None:
+                    self._headers_handle = self._loop.call_at(
+                        self._headers_deadline, self._check_headers
+                    )
         count = self._request_count
         super().data_received(data)
         if in_body:
@@ -193,7 +200,7 @@ class _Protocol(RequestHandler):
 
     def _head_received(self, data: bytes) -> None:
         """A request head (or a parse error) came out of the parser."""
-        self._cancel_headers_timer()
+        self._headers_deadline = None  # its timer, if it fires, finds nothing to time out
         message, payload = self._messages[-1]
         if not isinstance(message, RawRequestMessage):  # aiohttp's _ErrInfo: the parser failed
             self._bad_target = _target_path(bytes(self._recent))
@@ -212,14 +219,20 @@ class _Protocol(RequestHandler):
             self._body_handle = None
 
     def _cancel_headers_timer(self) -> None:
+        self._headers_deadline = None
         if self._headers_handle is not None:
             self._headers_handle.cancel()
             self._headers_handle = None
 
-    def _headers_timed_out(self) -> None:
+    def _check_headers(self) -> None:
         self._headers_handle = None
-        if self.transport is None or self._force_close:
+        deadline = self._headers_deadline
+        if deadline is None or self.transport is None or self._force_close:
+            return  # no head being received: the next one arms the timer again
+        if self._loop.time() < deadline:  # a later request's head: its own deadline
+            self._headers_handle = self._loop.call_at(deadline, self._check_headers)
             return
+        self._headers_deadline = None
         seconds = f"{self._options.headers_timeout:g} s"
         self._report(f"{self._peer()}: request headers not complete after {seconds}: closed", None)
         if not self._request_in_progress:  # nothing else is being written on this connection
