@@ -237,8 +237,7 @@ def free_port() -> int:
 # since the editable install would otherwise hand an older tree today's `wf`. In newer trees
 # `emulator` is the alias of `wf`, so the in-process child imports `emulator` in both.
 ENTRY_POINT = (
-    "try:\n    from cli.main import main\n"
-    "except ImportError:\n    from wf.cli.main import main\n"
+    "try:\n    from cli.main import main\nexcept ImportError:\n    from wf.cli.main import main\n"
 )
 
 

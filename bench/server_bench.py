@@ -263,8 +263,7 @@ class Peer:
 
 # `wf dev`'s entry point in either layout (`cli` in trees from before the `wf` package).
 ENTRY_POINT = (
-    "try:\n    from cli.main import main\n"
-    "except ImportError:\n    from wf.cli.main import main\n"
+    "try:\n    from cli.main import main\nexcept ImportError:\n    from wf.cli.main import main\n"
 )
 
 

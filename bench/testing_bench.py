@@ -36,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 QUICKSTART = ROOT / "fixtures" / "quickstart"
 
-SUITE = '''
+SUITE = """
 import pytest
 
 
@@ -49,25 +49,25 @@ async def test_week_long_onboarding(wf, n):
     await onboarding.wait_for_status("complete")
     output = await onboarding.get_output()
     assert output["welcome"] == {{"message": f"Welcome, User {{n}}!"}}
-'''
+"""
 
-FIXTURE_ONLY = '''
+FIXTURE_ONLY = """
 import pytest
 
 
 @pytest.mark.parametrize("n", range({tests}))
 async def test_fixture_only(wf, n):
     pass
-'''
+"""
 
-EMPTY = '''
+EMPTY = """
 import pytest
 
 
 @pytest.mark.parametrize("n", range({tests}))
 async def test_empty(n):
     pass
-'''
+"""
 
 
 def make_project(folder: Path, tests: int) -> Path:
@@ -88,8 +88,14 @@ def run_suite(project: Path, name: str) -> tuple[float, float]:
     report = project / f"{name}.xml"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
     command = [
-        sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-        f"--junitxml={report}", f"tests/test_{name}.py",
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        f"--junitxml={report}",
+        f"tests/test_{name}.py",
     ]
     started = time.perf_counter()
     done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
@@ -143,13 +149,17 @@ def main() -> None:
     n = args.tests
     print(f"\n{n} workflow tests (create, 7-day sleep, advance, check), median of {args.runs}:")
     print(f"  pytest process wall time  {median('suite', 0) * 1000:8.0f} ms")
-    print(f"  tests as pytest times them{median('suite', 1) * 1000:8.0f} ms"
-          f"  ({median('suite', 1) / n * 1000:.2f} ms per test)")
+    print(
+        f"  tests as pytest times them{median('suite', 1) * 1000:8.0f} ms"
+        f"  ({median('suite', 1) / n * 1000:.2f} ms per test)"
+    )
     overhead = (median("fixture", 1) - median("empty", 1)) / n
     print(f"\nwf fixture overhead per test (fixture-only minus empty tests, {n} each):")
-    print(f"  {overhead * 1000:.2f} ms per test"
-          f"  (fixture-only {median('fixture', 1) * 1000:.0f} ms,"
-          f" empty {median('empty', 1) * 1000:.0f} ms in total)")
+    print(
+        f"  {overhead * 1000:.2f} ms per test"
+        f"  (fixture-only {median('fixture', 1) * 1000:.0f} ms,"
+        f" empty {median('empty', 1) * 1000:.0f} ms in total)"
+    )
 
     build, scenario = asyncio.run(lifecycle(max(args.runs * 4, 10)))
     print("\nin-process, median:")

@@ -147,8 +147,10 @@ def to_iso(ms: float | None) -> str | None:
     if not _MIN_ISO <= ms <= _MAX_ISO:
         ms = _MIN_ISO if ms < _MAX_ISO else _MAX_ISO  # NaN lands here too
     moment = datetime.fromtimestamp(ms / 1000, tz=UTC)
-    return f"{moment.year:04d}" + moment.strftime("-%m-%dT%H:%M:%S.") + (
-        f"{moment.microsecond // 1000:03d}Z"
+    return (
+        f"{moment.year:04d}"
+        + moment.strftime("-%m-%dT%H:%M:%S.")
+        + (f"{moment.microsecond // 1000:03d}Z")
     )
 
 

@@ -120,9 +120,7 @@ class _HistoryRunner:
     def _answered(self) -> None:
         self.replayed += 1
 
-    async def do(
-        self, name: Any, callback: StepCallback, config: Any = None
-    ) -> Any:
+    async def do(self, name: Any, callback: StepCallback, config: Any = None) -> Any:
         row = self._enter(StepKind.DO, name)
         self._do_calls += 1  # production's limit counts cached calls too
         replay.check_step_limit(self._do_calls, self._step_limit)

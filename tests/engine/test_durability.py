@@ -56,9 +56,7 @@ def committed(path: Path, sql: str) -> int:
 
 async def test_binding_calls_return_only_once_committed(make_engine, tmp_path: Path) -> None:
     db = tmp_path / "state.sqlite3"
-    engine = await make_engine(
-        CALLER, {"waiter": "Waiter", "caller": "Caller"}, store=Store(db)
-    )
+    engine = await make_engine(CALLER, {"waiter": "Waiter", "caller": "Caller"}, store=Store(db))
     # Another instance keeps running, so the binding's commit is a shared (group) one.
     engine.create("waiter", {"id": "other"})
     engine.create("caller", {"id": "c", "params": {"db": str(db)}})

@@ -53,8 +53,9 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(
         ROOT,
         source,
-        ignore=shutil.ignore_patterns(".git", ".venv", ".wf", ".ci", "build", "*.egg-info",
-                                      "__pycache__", "node_modules"),
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", ".wf", ".ci", "build", "*.egg-info", "__pycache__", "node_modules"
+        ),
     )
     run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", out, source, cwd=out)
     (built,) = out.glob("*.whl")
@@ -67,8 +68,17 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("user")
     venv.create(home / "venv", with_pip=True)
     bin_dir = home / "venv" / "bin"
-    run(bin_dir / "python", "-m", "pip", "install", "-q", wheel, "pytest", "pytest-asyncio",
-        cwd=home)
+    run(
+        bin_dir / "python",
+        "-m",
+        "pip",
+        "install",
+        "-q",
+        wheel,
+        "pytest",
+        "pytest-asyncio",
+        cwd=home,
+    )
     return bin_dir
 
 
@@ -79,8 +89,13 @@ def test_the_wheel_claims_one_package_and_ships_its_static_files(wheel: Path) ->
     # `emulator` is the deprecated alias (one module), kept while old imports migrate.
     assert tops - dist_info == {"wf", "emulator"}
     assert [name for name in names if name.startswith("emulator/")] == ["emulator/__init__.py"]
-    for shipped in ("wf/server/static/dashboard.js", "wf/server/static/dashboard.html",
-                    "wf/py.typed", "wf/runtime/workers/__init__.py", "wf/__main__.py"):
+    for shipped in (
+        "wf/server/static/dashboard.js",
+        "wf/server/static/dashboard.html",
+        "wf/py.typed",
+        "wf/runtime/workers/__init__.py",
+        "wf/__main__.py",
+    ):
         assert shipped in names
     (entry_points,) = [name for name in names if name.endswith("entry_points.txt")]
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
@@ -121,8 +136,11 @@ def served(installed: Path, tmp_path: Path) -> Iterator[int]:
             env={**user_env(), "PYTHONUNBUFFERED": "1"},
         )
     try:
-        wait_for(lambda: "Ready on" in log.read_text() or process.poll() is not None,
-                 timeout=30, what="wf dev to start")
+        wait_for(
+            lambda: "Ready on" in log.read_text() or process.poll() is not None,
+            timeout=30,
+            what="wf dev to start",
+        )
         assert process.poll() is None, log.read_text()
         yield port
     finally:
@@ -136,7 +154,9 @@ def test_wf_dev_from_the_wheel_serves_the_quickstart_and_its_dashboard(served: i
     instance = json.loads(body)["id"]
 
     def described() -> dict[str, object] | None:
-        code, text = _get(served, f"/cdn-cgi/explorer/api/workflows/onboarding/instances/{instance}")
+        code, text = _get(
+            served, f"/cdn-cgi/explorer/api/workflows/onboarding/instances/{instance}"
+        )
         details = json.loads(text)["result"]
         return details if code == 200 and details["status"] == "waiting" else None
 
@@ -152,8 +172,9 @@ def test_the_pytest_plugin_runs_the_quickstart_tests_from_the_wheel(
 ) -> None:
     project = Path(shutil.copytree(QUICKSTART, tmp_path / "quickstart"))
     (project / "pytest.ini").write_text("[pytest]\nasyncio_mode = auto\n")
-    result = run(installed / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests",
-                 cwd=project)
+    result = run(
+        installed / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests", cwd=project
+    )
     assert " passed" in result.stdout and "failed" not in result.stdout, result.stdout
 
 

@@ -117,7 +117,9 @@ def test_restart_from_an_unknown_step_changes_nothing(server) -> None:
     path = INSTANCES + "/waits"
     before = server.explorer("GET", path).result
     timers = server.get("/cdn-cgi/wf/time").result["pending_timers"]
-    answer = server.explorer("PATCH", path + "/status", {"action": "restart", "from": {"name": "nope"}})
+    answer = server.explorer(
+        "PATCH", path + "/status", {"action": "restart", "from": {"name": "nope"}}
+    )
     assert answer.status == 404 and 'Step "nope" not found' in answer.error
     after = server.explorer("GET", path).result
     assert after["status"] == before["status"] == "waiting"

@@ -77,8 +77,11 @@ def test_seed_run_and_browse_every_binding(server: DevServer) -> None:
     migrate = "CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"
     seeded = server.post(
         "/cdn-cgi/wf/d1/DB/query",
-        {"sql": migrate + " CREATE TABLE IF NOT EXISTS seen (name TEXT);"
-         " INSERT INTO users (id, name) VALUES (?, ?)", "params": [1, "Ada"]},
+        {
+            "sql": migrate + " CREATE TABLE IF NOT EXISTS seen (name TEXT);"
+            " INSERT INTO users (id, name) VALUES (?, ?)",
+            "params": [1, "Ada"],
+        },
     )
     assert seeded.status == 200, seeded
     put = server.request("PUT", "/cdn-cgi/wf/kv/KV/keys/greeting", {"value": "Hello"})
@@ -119,7 +122,9 @@ def test_bad_data_requests_are_4xx_naming_the_problem(server: DevServer) -> None
     not_text = server.request("PUT", "/cdn-cgi/wf/kv/KV/keys/x", {"value": 5})
     assert not_text.status == 400 and "value must be a string" in not_text.error
     raw = base64.b64encode(b"\xff\x00").decode()
-    binary = server.request("PUT", "/cdn-cgi/wf/kv/KV/keys/bin", {"value": raw, "encoding": "base64"})
+    binary = server.request(
+        "PUT", "/cdn-cgi/wf/kv/KV/keys/bin", {"value": raw, "encoding": "base64"}
+    )
     assert binary.status == 200
     assert server.get("/cdn-cgi/wf/kv/KV/keys/bin").result["encoding"] == "base64"
     assert server.get("/cdn-cgi/wf/r2/BUCKET/objects/none").status == 404

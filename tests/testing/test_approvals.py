@@ -52,7 +52,10 @@ async def test_an_approval_on_day_10_places_the_order(wf):
     )
     assert answer.status == 202
 
-    assert await approval.wait_for_step_result(ORDER) == {"order": f"PO-{purchase}", "item": "laptop"}
+    assert await approval.wait_for_step_result(ORDER) == {
+        "order": f"PO-{purchase}",
+        "item": "laptop",
+    }
     status = await (await wf.fetch(f"/purchases/{purchase}")).json()
     assert status["output"]["status"] == "ordered"
 
@@ -82,14 +85,19 @@ async def test_a_mocked_rejection(wf):
 async def test_ordering_fails_twice_then_succeeds_on_the_third_attempt(wf):
     session = wf.introspect_workflow("APPROVAL")
     await session.modify_all(
-        lambda m: m.mock_event("decision", {"approved": True})
-        .mock_step_error(ORDER, "supplier unavailable", times=2)  # retries.limit is 2
-        .disable_retry_delays()
+        lambda m: (
+            m.mock_event("decision", {"approved": True})
+            .mock_step_error(ORDER, "supplier unavailable", times=2)  # retries.limit is 2
+            .disable_retry_delays()
+        )
     )
     purchase = await start_purchase(wf)
 
     (approval,) = await session.get()
-    assert await approval.wait_for_step_result(ORDER) == {"order": f"PO-{purchase}", "item": "laptop"}
+    assert await approval.wait_for_step_result(ORDER) == {
+        "order": f"PO-{purchase}",
+        "item": "laptop",
+    }
     order = next(s for s in approval.history() if s["name"] == "place_order-1")
     assert [a["success"] for a in order["attempts"]] == [False, False, True]
     assert [a.get("retry_delay") for a in order["attempts"][:2]] == [0, 0]
@@ -98,9 +106,11 @@ async def test_ordering_fails_twice_then_succeeds_on_the_third_attempt(wf):
 async def test_three_failures_exhaust_a_limit_of_2(wf):
     session = wf.introspect_workflow("APPROVAL")
     await session.modify_all(
-        lambda m: m.mock_event("decision", {"approved": True})
-        .mock_step_error(ORDER, "supplier unavailable", times=3)
-        .disable_retry_delays()
+        lambda m: (
+            m.mock_event("decision", {"approved": True})
+            .mock_step_error(ORDER, "supplier unavailable", times=3)
+            .disable_retry_delays()
+        )
     )
     await start_purchase(wf)
 

@@ -49,8 +49,19 @@ def test_parse_step():
 async def test_add_show_and_clear(served):
     emu, wf = served
     result = await wf(
-        "mock", "add", "wf", "p1", "--disable-sleeps", "--result", "charge", '{"charged": 3}',
-        "--error", "receipt#1", "PrinterError: out of paper", "--times", "1",
+        "mock",
+        "add",
+        "wf",
+        "p1",
+        "--disable-sleeps",
+        "--result",
+        "charge",
+        '{"charged": 3}',
+        "--error",
+        "receipt#1",
+        "PrinterError: out of paper",
+        "--times",
+        "1",
         "--disable-retry-delays",
     )
     assert result.exit_code == 0, result.output
@@ -92,7 +103,9 @@ async def test_errors_are_one_line(served):
     emu, wf = served
     result = await wf("mock", "add", "wf", "p1")
     assert result.exit_code == 1
-    assert result.output == "Error: Nothing to add: give at least one modifier option (see --help)\n"
+    assert (
+        result.output == "Error: Nothing to add: give at least one modifier option (see --help)\n"
+    )
     result = await wf("mock", "add", "nope", "x", "--disable-sleeps")
     assert result.output == "Error: Workflow 'nope' not found.\n"
     result = await wf("mock", "add", "wf", "x", "--result", "charge", "{bad")

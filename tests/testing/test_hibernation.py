@@ -67,7 +67,10 @@ async def test_hibernation_loses_state_set_inside_a_step(make_emulator):
         await inst.wait_for_status("complete")
     assert failed.value.step == "greet-1"
     # user is None after the replay
-    assert failed.value.error["message"].endswith("\n") and "\nTypeError: " in failed.value.error["message"]
+    assert (
+        failed.value.error["message"].endswith("\n")
+        and "\nTypeError: " in failed.value.error["message"]
+    )
 
 
 async def test_a_variable_mutated_outside_steps_passes_without_hibernation(make_emulator):

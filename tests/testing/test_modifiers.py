@@ -24,9 +24,11 @@ async def test_fails_twice_with_limit_2_then_succeeds_with_zero_retry_delays(mak
     emu = await make_emulator(PAYMENT)
     payment = emu.introspect_instance("WF", "p1")
     await payment.modify(
-        lambda m: m.mock_step_error(CHARGE, "card declined", times=2)
-        .disable_retry_delays()
-        .disable_sleeps()
+        lambda m: (
+            m.mock_step_error(CHARGE, "card declined", times=2)
+            .disable_retry_delays()
+            .disable_sleeps()
+        )
     )
     await emu.env.WF.create(id="p1", params={"amount": 42})
 
@@ -57,7 +59,9 @@ async def test_without_disabled_delays_the_retries_wait_their_delay(make_emulato
 async def test_an_error_on_every_attempt_errors_the_instance(make_emulator):
     emu = await make_emulator(PAYMENT)
     payment = emu.introspect_instance("WF", "p1")
-    await payment.modify(lambda m: m.mock_step_error(CHARGE, {"name": "CardError", "message": "no"}))
+    await payment.modify(
+        lambda m: m.mock_step_error(CHARGE, {"name": "CardError", "message": "no"})
+    )
     await payment.modify(lambda m: m.disable_retry_delays())
     await emu.env.WF.create(id="p1")
 
@@ -111,9 +115,7 @@ async def test_a_retry_delay_under_way_ends_when_delays_are_disabled(make_emulat
 async def test_a_mocked_result_skips_the_step_code(make_emulator):
     emu = await make_emulator(PAYMENT)
     payment = emu.introspect_instance("WF", "p1")
-    await payment.modify(
-        lambda m: m.mock_step_result(CHARGE, {"charged": 99}).disable_sleeps()
-    )
+    await payment.modify(lambda m: m.mock_step_result(CHARGE, {"charged": 99}).disable_sleeps())
     await emu.env.WF.create(id="p1")
 
     await payment.wait_for_status("complete")
@@ -141,9 +143,11 @@ async def test_fail_n_times_then_the_mocked_result(make_emulator):
     emu = await make_emulator(PAYMENT)
     payment = emu.introspect_instance("WF", "p1")
     await payment.modify(
-        lambda m: m.mock_step_error(CHARGE, "flaky", times=1)
-        .mock_step_result(CHARGE, {"charged": 7})
-        .disable_retry_delays()
+        lambda m: (
+            m.mock_step_error(CHARGE, "flaky", times=1)
+            .mock_step_result(CHARGE, {"charged": 7})
+            .disable_retry_delays()
+        )
     )
     await emu.env.WF.create(id="p1")
     assert await payment.wait_for_step_result(CHARGE) == {"charged": 7}
@@ -238,7 +242,11 @@ async def test_index_none_selects_every_occurrence(make_emulator):
     await inst.modify(lambda m: m.disable_sleeps([{"name": "tick", "index": None}]))
     await emu.env.WF.create(id="s")
     await inst.wait_for_status("waiting")
-    assert [n for n, zero in sleep_lengths(inst.history()) if zero] == ["tick-1", "tick-2", "tick-3"]
+    assert [n for n, zero in sleep_lengths(inst.history()) if zero] == [
+        "tick-1",
+        "tick-2",
+        "tick-3",
+    ]
 
 
 async def test_a_sleep_under_way_ends_when_sleeps_are_disabled(make_emulator):
@@ -332,9 +340,7 @@ async def test_a_workflow_session_modifies_every_new_instance(make_emulator):
     emu = await make_emulator(PAYMENT)
     await emu.env.WF.create(id="before")
     session = emu.introspect_workflow(emu.env.WF)
-    await session.modify_all(
-        lambda m: m.disable_sleeps().mock_step_result(CHARGE, {"charged": 1})
-    )
+    await session.modify_all(lambda m: m.disable_sleeps().mock_step_result(CHARGE, {"charged": 1}))
     await emu.env.WF.create(id="a")
     await emu.env.WF.create_batch([{"id": "b"}])
 

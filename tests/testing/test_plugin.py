@@ -43,7 +43,7 @@ class Drifting(WorkflowEntrypoint):
         return "done"
 """
 
-TESTS = '''
+TESTS = """
 import asyncio
 
 import pytest
@@ -103,7 +103,7 @@ async def test_marker_names_another_project(wf):
     inst = wf.introspect_instance("ONBOARDING", "ada")
     await wf.env.ONBOARDING.create(id="ada", params={"name": "Ada"})
     await inst.wait_for_status("complete")
-'''
+"""
 
 
 def run_pytest(folder: Path, *args: str) -> dict[str, str]:
@@ -112,8 +112,17 @@ def run_pytest(folder: Path, *args: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
     subprocess.run(
         [
-            sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-o", "asyncio_mode=auto",
-            "-o", "asyncio_default_fixture_loop_scope=function", f"--junitxml={report}", *args,
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-o",
+            "asyncio_mode=auto",
+            "-o",
+            "asyncio_default_fixture_loop_scope=function",
+            f"--junitxml={report}",
+            *args,
         ],
         cwd=folder,
         env=env,

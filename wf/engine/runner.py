@@ -86,9 +86,7 @@ class StepRunner(Waits):
 
     # -- step.do ------------------------------------------------------------------------------
 
-    async def do(
-        self, name: Any, callback: StepCallback, config: Any = None
-    ) -> Any:
+    async def do(self, name: Any, callback: StepCallback, config: Any = None) -> Any:
         """Run (or replay) one ``step.do``."""
         self._op_started()
         try:
@@ -99,9 +97,7 @@ class StepRunner(Waits):
         finally:
             self._op_finished()
 
-    async def _do(
-        self, name: Any, callback: StepCallback, config: Any
-    ) -> Any:
+    async def _do(self, name: Any, callback: StepCallback, config: Any) -> Any:
         name = validate_step_name(name)
         count, row = self._enter(_KIND_DO, name)
         self.do_calls += 1

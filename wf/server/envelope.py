@@ -156,5 +156,3 @@ def json_object(value: Any, what: str = "request body") -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ApiError(400, f"{what} must be a JSON object, got {json_type(value)}")
     return value
-
-

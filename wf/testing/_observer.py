@@ -166,9 +166,7 @@ class Observer:
                 return result
             now = loop.time()
             if deadline is not None and now >= deadline:
-                raise WaitTimeout(
-                    f"gave up {what} after {timeout:g} s: {self.where(key)}"
-                )
+                raise WaitTimeout(f"gave up {what} after {timeout:g} s: {self.where(key)}")
             wait = None if deadline is None else deadline - now
             if stall_after is not None and self.parked(key):
                 marker = (self.engine.clock.now(), self.changes)
