@@ -241,6 +241,34 @@ ENTRY_POINT = (
 )
 
 
+def dev_args(project: Path, port: int, state: Path) -> list[str]:
+    """`wf dev`'s arguments in the server benches: manual time, a fresh state, no reloader."""
+    return [
+        "dev",
+        str(project),
+        "--port",
+        str(port),
+        "--time",
+        "manual",
+        "--persist-to",
+        str(state),
+        "--no-reload",
+    ]
+
+
+Post = Callable[[str, Any], Awaitable[None]]
+
+
+def http_creates(post: Post, prefix: str) -> Callable[[int], Awaitable[None]]:
+    """Call i: create instance ``{prefix}{i}`` (params ``{"i": i}``) over the explorer API."""
+    return lambda i: post(API + "/instances", {"id": f"{prefix}{i}", "params": {"i": i}})
+
+
+def http_events(post: Post, prefix: str) -> Callable[[int], Awaitable[None]]:
+    """Call i: send the ``go`` event that instance ``{prefix}{i}`` waits for."""
+    return lambda i: post(f"{API}/instances/{prefix}{i}/events/go", {"i": i})
+
+
 def tree_env(tree: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env.update(PYTHONPATH=str(tree), NO_COLOR="1", PYTHONUNBUFFERED="1")
@@ -263,15 +291,7 @@ class Server:
                     "import emulator; print('emulator from', emulator.__file__, flush=True)\n"
                     + ENTRY_POINT
                     + "main()",
-                    "dev",
-                    str(project),
-                    "--port",
-                    str(self.port),
-                    "--time",
-                    "manual",
-                    "--persist-to",
-                    str(state),
-                    "--no-reload",
+                    *dev_args(project, self.port, state),
                 ],
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -338,27 +358,19 @@ async def http_run(tree: Path, project: Path, work: Path, n: int, limit: int) ->
                         return seen
                     await asyncio.sleep(0.02)
 
-            def create(prefix: str) -> Callable[[int], Awaitable[None]]:
-                return lambda i: post(
-                    API + "/instances", {"id": f"{prefix}{i}", "params": {"i": i}}
-                )
-
-            def send(prefix: str) -> Callable[[int], Awaitable[None]]:
-                return lambda i: post(f"{API}/instances/{prefix}{i}/events/go", {"i": i})
-
             async def phase(count: int, call: Callable[[int], Awaitable[None]]) -> Phase:
                 cpu = cpu_of(server.process.pid)
                 wall, latencies = await concurrently(count, limit, call)
                 return Phase(count, wall, latencies, cpu_of(server.process.pid) - cpu)
 
             await ready()
-            await concurrently(WARMUP, limit, create("w"))
+            await concurrently(WARMUP, limit, http_creates(post, "w"))
             await settle("waiting", WARMUP)
-            await concurrently(WARMUP, limit, send("w"))
+            await concurrently(WARMUP, limit, http_events(post, "w"))
             await settle("complete", WARMUP)
-            creates = await phase(n, create("i"))
+            creates = await phase(n, http_creates(post, "i"))
             waiting = (await settle("waiting", n)).get("waiting", 0)
-            events = await phase(n, send("i"))
+            events = await phase(n, http_events(post, "i"))
             final = await settle("complete", n + WARMUP)
     finally:
         server.stop()

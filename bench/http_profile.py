@@ -112,22 +112,17 @@ async def drive(base: str, n: int, limit: int, pid: int, profile: bool) -> dict[
                 raise RuntimeError("wf dev did not start")
             await asyncio.sleep(0.05)
 
-        def create(prefix: str) -> Any:
-            return lambda i: post(
-                bench.API + "/instances", {"id": f"{prefix}{i}", "params": {"i": i}}
-            )
-
-        def send(prefix: str) -> Any:
-            return lambda i: post(f"{bench.API}/instances/{prefix}{i}/events/go", {"i": i})
-
-        await bench.concurrently(bench.WARMUP, limit, create("w"))
+        await bench.concurrently(bench.WARMUP, limit, bench.http_creates(post, "w"))
         await settle("waiting", bench.WARMUP)
-        await bench.concurrently(bench.WARMUP, limit, send("w"))
+        await bench.concurrently(bench.WARMUP, limit, bench.http_events(post, "w"))
         await settle("complete", bench.WARMUP)
         out: dict[str, Any] = {}
         if profile:  # only the measured phases: not the start, not the warm-up
             os.kill(pid, START_SIGNAL)
-        for name, call in (("creates", create("i")), ("events", send("i"))):
+        for name, call in (
+            ("creates", bench.http_creates(post, "i")),
+            ("events", bench.http_events(post, "i")),
+        ):
             cpu = bench.cpu_of(pid)
             wall, latencies = await bench.concurrently(n, limit, call)
             phase = bench.Phase(n, wall, latencies, bench.cpu_of(pid) - cpu)
@@ -164,15 +159,7 @@ def main() -> int:
                 "-c",
                 SERVER,
                 out,
-                "dev",
-                str(project),
-                "--port",
-                str(port),
-                "--time",
-                "manual",
-                "--persist-to",
-                str(work / "state"),
-                "--no-reload",
+                *bench.dev_args(project, port, work / "state"),
             ],
             stdout=log,
             stderr=subprocess.STDOUT,

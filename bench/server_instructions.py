@@ -82,15 +82,7 @@ async def measure(tree: Path, project: Path, work: Path, n: int) -> dict[str, in
             "import warnings; warnings.simplefilter('ignore', DeprecationWarning)\n"
             + bench.ENTRY_POINT
             + "main()",
-            "dev",
-            str(project),
-            "--port",
-            str(port),
-            "--time",
-            "manual",
-            "--persist-to",
-            str(state),
-            "--no-reload",
+            *bench.dev_args(project, port, state),
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -123,24 +115,16 @@ async def measure(tree: Path, project: Path, work: Path, n: int) -> dict[str, in
                     if answer.status != 200:
                         raise RuntimeError(f"POST {path}: {answer.status}")
 
-            def create(prefix: str) -> Any:
-                return lambda i: post(
-                    bench.API + "/instances", {"id": f"{prefix}{i}", "params": {"i": i}}
-                )
-
-            def send(prefix: str) -> Any:
-                return lambda i: post(f"{bench.API}/instances/{prefix}{i}/events/go", {"i": i})
-
             await ready()
             for prefix, size in (("w", bench.WARMUP), ("m", n)):
                 done = bench.WARMUP if prefix == "m" else 0
                 for name, call, status in (
-                    ("create", create, "waiting"),
-                    ("event", send, "complete"),
+                    ("create", bench.http_creates, "waiting"),
+                    ("event", bench.http_events, "complete"),
                 ):
                     if prefix == "m":
                         control(server.pid, "-i", "on")
-                    await bench.concurrently(size, IN_FLIGHT, call(prefix))
+                    await bench.concurrently(size, IN_FLIGHT, call(post, prefix))
                     await until(db, status, size + (done if status == "complete" else 0))
                     if prefix == "m":
                         control(server.pid, "-i", "off")
